@@ -1,0 +1,37 @@
+# The two commands of README.md. Everything else here serves them.
+PYTHON ?= python3.11
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test install lint messages clean-venv
+
+run: install
+	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  weibo-ops is starting: open http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
+	@echo "  health: http://127.0.0.1:$(PORT)/healthz   API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"
+	@echo ""
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WEIBO_OPS_PORT=$(PORT) exec $(VENV)/bin/honcho start
+
+test:
+	@bash scripts/test.sh
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@bash scripts/venv.sh "$(PYTHON)" requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt
+	@bash scripts/venv.sh "$(PYTHON)" requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+lint: $(VENV)/.installed-dev
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+messages: $(VENV)/.installed-dev
+	@$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	@$(PY) scripts/compile_messages.py

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_content_mix, validate_forbidden_words, validate_time_slots
+
+# A Weibo name is best kept short: 3 to 5 characters are easy to remember (DOMAIN.md, duty 1).
+NAME_IDEAL_MIN = 3  # characters
+NAME_IDEAL_MAX = 5  # characters
+PROFILE_MAX = 70  # characters: the longest profile (简介) Weibo shows in full
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Purpose(models.TextChoices):
+    BRAND_VOICE = "brand_voice", _("Brand voice")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    PRODUCT = "product", _("Product line")
+    REGION = "region", _("Region")
+    RECRUITMENT = "recruitment", _("Recruitment")
+    EXECUTIVE = "executive", _("Executive")
+    OTHER = "other", _("Other")
+
+
+class Account(models.Model):
+    """One Weibo account of the brand's matrix (矩阵账号)."""
+
+    brand = models.ForeignKey(Brand, verbose_name=_("brand"), on_delete=models.PROTECT, related_name="accounts")
+    name = models.CharField(_("Weibo name"), max_length=30)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    region = models.CharField(_("region"), max_length=60, blank=True,
+                              help_text=_("For regional accounts: the area it serves."))
+    value_proposition = models.TextField(
+        _("value to its circles"), blank=True,
+        help_text=_("What the account gives the people it is for: why they would follow it."),
+    )
+    tone_of_voice = models.TextField(_("tone of voice"), blank=True,
+                                     help_text=_("How the account speaks: like a person, not a press release."))
+    profile_text = models.CharField(_("profile text"), max_length=PROFILE_MAX, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="owned_accounts")
+    weibo_uid = models.CharField(_("Weibo uid"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["brand__name", "name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [models.UniqueConstraint(fields=["brand", "name"], name="account_name_unique_per_brand")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name_is_ideal_length(self) -> bool:
+        return NAME_IDEAL_MIN <= len(self.name) <= NAME_IDEAL_MAX
+
+
+class TargetCircle(models.Model):
+    """A circle of people (目标圈子) the account is for, and what it carries to them."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="circles")
+    name = models.CharField(_("circle"), max_length=60)
+    description = models.CharField(_("who they are"), max_length=200, blank=True)
+    value = models.CharField(_("what we carry to them"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("target circle")
+        verbose_name_plural = _("target circles")
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="circle_name_unique_per_account")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountMember(models.Model):
+    """What one person may do on one account. Managers and administrators need no row: they may
+    do everything on every account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_grants")
+    can_draft = models.BooleanField(_("draft"), default=False)
+    can_approve = models.BooleanField(_("approve"), default=False)
+    can_publish = models.BooleanField(_("publish"), default=False)
+    can_reply = models.BooleanField(_("reply"), default=False)
+    can_manage = models.BooleanField(_("manage positioning"), default=False)
+
+    class Meta:
+        ordering = ["account_id", "user__username"]
+        verbose_name = _("account member")
+        verbose_name_plural = _("account members")
+        constraints = [models.UniqueConstraint(fields=["account", "user"], name="one_grant_per_person_and_account")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account}"
+
+
+class ApprovalMode(models.TextChoices):
+    ANY = "any", _("Any one approver")
+    ALL = "all", _("All approvers")
+
+
+class PlaybookVersion(models.Model):
+    """The account's written rules (运营手册), one immutable row per version: editing the playbook
+    publishes a new version, so a stand-in always sees who changed what and when."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="playbook_versions")
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    change_note = models.CharField(_("what changed"), max_length=200, blank=True)
+    # [{"pillar": "产品", "per_day": 2}, ...]: how many posts of each content pillar a day.
+    content_mix = models.JSONField(_("content mix per day"), default=list, blank=True,
+                                   validators=[validate_content_mix])
+    # ["08:30", "12:00", ...]: Asia/Shanghai wall-clock times, sorted.
+    time_slots = models.JSONField(_("posting time slots"), default=list, blank=True,
+                                  validators=[validate_time_slots])
+    reply_within_hours = models.PositiveSmallIntegerField(
+        _("reply to every @ and comment within (hours)"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    interaction_rules = models.TextField(_("interaction rules"), blank=True)
+    escalation_rules = models.TextField(_("escalation rules"), blank=True)
+    forbidden_words = models.JSONField(_("forbidden words"), default=list, blank=True,
+                                       validators=[validate_forbidden_words])
+    approval_required = models.BooleanField(_("posts need approval"), default=True)
+    approval_mode = models.CharField(_("approval by"), max_length=3, choices=ApprovalMode.choices,
+                                     default=ApprovalMode.ANY)
+    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("approvers"), blank=True,
+                                       related_name="+")
+    approval_target_minutes = models.PositiveSmallIntegerField(
+        _("approval target (minutes)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(1440)],
+    )
+
+    class Meta:
+        ordering = ["account_id", "-number"]
+        get_latest_by = "number"
+        verbose_name = _("playbook version")
+        verbose_name_plural = _("playbook versions")
+        constraints = [models.UniqueConstraint(fields=["account", "number"], name="playbook_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.account} v{self.number}"
+
+    @property
+    def posts_per_day(self) -> int:
+        return sum(int(item.get("per_day", 0)) for item in self.content_mix)

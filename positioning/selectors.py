@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from team.models import Department, User
+from team.selectors import audit_list
+
+from .access import ACTION_LABELS, Action, accounts_for, actions_on
+from .models import Account, AccountMember, Brand, PlaybookVersion
+
+RECENT_CHANGES = 10  # audit rows shown on an account page
+
+
+def matrix(*, user: User) -> QuerySet[Account]:
+    """The accounts this person can see, with what the matrix page shows of each."""
+    return (
+        accounts_for(user, Action.VIEW)
+        .annotate(playbook_number=Max("playbook_versions__number"), members_count=Count("members", distinct=True))
+        .order_by("brand__name", "name")
+    )
+
+
+def brand_list() -> QuerySet[Brand]:
+    return Brand.objects.annotate(accounts_count=Count("accounts"))
+
+
+def playbook_current(*, account: Account) -> PlaybookVersion | None:
+    return (
+        PlaybookVersion.objects.filter(account=account)
+        .select_related("created_by")
+        .prefetch_related("approvers")
+        .order_by("-number")
+        .first()
+    )
+
+
+def playbook_versions(*, account: Account) -> QuerySet[PlaybookVersion]:
+    return PlaybookVersion.objects.filter(account=account).select_related("created_by").order_by("-number")
+
+
+def account_members(*, account: Account) -> QuerySet[AccountMember]:
+    return AccountMember.objects.filter(account=account).select_related("user", "user__department")
+
+
+@dataclass
+class AccountDetail:
+    account: Account
+    circles: list
+    members: list
+    playbook: PlaybookVersion | None
+    versions: list
+    recent_changes: list
+
+
+def account_detail(*, account: Account) -> AccountDetail:
+    return AccountDetail(
+        account=account,
+        circles=list(account.circles.all()),
+        members=list(account_members(account=account)),
+        playbook=playbook_current(account=account),
+        versions=list(playbook_versions(account=account)[:20]),
+        recent_changes=list(audit_list(account_ids=[account.pk])[:RECENT_CHANGES]),
+    )
+
+
+def handover(*, account: Account) -> dict[str, Any]:
+    """Everything a stand-in needs to run the account for a day, in one place."""
+    detail = account_detail(account=account)
+    return {
+        "detail": detail,
+        "escalation_departments": list(
+            Department.objects.prefetch_related(
+                Prefetch("people", queryset=User.objects.filter(is_active=True).order_by("username"))
+            )
+        ),
+        "org_contacts": list(User.objects.filter(is_active=True, role__in=["manager", "pr"]).order_by("role")),
+    }
+
+
+DIFF_FIELDS = [
+    ("content_mix", _("content mix per day")),
+    ("time_slots", _("posting time slots")),
+    ("reply_within_hours", _("reply to every @ and comment within (hours)")),
+    ("interaction_rules", _("interaction rules")),
+    ("escalation_rules", _("escalation rules")),
+    ("forbidden_words", _("forbidden words")),
+    ("approval_required", _("posts need approval")),
+    ("approval_mode", _("approval by")),
+    ("approval_target_minutes", _("approval target (minutes)")),
+]
+
+
+def playbook_diff(*, old: PlaybookVersion | None, new: PlaybookVersion) -> list[dict[str, Any]]:
+    """The fields that differ between two versions, for the version page."""
+    rows = []
+    for field, label in DIFF_FIELDS:
+        before = getattr(old, field) if old else None
+        after = getattr(new, field)
+        if before != after:
+            rows.append({"label": label, "before": before, "after": after})
+    old_approvers = {str(u) for u in old.approvers.all()} if old else set()
+    new_approvers = {str(u) for u in new.approvers.all()}
+    if old_approvers != new_approvers:
+        rows.append({"label": _("approvers"), "before": sorted(old_approvers), "after": sorted(new_approvers)})
+    return rows
+
+
+@dataclass
+class AttentionItem:
+    account: Account
+    message: str
+    url_name: str
+
+
+@dataclass
+class MyAccount:
+    account: Account
+    actions: set
+    playbook: PlaybookVersion | None
+    attention: list[AttentionItem]
+
+    @property
+    def action_labels(self) -> list[str]:
+        return [ACTION_LABELS[action] for action in Action if action in self.actions]
+
+
+def my_accounts(*, user: User) -> list[MyAccount]:
+    """The person's accounts with what they may do and what needs doing on each. A fixed number
+    of queries whatever the number of accounts."""
+    accounts = list(
+        matrix(user=user).annotate(circles_count=Count("circles", distinct=True)).filter(is_active=True)
+    )
+    latest: dict[int, PlaybookVersion] = {}
+    for version in (
+        PlaybookVersion.objects.filter(account__in=accounts).select_related("created_by")
+        .prefetch_related("approvers").order_by("account_id", "-number")
+    ):
+        latest.setdefault(version.account_id, version)
+    rows = []
+    for account in accounts:
+        actions = actions_on(user, account)
+        playbook = latest.get(account.pk)
+        attention: list[AttentionItem] = []
+        if Action.MANAGE in actions:
+            if playbook is None:
+                attention.append(AttentionItem(account, _("has no playbook: a stand-in would not know its rules."),
+                                               "positioning:playbook_edit"))
+            else:
+                gone = [str(u) for u in playbook.approvers.all() if not u.is_active]
+                if gone:
+                    attention.append(AttentionItem(
+                        account, _("approvers who have left: %(names)s") % {"names": ", ".join(gone)},
+                        "positioning:playbook_edit"))
+            if account.owner_id is None:
+                attention.append(AttentionItem(account, _("has no owner."), "positioning:account_edit"))
+            if not account.circles_count:
+                attention.append(AttentionItem(account, _("names no target circle."), "positioning:account"))
+        rows.append(MyAccount(account=account, actions=actions, playbook=playbook, attention=attention))
+    return rows

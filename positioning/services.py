@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from team.models import User
+from team.services import audit_record, changes_between, snapshot
+
+from .access import GRANT_FIELDS, Action
+from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle
+
+BRAND_FIELDS = ["name", "industry", "description"]
+ACCOUNT_FIELDS = ["brand", "name", "purpose", "region", "value_proposition", "tone_of_voice", "profile_text",
+                  "owner", "weibo_uid", "is_active"]
+PLAYBOOK_FIELDS = ["change_note", "content_mix", "time_slots", "reply_within_hours", "interaction_rules",
+                   "escalation_rules", "forbidden_words", "approval_required", "approval_mode",
+                   "approval_target_minutes"]
+
+
+@transaction.atomic
+def brand_create(*, by: User, ip: str | None = None, **fields: Any) -> Brand:
+    brand = Brand(**{k: v for k, v in fields.items() if k in BRAND_FIELDS})
+    brand.full_clean()
+    brand.save()
+    audit_record(actor=by, action="brand.create", target=brand, ip=ip,
+                 changes=changes_between({}, snapshot(brand, BRAND_FIELDS)))
+    return brand
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, by: User, ip: str | None = None, **fields: Any) -> Brand:
+    before = snapshot(brand, BRAND_FIELDS)
+    for key in BRAND_FIELDS:
+        if key in fields:
+            setattr(brand, key, fields[key])
+    brand.full_clean()
+    changes = changes_between(before, snapshot(brand, BRAND_FIELDS))
+    if changes:
+        brand.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=by, action="brand.update", target=brand, changes=changes, ip=ip)
+    return brand
+
+
+@transaction.atomic
+def account_create(*, by: User, ip: str | None = None, **fields: Any) -> Account:
+    account = Account(**{k: v for k, v in fields.items() if k in ACCOUNT_FIELDS})
+    account.full_clean()
+    account.save()
+    audit_record(actor=by, action="account.create", target=account, account_id=account.pk, ip=ip,
+                 changes=changes_between({}, snapshot(account, ACCOUNT_FIELDS)))
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, by: User, ip: str | None = None, **fields: Any) -> Account:
+    before = snapshot(account, ACCOUNT_FIELDS)
+    for key in ACCOUNT_FIELDS:
+        if key in fields:
+            setattr(account, key, fields[key])
+    account.full_clean()
+    after = snapshot(account, ACCOUNT_FIELDS)
+    changes = changes_between(before, after)
+    if changes:
+        account.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=by, action="account.update", target=account, account_id=account.pk,
+                     changes=changes, ip=ip)
+    return account
+
+
+@transaction.atomic
+def circle_add(*, account: Account, by: User, ip: str | None = None, name: str, description: str = "",
+               value: str = "") -> TargetCircle:
+    circle = TargetCircle(account=account, name=name.strip(), description=description.strip(), value=value.strip())
+    circle.full_clean()
+    circle.save()
+    audit_record(actor=by, action="circle.add", target=circle, account_id=account.pk, ip=ip,
+                 changes={"name": [None, circle.name], "value": [None, circle.value]})
+    return circle
+
+
+@transaction.atomic
+def circle_remove(*, circle: TargetCircle, by: User, ip: str | None = None) -> None:
+    audit_record(actor=by, action="circle.remove", target=circle, account_id=circle.account_id, ip=ip,
+                 changes={"name": [circle.name, None]})
+    circle.delete()
+
+
+@transaction.atomic
+def account_member_set(*, account: Account, user: User, actions: set[Action], by: User,
+                       ip: str | None = None) -> AccountMember:
+    """Gives ``user`` exactly ``actions`` on ``account`` (view is implied by any grant)."""
+    grant, created = AccountMember.objects.get_or_create(account=account, user=user)
+    before = {field: getattr(grant, field) for field in GRANT_FIELDS.values()} if not created else {}
+    for action, field in GRANT_FIELDS.items():
+        setattr(grant, field, action in actions)
+    after = {field: getattr(grant, field) for field in GRANT_FIELDS.values()}
+    changes = changes_between(before, after)
+    if changes:
+        grant.save(update_fields=list(GRANT_FIELDS.values()))
+        audit_record(actor=by, action="account.member_set", target=grant, account_id=account.pk,
+                     changes=changes, ip=ip)
+    return grant
+
+
+@transaction.atomic
+def account_member_remove(*, account: Account, user: User, by: User, ip: str | None = None) -> bool:
+    grant = AccountMember.objects.filter(account=account, user=user).first()
+    if grant is None:
+        return False
+    audit_record(actor=by, action="account.member_remove", target=grant, account_id=account.pk, ip=ip)
+    grant.delete()
+    return True
+
+
+@transaction.atomic
+def playbook_publish(*, account: Account, by: User, approvers: list[User] | None = None, ip: str | None = None,
+                     **fields: Any) -> PlaybookVersion:
+    """Publishes a new version of the account's playbook; earlier versions are kept unchanged.
+    Fields not given are carried over from the current version."""
+    # Lock the account row so that two people publishing at once get numbers n+1 and n+2.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    current = PlaybookVersion.objects.filter(account=account).order_by("-number").first()
+    number = (PlaybookVersion.objects.filter(account=account).aggregate(n=Max("number"))["n"] or 0) + 1
+    values = {key: getattr(current, key) for key in PLAYBOOK_FIELDS} if current else {}
+    values["change_note"] = ""
+    values.update({k: v for k, v in fields.items() if k in PLAYBOOK_FIELDS})
+    version = PlaybookVersion(account=account, number=number, created_by=by, **values)
+    version.full_clean()
+    version.save()
+    if approvers is None and current is not None:
+        approvers = list(current.approvers.all())
+    version.approvers.set(approvers or [])
+    before = {key: getattr(current, key) for key in PLAYBOOK_FIELDS if key != "change_note"} if current else {}
+    after = {key: getattr(version, key) for key in PLAYBOOK_FIELDS if key != "change_note"}
+    audit_record(actor=by, action="playbook.publish", target=version, account_id=account.pk, ip=ip,
+                 changes=changes_between(before, after))
+    return version

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from team.models import User
+from weibo_ops.requests import client_ip
+
+from . import selectors, services
+from .access import Action, account_create_allowed, account_view, actions_on, brand_manage_allowed
+from .forms import AccountForm, BrandForm, CircleForm, MemberForm, PlaybookForm
+from .models import NAME_IDEAL_MAX, NAME_IDEAL_MIN, Account, Brand, PlaybookVersion, TargetCircle
+
+
+def name_warning(name: str) -> str | None:
+    length = len(name.strip())
+    if length and not NAME_IDEAL_MIN <= length <= NAME_IDEAL_MAX:
+        return _(
+            "“%(name)s” has %(n)s characters. Names of %(min)s to %(max)s characters are the easiest to remember."
+        ) % {"name": name.strip(), "n": length, "min": NAME_IDEAL_MIN, "max": NAME_IDEAL_MAX}
+    return None
+
+
+@login_required
+def matrix(request):
+    accounts = list(selectors.matrix(user=request.user))
+    brands: dict[Brand, list[Account]] = {}
+    for account in accounts:
+        account.name_warning = name_warning(account.name)
+        brands.setdefault(account.brand, []).append(account)
+    return render(request, "positioning/matrix.html", {
+        "brands": brands, "can_create": account_create_allowed(request.user),
+        "can_manage_brands": brand_manage_allowed(request.user),
+    })
+
+
+@login_required
+@require_GET
+def name_check(request):
+    """htmx: the warning under the name field while a person types."""
+    warning = name_warning(request.GET.get("name", "")[:30])
+    return render(request, "positioning/_name_check.html", {"warning": warning})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def brand_edit(request, brand_id: int | None = None):
+    if not brand_manage_allowed(request.user):
+        raise PermissionDenied(_("Only managers and administrators edit brands."))
+    brand = get_object_or_404(Brand, pk=brand_id) if brand_id else None
+    form = BrandForm(request.POST or None, instance=brand)
+    if request.method == "POST" and form.is_valid():
+        if brand is None:
+            services.brand_create(by=request.user, ip=client_ip(request), **form.cleaned_data)
+        else:
+            services.brand_update(brand=brand, by=request.user, ip=client_ip(request), **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("positioning:matrix")
+    return render(request, "positioning/brand_form.html", {"form": form, "brand": brand})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_new(request):
+    if not account_create_allowed(request.user):
+        raise PermissionDenied(_("Only managers and administrators add accounts to the matrix."))
+    form = AccountForm(request.POST or None, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        account = services.account_create(by=request.user, ip=client_ip(request), **form.cleaned_data)
+        warning = name_warning(account.name)
+        if warning:
+            messages.warning(request, warning)
+        messages.success(request, _("Account added. Next: write its playbook."))
+        return redirect("positioning:account", account_id=account.pk)
+    return render(request, "positioning/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+@account_view(Action.VIEW)
+def account_detail(request, account: Account):
+    detail = selectors.account_detail(account=account)
+    return render(request, "positioning/account_detail.html", {
+        "d": detail, "account": account, "name_warning": name_warning(account.name),
+        "can_manage": Action.MANAGE in actions_on(request.user, account),
+        "circle_form": CircleForm(), "member_form": MemberForm(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@account_view(Action.MANAGE)
+def account_edit(request, account: Account):
+    form = AccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        # The form wrote onto ``account`` already; the service reads the stored row for its diff.
+        fresh = Account.objects.get(pk=account.pk)
+        services.account_update(account=fresh, by=request.user, ip=client_ip(request), **form.cleaned_data)
+        warning = name_warning(fresh.name)
+        if warning:
+            messages.warning(request, warning)
+        messages.success(request, _("Saved."))
+        return redirect("positioning:account", account_id=account.pk)
+    return render(request, "positioning/account_form.html", {
+        "form": form, "account": account, "name_warning": name_warning(form["name"].value() or ""),
+    })
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def circle_add(request, account: Account):
+    form = CircleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.circle_add(account=account, by=request.user, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    circles = account.circles.all()
+    context = {"account": account, "circles": circles, "circle_form": form if form.errors else CircleForm(),
+               "can_manage": True}
+    if request.htmx:
+        return render(request, "positioning/_circles.html", context)
+    if form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("positioning:account", account_id=account.pk)
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def circle_remove(request, account: Account, circle_id: int):
+    circle = get_object_or_404(TargetCircle, pk=circle_id, account=account)
+    services.circle_remove(circle=circle, by=request.user, ip=client_ip(request))
+    if request.htmx:
+        return render(request, "positioning/_circles.html", {
+            "account": account, "circles": account.circles.all(), "circle_form": CircleForm(), "can_manage": True})
+    return redirect("positioning:account", account_id=account.pk)
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def member_set(request, account: Account):
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        services.account_member_set(account=account, user=form.cleaned_data["user"],
+                                    actions=form.cleaned_actions(), by=request.user, ip=client_ip(request))
+        messages.success(request, _("Access saved."))
+    else:
+        messages.error(request, _("Choose a person."))
+    return redirect("positioning:account", account_id=account.pk)
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def member_remove(request, account: Account, user_id: int):
+    person = get_object_or_404(User, pk=user_id)
+    services.account_member_remove(account=account, user=person, by=request.user, ip=client_ip(request))
+    messages.success(request, _("%(name)s no longer has access to %(account)s.") % {
+        "name": person, "account": account})
+    return redirect("positioning:account", account_id=account.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@account_view(Action.MANAGE)
+def playbook_edit(request, account: Account):
+    current = selectors.playbook_current(account=account)
+    form = PlaybookForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        approvers = list(data.pop("approvers"))
+        version = services.playbook_publish(account=account, by=request.user, approvers=approvers,
+                                            ip=client_ip(request), **data)
+        messages.success(request, _("Playbook version %(n)s published.") % {"n": version.number})
+        return redirect("positioning:account", account_id=account.pk)
+    return render(request, "positioning/playbook_form.html", {"form": form, "account": account, "current": current})
+
+
+@login_required
+@account_view(Action.VIEW)
+def playbook_version(request, account: Account, number: int):
+    version = get_object_or_404(
+        PlaybookVersion.objects.select_related("created_by").prefetch_related("approvers"),
+        account=account, number=number,
+    )
+    previous = (PlaybookVersion.objects.filter(account=account, number__lt=number).prefetch_related("approvers")
+                .order_by("-number").first())
+    return render(request, "positioning/playbook_version.html", {
+        "account": account, "version": version, "previous": previous,
+        "diff": selectors.playbook_diff(old=previous, new=version),
+    })
+
+
+@login_required
+@account_view(Action.VIEW)
+def handover(request, account: Account):
+    return render(request, "positioning/handover.html", {"account": account, **selectors.handover(account=account)})

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A part of the company that Weibo work reaches: the Weibo team itself, customer service,
+    PR, legal, logistics... Other departments receive escalations and campaign tasks."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    description = models.TextField(_("what it handles"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    REVIEWER = "reviewer", _("Reviewer")
+    CS_AGENT = "cs_agent", _("Customer-service agent")
+    PR = "pr", _("PR")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+    DEPT_CONTACT = "dept_contact", _("Department contact")
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OPERATOR)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_org_wide(self) -> bool:
+        """Managers and administrators act on every account of the matrix."""
+        return self.is_active and (self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN))
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where. Rows are only ever added."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Kept as text too, so the log still reads right after a person is deleted or renamed.
+    actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    object_repr = models.CharField(_("object"), max_length=200)
+    # The matrix account the event concerns, when there is one. A plain id, not a foreign key:
+    # team sits below positioning and must not depend on it.
+    account_id = models.BigIntegerField(_("account id"), null=True, blank=True, db_index=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

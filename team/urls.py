@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "team"
+
+urlpatterns = [
+    path("", views.people, name="people"),
+    path("people/new/", views.person_edit, name="person_new"),
+    path("people/<int:person_id>/edit/", views.person_edit, name="person_edit"),
+    path("departments/", views.departments, name="departments"),
+    path("departments/<int:department_id>/edit/", views.departments, name="department_edit"),
+    path("audit/", views.audit, name="audit"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -1,0 +1,34 @@
+"""What every page's layout needs: the navigation of the nine duties."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# The nine duties of a Weibo operation (DOMAIN.md), in the order people think of them. A duty
+# whose pages have not landed yet is shown greyed out, so the map of the product stays whole.
+DUTIES = [
+    ("positioning", _("Positioning"), "positioning:matrix"),
+    ("content", _("Content"), "content:calendar"),
+    ("campaigns", _("Campaigns"), "campaigns:list"),
+    ("fans", _("Fan interaction"), "fans:inbox"),
+    ("sentiment", _("Opinion monitoring"), "sentiment:overview"),
+    ("team", _("Team"), "team:people"),
+    ("reports", _("Data"), "reports:dashboard"),
+    ("promotion", _("Promotion"), "promotion:channels"),
+    ("partnerships", _("Partnerships"), "partnerships:list"),
+]
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    current = request.resolver_match.namespace if request.resolver_match else ""
+    items = []
+    for key, label, url_name in DUTIES:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            url = None
+        items.append({"key": key, "label": label, "url": url, "active": key == current})
+    return {"nav_duties": items}
