@@ -33,5 +33,5 @@ lint: $(VENV)/.installed-dev
 	@$(VENV)/bin/ruff format --check .
 
 messages: $(VENV)/.installed-dev
-	@$(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	@$(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "var/*" --no-obsolete
 	@$(PY) scripts/compile_messages.py

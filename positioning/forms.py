@@ -105,8 +105,9 @@ class PlaybookForm(forms.Form):
     approval_target_minutes = forms.IntegerField(label=_("approval target (minutes)"), min_value=1,
                                                  max_value=1440, initial=30)
 
-    def __init__(self, *args, current: PlaybookVersion | None = None, **kwargs):
-        if current is not None and not args and "data" not in kwargs:
+    def __init__(self, data=None, *, current: PlaybookVersion | None = None, **kwargs):
+        """``current``: the version being edited; its values fill the form when nothing was posted."""
+        if current is not None and data is None:
             kwargs["initial"] = {
                 "content_mix": "\n".join(f"{i['pillar']}: {i['per_day']}" for i in current.content_mix),
                 "time_slots": ", ".join(current.time_slots),
@@ -119,7 +120,7 @@ class PlaybookForm(forms.Form):
                 "approvers": list(current.approvers.all()),
                 "approval_target_minutes": current.approval_target_minutes,
             }
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         self.fields["approvers"].queryset = User.objects.filter(is_active=True).order_by("username")
 
     def clean_content_mix(self):

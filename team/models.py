@@ -63,6 +63,25 @@ class User(AbstractUser):
         return self.is_active and (self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN))
 
 
+AUDIT_ACTIONS = {
+    "brand.create": _("added the brand"),
+    "brand.update": _("edited the brand"),
+    "account.create": _("added the account"),
+    "account.update": _("edited the account"),
+    "account.member_set": _("set access"),
+    "account.member_remove": _("removed access"),
+    "circle.add": _("added a target circle"),
+    "circle.remove": _("removed a target circle"),
+    "playbook.publish": _("published a playbook version"),
+    "department.create": _("added the department"),
+    "department.update": _("edited the department"),
+    "person.create": _("added the person"),
+    "person.update": _("edited the person"),
+    "api_token.create": _("created an API token"),
+    "api_token.revoke": _("revoked an API token"),
+}
+
+
 class AuditEvent(models.Model):
     """Who did what, when, from where. Rows are only ever added."""
 
@@ -89,3 +108,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))

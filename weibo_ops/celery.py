@@ -1,7 +1,8 @@
 """The Celery application, and the heartbeats that /healthz reads.
 
-The worker and beat each write a timestamp to the cache every ``HEARTBEAT_INTERVAL``. That is
-cheaper and more direct than a broadcast ping on every health check, and it works the same on the
+The worker and beat each write a timestamp to the cache every ``HEARTBEAT_INTERVAL``, and beat
+sends a heartbeat task that a worker runs, so that /healthz also knows that tasks go through the
+broker. That is cheaper than a broadcast ping on every health check, and works the same on the
 filesystem broker and on Redis.
 """
 
@@ -22,6 +23,7 @@ app.autodiscover_tasks()
 
 WORKER_HEARTBEAT_KEY = "health:worker"
 BEAT_HEARTBEAT_KEY = "health:beat"
+QUEUE_HEARTBEAT_KEY = "health:queue"
 
 
 def heartbeat_write(key: str) -> None:

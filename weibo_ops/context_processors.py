@@ -14,7 +14,7 @@ DUTIES = [
     ("fans", _("Fan interaction"), "fans:inbox"),
     ("sentiment", _("Opinion monitoring"), "sentiment:overview"),
     ("team", _("Team"), "team:people"),
-    ("reports", _("Data"), "reports:dashboard"),
+    ("reports", _("Data"), "reports:overview"),
     ("promotion", _("Promotion"), "promotion:channels"),
     ("partnerships", _("Partnerships"), "partnerships:list"),
 ]

@@ -1,4 +1,4 @@
-"""/healthz: is the database, the broker, a worker and beat alive?"""
+"""/healthz: are the database, the broker, a worker and beat alive, and do tasks go through?"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .celery import BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY, app
+from .celery import BEAT_HEARTBEAT_KEY, QUEUE_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY, app
 
 
 def _check_database() -> dict:
@@ -45,6 +45,8 @@ CHECKS = {
     "broker": _check_broker,
     "worker": lambda: _check_heartbeat(WORKER_HEARTBEAT_KEY, "worker"),
     "beat": lambda: _check_heartbeat(BEAT_HEARTBEAT_KEY, "beat"),
+    # beat -> broker -> worker: a scheduled heartbeat task was run recently.
+    "tasks": lambda: _check_heartbeat(QUEUE_HEARTBEAT_KEY, "scheduled task"),
 }
 
 

@@ -177,7 +177,9 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": Path(os.environ.get("SQLITE_PATH") or VAR_DIR / "db.sqlite3"),
+            # Tests use a file, not memory, so that a real worker process can open the same one.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
             "OPTIONS": {
                 # The web server, the worker and beat share this file: WAL lets readers go on
                 # while one writes, IMMEDIATE takes the write lock up front instead of failing
@@ -240,8 +242,16 @@ CELERY_BEAT_SCHEDULER = "weibo_ops.beat:HeartbeatScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # How often the worker and beat say they are alive, and after how long /healthz calls them down.
-HEARTBEAT_INTERVAL = timedelta(seconds=10)
-HEARTBEAT_STALE_AFTER = timedelta(seconds=45)
+HEARTBEAT_INTERVAL = timedelta(seconds=env_int("HEARTBEAT_INTERVAL_SECONDS", 10, minimum=1))
+HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45, minimum=2))
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "weibo_ops.heartbeat",
+        "schedule": HEARTBEAT_INTERVAL,
+        # A heartbeat nobody ran in time is worthless: drop it rather than pile them up.
+        "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
+    },
+}
 
 # --- Authentication and login throttling ----------------------------------------------------
 AUTH_USER_MODEL = "team.User"
@@ -283,6 +293,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -299,9 +310,10 @@ MEDIA_URL = "/media/"
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so that a call without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "weibo_ops.api.Pagination",

@@ -46,7 +46,7 @@ class AccountSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class AccountMemberSerializer(serializers.ModelSerializer):
     permissions = serializers.ListField(
         child=serializers.ChoiceField(choices=[a.value for a in GRANT_FIELDS]), write_only=True, required=False)
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))

@@ -23,7 +23,7 @@ from ..access import (
     brand_manage_allowed,
 )
 from ..models import Account, Brand
-from .serializers import AccountSerializer, BrandSerializer, MemberSerializer, PlaybookSerializer
+from .serializers import AccountSerializer, BrandSerializer, AccountMemberSerializer, PlaybookSerializer
 
 
 class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -114,21 +114,21 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             raise NotFound(_("This account has no playbook yet."))
         return Response(PlaybookSerializer(version).data)
 
-    @extend_schema(responses=MemberSerializer(many=True), request=MemberSerializer)
-    @action(detail=True, methods=["get", "post"], serializer_class=MemberSerializer)
+    @extend_schema(responses=AccountMemberSerializer(many=True), request=AccountMemberSerializer)
+    @action(detail=True, methods=["get", "post"], serializer_class=AccountMemberSerializer)
     def members(self, request, pk=None):
         """GET: who has access and what they may do. POST ``{"user": id, "permissions": [...]}``:
         set exactly those permissions (draft, approve, publish, reply, manage) for that person."""
         if request.method == "GET":
             account = self._account(Action.VIEW)
             page = self.paginate_queryset(selectors.account_members(account=account))
-            return self.get_paginated_response(MemberSerializer(page, many=True).data)
+            return self.get_paginated_response(AccountMemberSerializer(page, many=True).data)
         account = self._account(Action.MANAGE)
-        serializer = MemberSerializer(data=request.data)
+        serializer = AccountMemberSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         grant = services.account_member_set(account=account, user=serializer.validated_data["user"],
                                             actions=serializer.actions(), by=request.user, ip=client_ip(request))
-        return Response(MemberSerializer(grant).data, status=status.HTTP_200_OK)
+        return Response(AccountMemberSerializer(grant).data, status=status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>\d+)")

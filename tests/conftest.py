@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+
+
+def pytest_sessionstart(session):
+    """In the PostgreSQL + Redis run, those servers must really be there: a missing one fails the
+    run instead of letting the suite pass on the embedded defaults."""
+    if os.environ.get("WEIBO_OPS_REQUIRE_SERVERS") != "1":
+        return
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if not engine.endswith("postgresql"):
+        pytest.exit(f"WEIBO_OPS_REQUIRE_SERVERS=1 but the database engine is {engine}: set DATABASE_URL", 3)
+    if not settings.REDIS_URL:
+        pytest.exit("WEIBO_OPS_REQUIRE_SERVERS=1 but REDIS_URL is not set", 3)
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis at REDIS_URL does not answer: {exc}", 3)
+    import psycopg2
+
+    db = settings.DATABASES["default"]
+    try:
+        psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"],
+                         password=db.get("PASSWORD") or None, connect_timeout=3).close()
+    except psycopg2.Error as exc:
+        pytest.exit(f"PostgreSQL at DATABASE_URL does not answer: {exc}", 3)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The demo's seven people would cost seconds per test with the production hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Demo:
+    brand: object
+    accounts: dict
+    people: dict
+
+
+@pytest.fixture
+def demo(db) -> Demo:
+    """The demo brand of ``make run``: four accounts, seven people, two playbooks."""
+    from positioning.models import Account, Brand
+    from team.models import User
+
+    call_command("seed_demo", quiet=True)
+    brand = Brand.objects.get(name="鲜牧乳业")
+    return Demo(
+        brand=brand,
+        accounts={a.name: a for a in Account.objects.filter(brand=brand)},
+        people={u.username: u for u in User.objects.all()},
+    )
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)``: the test client, signed in as ``user``."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api(db):
+    """``api(user)``: a DRF test client authenticated as ``user`` (or anonymous)."""
+    from rest_framework.test import APIClient
+
+    def _api(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return _api
