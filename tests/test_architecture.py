@@ -32,7 +32,7 @@ def imports_of(source: str, module: str) -> list[str]:
 
 def violation(importer: str, imported: str) -> str | None:
     """Why ``importer`` may not import ``imported``, or None when it may."""
-    source_app, target_app = importer.split(".")[0], imported.split(".")[0]
+    source_app, target_app = importer.split(".", maxsplit=1)[0], imported.split(".", maxsplit=1)[0]
     if source_app == target_app:
         return None
     if target_app == "reports":

@@ -23,7 +23,7 @@ from ..access import (
     brand_manage_allowed,
 )
 from ..models import Account, Brand
-from .serializers import AccountSerializer, BrandSerializer, AccountMemberSerializer, PlaybookSerializer
+from .serializers import AccountMemberSerializer, AccountSerializer, BrandSerializer, PlaybookSerializer
 
 
 class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

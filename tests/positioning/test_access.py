@@ -34,7 +34,8 @@ def test_managers_and_admins_act_on_every_account(demo):
 
 
 def test_accounts_for_lists_exactly_the_granted_accounts(demo):
-    assert set(accounts_for(demo.people["operator"]).values_list("name", flat=True)) == {"鲜牧乳业", "鲜牧客服", "鲜牧酸奶"}
+    assert set(accounts_for(demo.people["operator"]).values_list("name", flat=True)) == {
+        "鲜牧乳业", "鲜牧客服", "鲜牧酸奶"}
     assert set(accounts_for(demo.people["operator"], Action.PUBLISH).values_list("name", flat=True)) == {
         "鲜牧乳业", "鲜牧酸奶"}
     assert set(accounts_for(demo.people["reviewer"], Action.APPROVE).values_list("name", flat=True)) == {

@@ -70,8 +70,8 @@ def test_healthz_follows_a_real_worker_and_beat(client, settings, tmp_path):
         try:
             body = wait_for(client, lambda status, body: status == 200, 90)
         except AssertionError:
-            for name in logs:
-                logs[name].flush()
+            for name, log in logs.items():
+                log.flush()
                 print(name, (tmp_path / f"{name}.log").read_text()[-3000:])
             raise
         assert body["checks"]["broker"]["transport"] == ("redis" if django_settings.REDIS_URL else "filesystem")
