@@ -62,9 +62,13 @@ fi
 as_pg() { if [ -n "$pg_user" ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
 cleanup() {
   set +e
-  [ -f "$run_dir/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -m immediate stop >/dev/null 2>&1
-  [ -f "$run_dir/redis.pid" ] && kill "$(cat "$run_dir/redis.pid")" 2>/dev/null
-  rm -rf "$run_dir"
+  [ -f "$run_dir/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -m immediate -w stop >/dev/null 2>&1
+  if [ -f "$run_dir/redis.pid" ]; then
+    redis_pid=$(cat "$run_dir/redis.pid")
+    kill "$redis_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$run_dir" 2>/dev/null || { sleep 1; rm -rf "$run_dir"; }
 }
 trap cleanup EXIT INT TERM
 

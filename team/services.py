@@ -122,14 +122,16 @@ def api_token_create(*, user: User, ip: str | None = None) -> tuple[AuthToken, s
     """Returns the stored token row and the token itself, which is shown once and stored only as
     a hash (django-rest-knox)."""
     instance, token = AuthToken.objects.create(user=user)
-    audit_record(actor=user, action="api_token.create", target=instance, ip=ip,
-                 changes={"prefix": [None, instance.token_key]})
+    # The person is the audit target: a token's primary key is its hash, which the log needs not.
+    audit_record(actor=user, action="api_token.create", target=user, ip=ip,
+                 changes={"token": [None, f"{instance.token_key}…"]})
     return instance, token
 
 
 def api_token_revoke(*, user: User, token_key: str, ip: str | None = None) -> bool:
     tokens = list(AuthToken.objects.filter(user=user, token_key=token_key))
     for token in tokens:
-        audit_record(actor=user, action="api_token.revoke", target=token, ip=ip)
+        audit_record(actor=user, action="api_token.revoke", target=user, ip=ip,
+                     changes={"token": [f"{token.token_key}…", None]})
         token.delete()
     return bool(tokens)

@@ -13,7 +13,8 @@ STRONG_KEY = "k3y-" + "x7Qp9" * 12
 
 def manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
-                   if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}}
+                   if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(WEIBO_OPS_VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=120, check=False)

@@ -27,6 +27,7 @@ def subprocess_env() -> dict[str, str]:
     """The environment of this test run, pointed at the test database."""
     env = dict(os.environ, HEARTBEAT_INTERVAL_SECONDS="1", HEARTBEAT_STALE_SECONDS="4",
                WEIBO_OPS_VAR_DIR=str(django_settings.VAR_DIR))
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         env["SQLITE_PATH"] = str(db["NAME"])
