@@ -3,23 +3,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from team.models import Department, User
 from team.selectors import audit_list
 
 from .access import ACTION_LABELS, Action, accounts_for, actions_on
-from .models import Account, AccountMember, Brand, PlaybookVersion
+from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle
 
 RECENT_CHANGES = 10  # audit rows shown on an account page
 
 
+def _count(model, **outer) -> Subquery:
+    """A correlated COUNT(*) subquery: unlike a join, it cannot multiply rows or be narrowed by
+    a filter on the same relation."""
+    rows = model.objects.filter(**{k: OuterRef(v) for k, v in outer.items()}).order_by().values(*outer)
+    return Subquery(rows.annotate(n=Count("*")).values("n"), output_field=IntegerField())
+
+
 def matrix(*, user: User) -> QuerySet[Account]:
     """The accounts this person can see, with what the matrix page shows of each."""
+    latest = PlaybookVersion.objects.filter(account=OuterRef("pk")).order_by("-number").values("number")[:1]
     return (
         accounts_for(user, Action.VIEW)
-        .annotate(playbook_number=Max("playbook_versions__number"), members_count=Count("members", distinct=True))
+        .annotate(
+            playbook_number=Subquery(latest),
+            members_count=Coalesce(_count(AccountMember, account="pk"), 0),
+            circles_count=Coalesce(_count(TargetCircle, account="pk"), 0),
+        )
         .order_by("brand__name", "name")
     )
 
@@ -131,9 +144,7 @@ class MyAccount:
 def my_accounts(*, user: User) -> list[MyAccount]:
     """The person's accounts with what they may do and what needs doing on each. A fixed number
     of queries whatever the number of accounts."""
-    accounts = list(
-        matrix(user=user).annotate(circles_count=Count("circles", distinct=True)).filter(is_active=True)
-    )
+    accounts = list(matrix(user=user).filter(is_active=True))
     latest: dict[int, PlaybookVersion] = {}
     for version in (
         PlaybookVersion.objects.filter(account__in=accounts).select_related("created_by")
@@ -147,17 +158,17 @@ def my_accounts(*, user: User) -> list[MyAccount]:
         attention: list[AttentionItem] = []
         if Action.MANAGE in actions:
             if playbook is None:
-                attention.append(AttentionItem(account, _("has no playbook: a stand-in would not know its rules."),
-                                               "positioning:playbook_edit"))
+                attention.append(AttentionItem(
+                    account, _("No playbook yet: a stand-in would not know the rules."), "positioning:playbook_edit"))
             else:
                 gone = [str(u) for u in playbook.approvers.all() if not u.is_active]
                 if gone:
                     attention.append(AttentionItem(
-                        account, _("approvers who have left: %(names)s") % {"names": ", ".join(gone)},
+                        account, _("Approvers who have left: %(names)s") % {"names": ", ".join(gone)},
                         "positioning:playbook_edit"))
             if account.owner_id is None:
-                attention.append(AttentionItem(account, _("has no owner."), "positioning:account_edit"))
+                attention.append(AttentionItem(account, _("No owner."), "positioning:account_edit"))
             if not account.circles_count:
-                attention.append(AttentionItem(account, _("names no target circle."), "positioning:account"))
+                attention.append(AttentionItem(account, _("No target circle."), "positioning:account"))
         rows.append(MyAccount(account=account, actions=actions, playbook=playbook, attention=attention))
     return rows

@@ -8,6 +8,19 @@ from team import selectors as team_selectors
 from team.permissions import audit_view_allowed
 
 RECENT_EVENTS = 12  # changes shown on the dashboard
+ATTENTION_NAMES = 12  # accounts named per kind of problem; a 150-account matrix lists the rest as a count
+
+
+def attention_groups(items) -> list[dict]:
+    """One line per kind of problem, naming the accounts it concerns."""
+    groups: dict[tuple[str, str], list] = {}
+    for item in items:
+        groups.setdefault((str(item.message), item.url_name), []).append(item.account)
+    return [
+        {"message": message, "url_name": url_name, "accounts": accounts[:ATTENTION_NAMES],
+         "more": max(0, len(accounts) - ATTENTION_NAMES), "count": len(accounts)}
+        for (message, url_name), accounts in groups.items()
+    ]
 
 
 @login_required
@@ -18,7 +31,7 @@ def dashboard(request):
     account_ids = [row.account.pk for row in accounts]
     return render(request, "reports/dashboard.html", {
         "accounts": accounts,
-        "attention": [item for row in accounts for item in row.attention],
+        "attention": attention_groups(item for row in accounts for item in row.attention),
         "recent": list(team_selectors.audit_list(account_ids=None if user.is_org_wide else account_ids)
                        [:RECENT_EVENTS]),
         "can_read_audit": audit_view_allowed(user),

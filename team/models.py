@@ -63,6 +63,8 @@ class User(AbstractUser):
         return self.is_active and (self.is_superuser or self.role in (Role.MANAGER, Role.ADMIN))
 
 
+SYSTEM_ACTOR = "system"  # actor_name of changes made by commands, not by a person
+
 AUDIT_ACTIONS = {
     "brand.create": _("added the brand"),
     "brand.update": _("edited the brand"),
@@ -108,6 +110,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who, as people read it: changes made by set-up commands show as "system"."""
+        return self.actor_name if self.actor_name != SYSTEM_ACTOR else str(_("system"))
 
     @property
     def action_label(self) -> str:

@@ -8,7 +8,7 @@ from django.db.models import Model
 from django.forms.models import model_to_dict
 from knox.models import AuthToken
 
-from .models import AuditEvent, Department, User
+from .models import SYSTEM_ACTOR, AuditEvent, Department, User
 
 
 def _jsonable(value: Any) -> Any:
@@ -47,7 +47,7 @@ def audit_record(
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=(actor.get_username() if actor is not None else "system")[:150],
+        actor_name=(actor.get_username() if actor is not None else SYSTEM_ACTOR)[:150],
         action=action,
         object_type=target._meta.label_lower,
         object_id=str(target.pk),

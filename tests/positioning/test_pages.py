@@ -125,3 +125,16 @@ def test_playbook_form_starts_from_the_current_version(demo, login):
     assert form.initial["time_slots"] == "08:30, 12:00, 17:30, 20:30"
     assert form.initial["content_mix"].splitlines()[0] == "品牌故事: 1"
     assert {u.username for u in form.initial["approvers"]} == {"reviewer", "manager"}
+
+
+def test_matrix_counts_everyone_on_an_account_whoever_looks(demo, login):
+    """An operator sees the same member count as a manager: the permission filter must not
+    narrow the count to the operator's own grant."""
+    from positioning import selectors
+
+    for username in ["operator", "manager"]:
+        rows = {a.name: a for a in selectors.matrix(user=demo.people[username])}
+        assert rows["鲜牧乳业"].members_count == 3
+        assert rows["鲜牧乳业"].circles_count == 2
+        assert rows["鲜牧乳业"].playbook_number == 1
+        assert rows["鲜牧酸奶"].playbook_number is None
