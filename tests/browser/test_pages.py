@@ -75,12 +75,15 @@ def test_name_warning_appears_while_typing(demo, page, sign_in):
     expect(page.locator("#name-check")).to_be_empty()
 
 
-def test_pages_fit_a_phone_and_work_from_the_keyboard(demo, browser, live_server, sign_in):
+def test_pages_fit_a_phone_and_the_keyboard_reaches_the_content_first(demo, browser, live_server, sign_in):
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, base_url=live_server.url)
     page = context.new_page()
     try:
         sign_in(page, "manager")
-        for path in ["/", "/positioning/", f"/positioning/accounts/{demo.accounts['鲜牧乳业'].pk}/", "/team/"]:
+        account = f"/positioning/accounts/{demo.accounts['鲜牧乳业'].pk}"
+        for path in ["/", "/positioning/", f"{account}/", f"{account}/edit/", f"{account}/playbook/edit/",
+                     f"{account}/handover/", f"{account}/playbook/v1/", "/team/", "/team/departments/",
+                     "/team/audit/", "/team/tokens/", "/team/people/new/"]:
             page.goto(path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{path} is {width}px wide at a 390px viewport"
