@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from team.models import User
-from team.services import audit_record, changes_between, snapshot
+from team.services import audit_record, audited_create, audited_update, changes_between, snapshot
 
 from .access import GRANT_FIELDS, Action
 from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle
@@ -20,31 +20,18 @@ PLAYBOOK_FIELDS = ["change_note", "content_mix", "time_slots", "reply_within_hou
 
 
 @transaction.atomic
-def brand_create(*, by: User, ip: str | None = None, **fields: Any) -> Brand:
+def brand_create(*, by: User | None, ip: str | None = None, **fields: Any) -> Brand:
     brand = Brand(**{k: v for k, v in fields.items() if k in BRAND_FIELDS})
-    brand.full_clean()
-    brand.save()
-    audit_record(actor=by, action="brand.create", target=brand, ip=ip,
-                 changes=changes_between({}, snapshot(brand, BRAND_FIELDS)))
-    return brand
+    return audited_create(brand, fields=BRAND_FIELDS, by=by, action="brand.create", ip=ip)
 
 
 @transaction.atomic
 def brand_update(*, brand: Brand, by: User, ip: str | None = None, **fields: Any) -> Brand:
-    before = snapshot(brand, BRAND_FIELDS)
-    for key in BRAND_FIELDS:
-        if key in fields:
-            setattr(brand, key, fields[key])
-    brand.full_clean()
-    changes = changes_between(before, snapshot(brand, BRAND_FIELDS))
-    if changes:
-        brand.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=by, action="brand.update", target=brand, changes=changes, ip=ip)
-    return brand
+    return audited_update(brand, fields=BRAND_FIELDS, values=fields, by=by, action="brand.update", ip=ip)
 
 
 @transaction.atomic
-def account_create(*, by: User, ip: str | None = None, **fields: Any) -> Account:
+def account_create(*, by: User | None, ip: str | None = None, **fields: Any) -> Account:
     account = Account(**{k: v for k, v in fields.items() if k in ACCOUNT_FIELDS})
     account.full_clean()
     account.save()
@@ -55,18 +42,8 @@ def account_create(*, by: User, ip: str | None = None, **fields: Any) -> Account
 
 @transaction.atomic
 def account_update(*, account: Account, by: User, ip: str | None = None, **fields: Any) -> Account:
-    before = snapshot(account, ACCOUNT_FIELDS)
-    for key in ACCOUNT_FIELDS:
-        if key in fields:
-            setattr(account, key, fields[key])
-    account.full_clean()
-    after = snapshot(account, ACCOUNT_FIELDS)
-    changes = changes_between(before, after)
-    if changes:
-        account.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=by, action="account.update", target=account, account_id=account.pk,
-                     changes=changes, ip=ip)
-    return account
+    return audited_update(account, fields=ACCOUNT_FIELDS, values=fields, by=by, action="account.update", ip=ip,
+                          account_id=account.pk)
 
 
 @transaction.atomic

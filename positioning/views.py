@@ -109,6 +109,17 @@ def account_edit(request, account: Account):
     })
 
 
+def _circles(request, account: Account, form: CircleForm | None = None):
+    """After a change to the circles: the list again (htmx), or back to the account page."""
+    if request.htmx:
+        return render(request, "positioning/_circles.html", {
+            "account": account, "circles": account.circles.all(), "circle_form": form or CircleForm(),
+            "can_manage": True})
+    if form is not None and form.errors:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("positioning:account", account_id=account.pk)
+
+
 @login_required
 @require_POST
 @account_view(Action.MANAGE)
@@ -119,14 +130,7 @@ def circle_add(request, account: Account):
             services.circle_add(account=account, by=request.user, ip=client_ip(request), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
-    circles = account.circles.all()
-    context = {"account": account, "circles": circles, "circle_form": form if form.errors else CircleForm(),
-               "can_manage": True}
-    if request.htmx:
-        return render(request, "positioning/_circles.html", context)
-    if form.errors:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-    return redirect("positioning:account", account_id=account.pk)
+    return _circles(request, account, form if form.errors else None)
 
 
 @login_required
@@ -135,10 +139,7 @@ def circle_add(request, account: Account):
 def circle_remove(request, account: Account, circle_id: int):
     circle = get_object_or_404(TargetCircle, pk=circle_id, account=account)
     services.circle_remove(circle=circle, by=request.user, ip=client_ip(request))
-    if request.htmx:
-        return render(request, "positioning/_circles.html", {
-            "account": account, "circles": account.circles.all(), "circle_form": CircleForm(), "can_manage": True})
-    return redirect("positioning:account", account_id=account.pk)
+    return _circles(request, account)
 
 
 @login_required

@@ -58,64 +58,62 @@ def audit_record(
     )
 
 
+def audited_create(instance: Model, *, fields: list[str], by: User | None, action: str, ip: str | None = None,
+                   account_id: int | None = None) -> Model:
+    """Validates and stores a new row, and records it with the values of ``fields``."""
+    instance.full_clean()
+    instance.save()
+    audit_record(actor=by, action=action, target=instance, account_id=account_id, ip=ip,
+                 changes=changes_between({}, snapshot(instance, fields)))
+    return instance
+
+
+def audited_update(instance: Model, *, fields: list[str], values: dict[str, Any], by: User | None, action: str,
+                   ip: str | None = None, account_id: int | None = None) -> Model:
+    """Sets those of ``fields`` that ``values`` gives, validates, saves only what changed and
+    records the change; nothing is written when nothing changed."""
+    before = snapshot(instance, fields)
+    for key in fields:
+        if key in values:
+            setattr(instance, key, values[key])
+    instance.full_clean()
+    changes = changes_between(before, snapshot(instance, fields))
+    if changes:
+        stamped = ["updated_at"] if any(f.name == "updated_at" for f in instance._meta.concrete_fields) else []
+        instance.save(update_fields=[*changes, *stamped])
+        audit_record(actor=by, action=action, target=instance, account_id=account_id, changes=changes, ip=ip)
+    return instance
+
+
 DEPARTMENT_FIELDS = ["name", "description", "contact_email", "contact_phone"]
 
 
 @transaction.atomic
 def department_create(*, by: User, ip: str | None = None, **fields: Any) -> Department:
     department = Department(**{k: v for k, v in fields.items() if k in DEPARTMENT_FIELDS})
-    department.full_clean()
-    department.save()
-    audit_record(
-        actor=by, action="department.create", target=department,
-        changes=changes_between({}, snapshot(department, DEPARTMENT_FIELDS)), ip=ip,
-    )
-    return department
+    return audited_create(department, fields=DEPARTMENT_FIELDS, by=by, action="department.create", ip=ip)
 
 
 @transaction.atomic
 def department_update(*, department: Department, by: User, ip: str | None = None, **fields: Any) -> Department:
-    before = snapshot(department, DEPARTMENT_FIELDS)
-    for key, value in fields.items():
-        if key in DEPARTMENT_FIELDS:
-            setattr(department, key, value)
-    department.full_clean()
-    changes = changes_between(before, snapshot(department, DEPARTMENT_FIELDS))
-    if changes:
-        department.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=by, action="department.update", target=department, changes=changes, ip=ip)
-    return department
+    return audited_update(department, fields=DEPARTMENT_FIELDS, values=fields, by=by, action="department.update",
+                          ip=ip)
 
 
-PERSON_FIELDS = ["username", "display_name", "email", "phone", "department", "role", "is_active"]
+PERSON_FIELDS = ["display_name", "email", "phone", "department", "role", "is_active"]
 
 
 @transaction.atomic
-def person_create(*, by: User, password: str, ip: str | None = None, **fields: Any) -> User:
-    person = User(**{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+def person_create(*, by: User | None, password: str, username: str, ip: str | None = None, **fields: Any) -> User:
+    person = User(username=username, **{k: v for k, v in fields.items() if k in PERSON_FIELDS})
     person.set_password(password)
-    person.full_clean()
-    person.save()
-    audit_record(
-        actor=by, action="person.create", target=person,
-        changes=changes_between({}, snapshot(person, [f for f in PERSON_FIELDS if f != "username"])), ip=ip,
-    )
-    return person
+    return audited_create(person, fields=PERSON_FIELDS, by=by, action="person.create", ip=ip)
 
 
 @transaction.atomic
 def person_update(*, person: User, by: User, ip: str | None = None, **fields: Any) -> User:
-    tracked = [f for f in PERSON_FIELDS if f != "username"]
-    before = snapshot(person, tracked)
-    for key, value in fields.items():
-        if key in tracked:
-            setattr(person, key, value)
-    person.full_clean()
-    changes = changes_between(before, snapshot(person, tracked))
-    if changes:
-        person.save(update_fields=list(changes))
-        audit_record(actor=by, action="person.update", target=person, changes=changes, ip=ip)
-    return person
+    """Everything but the username, which never changes, and the password, which its owner sets."""
+    return audited_update(person, fields=PERSON_FIELDS, values=fields, by=by, action="person.update", ip=ip)
 
 
 def api_token_create(*, user: User, ip: str | None = None) -> tuple[AuthToken, str]:
