@@ -68,14 +68,15 @@ def grant_actions(grant: AccountMember) -> set[Action]:
 
 
 def _account_actions(user: User) -> dict[int, set[Action]]:
-    """{account_id: actions} for a person who is not org-wide; read once per request."""
+    """{account_id: actions} for a person who is not org-wide; read once per request. On an
+    inactive account, those with access may only look."""
     cached = getattr(user, "_account_actions", None)
     if cached is None:
         cached = {}
-        for grant in AccountMember.objects.filter(user=user, account__is_active=True):
-            cached[grant.account_id] = grant_actions(grant)
-        for account_id in Account.objects.filter(owner=user).values_list("id", flat=True):
-            cached[account_id] = set(Action)
+        for grant in AccountMember.objects.filter(user=user).select_related("account"):
+            cached[grant.account_id] = grant_actions(grant) if grant.account.is_active else {Action.VIEW}
+        for account_id, active in Account.objects.filter(owner=user).values_list("id", "is_active"):
+            cached[account_id] = set(Action) if active else {Action.VIEW}
         user._account_actions = cached
     return cached
 
@@ -114,7 +115,52 @@ def accounts_for(user: User, action: Action = Action.VIEW) -> QuerySet[Account]:
         grants = grants.filter(**{GRANT_FIELDS[action]: True})
     # A subquery rather than a join: no duplicate rows to remove, and annotations on the result
     # count all of an account's rows, not only this person's grant.
-    return accounts.filter(Q(owner=user) | Q(pk__in=grants.values("account_id")))
+    accounts = accounts.filter(Q(owner=user) | Q(pk__in=grants.values("account_id")))
+    return accounts if action == Action.VIEW else accounts.filter(is_active=True)
+
+
+def people_who_may(account: Account, action: Action) -> QuerySet[User]:
+    """The active people who may do ``action`` on ``account``: for approver lists and the like."""
+    people = Q(is_superuser=True) | Q(role__in=[Role.MANAGER, Role.ADMIN])
+    if account.is_active:
+        grant = AccountMember.objects.filter(account=account)
+        if action != Action.VIEW:
+            grant = grant.filter(**{GRANT_FIELDS[action]: True})
+        people |= Q(pk__in=grant.values("user_id")) | Q(pk=account.owner_id or 0)
+    return User.objects.filter(people, is_active=True).order_by("username")
+
+
+# Who owns an account, which brand it belongs to and whether it is active change the matrix
+# itself: only managers and administrators do that, even where an owner may edit the rest.
+STRUCTURE_FIELDS = ("brand", "owner", "is_active")
+
+
+def account_structure_change_allowed(user: User) -> bool:
+    return user.is_authenticated and user.is_org_wide
+
+
+def grant_change_require(by: User, account: Account, person: User, actions: set[Action] | None) -> None:
+    """May ``by`` give ``person`` exactly ``actions`` on ``account`` (``None``: take the grant
+    away)? Managers may give anything. Someone who manages one account may give its people the
+    everyday rights of their role, but not approve or manage, and may not change their own
+    access: otherwise one person could approve their own posts."""
+    account_require(by, account, Action.MANAGE)
+    if by.is_org_wide:
+        return
+    if person.pk == by.pk:
+        raise PermissionDenied(_("You cannot change your own access. Ask a manager."))
+    existing = AccountMember.objects.filter(account=account, user=person).first()
+    granted = set(actions or ()) | (grant_actions(existing) if existing else set())
+    reserved = granted & {Action.APPROVE, Action.MANAGE}
+    if reserved:
+        raise PermissionDenied(
+            _("Only a manager can give or take the “%(action)s” permission.")
+            % {"action": ACTION_LABELS[sorted(reserved)[0]]})
+    beyond = set(actions or ()) - ROLE_DEFAULTS.get(person.role, set())
+    if beyond:
+        raise PermissionDenied(
+            _("%(name)s is a %(role)s: only a manager can give them “%(action)s”.")
+            % {"name": person, "role": person.get_role_display(), "action": ACTION_LABELS[sorted(beyond)[0]]})
 
 
 def account_create_allowed(user: User) -> bool:

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from team.models import User
 
-from .access import GRANT_FIELDS, ROLE_DEFAULTS, Action
+from .access import (
+    GRANT_FIELDS,
+    ROLE_DEFAULTS,
+    STRUCTURE_FIELDS,
+    Action,
+    account_structure_change_allowed,
+    people_who_may,
+)
 from .models import Account, ApprovalMode, Brand, PlaybookVersion, TargetCircle
+from .services import playbook_approvers_check
 from .validators import parse_content_mix, parse_time_slots, parse_words
 
 
@@ -28,9 +37,13 @@ class AccountForm(forms.ModelForm):
             "tone_of_voice": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        if account_structure_change_allowed(by):
+            self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        else:
+            for name in STRUCTURE_FIELDS:
+                del self.fields[name]
         self.fields["name"].widget.attrs.update({
             "hx-get": reverse_lazy("positioning:name_check"),
             "hx-trigger": "input changed delay:300ms",
@@ -105,7 +118,7 @@ class PlaybookForm(forms.Form):
     approval_target_minutes = forms.IntegerField(label=_("approval target (minutes)"), min_value=1,
                                                  max_value=1440, initial=30)
 
-    def __init__(self, data=None, *, current: PlaybookVersion | None = None, **kwargs):
+    def __init__(self, data=None, *, account: Account, current: PlaybookVersion | None = None, **kwargs):
         """``current``: the version being edited; its values fill the form when nothing was posted."""
         if current is not None and data is None:
             kwargs["initial"] = {
@@ -121,7 +134,8 @@ class PlaybookForm(forms.Form):
                 "approval_target_minutes": current.approval_target_minutes,
             }
         super().__init__(data, **kwargs)
-        self.fields["approvers"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.account = account
+        self.fields["approvers"].queryset = people_who_may(account, Action.APPROVE)
 
     def clean_content_mix(self):
         return parse_content_mix(self.cleaned_data["content_mix"])
@@ -134,6 +148,11 @@ class PlaybookForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("approval_required") and not cleaned.get("approvers"):
-            self.add_error("approvers", _("Posts need approval: name at least one approver."))
+        if "approvers" in cleaned:
+            try:
+                playbook_approvers_check(account=self.account, approvers=list(cleaned["approvers"]),
+                                         approval_required=cleaned.get("approval_required", False))
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return cleaned
+

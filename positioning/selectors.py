@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -85,11 +85,7 @@ def handover(*, account: Account) -> dict[str, Any]:
     detail = account_detail(account=account)
     return {
         "detail": detail,
-        "escalation_departments": list(
-            Department.objects.prefetch_related(
-                Prefetch("people", queryset=User.objects.filter(is_active=True).order_by("username"))
-            )
-        ),
+        "escalation_departments": list(Department.objects.order_by("name")),
         "org_contacts": list(User.objects.filter(is_active=True, role__in=["manager", "pr"]).order_by("role")),
     }
 

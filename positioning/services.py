@@ -2,13 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from team.models import User
 from team.services import audit_record, audited_create, audited_update, changes_between, snapshot
 
-from .access import GRANT_FIELDS, Action
+from .access import (
+    GRANT_FIELDS,
+    STRUCTURE_FIELDS,
+    Action,
+    account_structure_change_allowed,
+    grant_change_require,
+    people_who_may,
+)
 from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle
 
 BRAND_FIELDS = ["name", "industry", "description"]
@@ -42,6 +51,9 @@ def account_create(*, by: User | None, ip: str | None = None, **fields: Any) -> 
 
 @transaction.atomic
 def account_update(*, account: Account, by: User, ip: str | None = None, **fields: Any) -> Account:
+    structural = [f for f in STRUCTURE_FIELDS if f in fields and fields[f] != getattr(account, f)]
+    if structural and not account_structure_change_allowed(by):
+        raise PermissionDenied(_("Only a manager can change an account's brand, owner or whether it is active."))
     return audited_update(account, fields=ACCOUNT_FIELDS, values=fields, by=by, action="account.update", ip=ip,
                           account_id=account.pk)
 
@@ -68,6 +80,8 @@ def circle_remove(*, circle: TargetCircle, by: User, ip: str | None = None) -> N
 def account_member_set(*, account: Account, user: User, actions: set[Action], by: User,
                        ip: str | None = None) -> AccountMember:
     """Gives ``user`` exactly ``actions`` on ``account`` (view is implied by any grant)."""
+    if by is not None:
+        grant_change_require(by, account, user, set(actions))
     grant, created = AccountMember.objects.get_or_create(account=account, user=user)
     before = {field: getattr(grant, field) for field in GRANT_FIELDS.values()} if not created else {}
     for action, field in GRANT_FIELDS.items():
@@ -83,12 +97,26 @@ def account_member_set(*, account: Account, user: User, actions: set[Action], by
 
 @transaction.atomic
 def account_member_remove(*, account: Account, user: User, by: User, ip: str | None = None) -> bool:
+    if by is not None:
+        grant_change_require(by, account, user, None)
     grant = AccountMember.objects.filter(account=account, user=user).first()
     if grant is None:
         return False
     audit_record(actor=by, action="account.member_remove", target=grant, account_id=account.pk, ip=ip)
     grant.delete()
     return True
+
+
+def playbook_approvers_check(*, account: Account, approval_required: bool, approvers: list[User]) -> None:
+    """Approval needs at least one approver, and every approver needs the approve permission."""
+    if approval_required and not approvers:
+        raise ValidationError({"approvers": _("Posts need approval: name at least one approver.")})
+    allowed = set(people_who_may(account, Action.APPROVE).values_list("pk", flat=True))
+    refused = [str(person) for person in approvers if person.pk not in allowed]
+    if refused:
+        raise ValidationError({"approvers": _(
+            "%(names)s may not approve on %(account)s: give them the approve permission first."
+        ) % {"names": "、".join(refused), "account": account.name}})
 
 
 @transaction.atomic
@@ -105,10 +133,12 @@ def playbook_publish(*, account: Account, by: User, approvers: list[User] | None
     values.update({k: v for k, v in fields.items() if k in PLAYBOOK_FIELDS})
     version = PlaybookVersion(account=account, number=number, created_by=by, **values)
     version.full_clean()
+    version.time_slots = sorted(version.time_slots)
+    if approvers is None:
+        approvers = list(current.approvers.all()) if current is not None else []
+    playbook_approvers_check(account=account, approval_required=version.approval_required, approvers=approvers)
     version.save()
-    if approvers is None and current is not None:
-        approvers = list(current.approvers.all())
-    version.approvers.set(approvers or [])
+    version.approvers.set(approvers)
     before = {key: getattr(current, key) for key in PLAYBOOK_FIELDS if key != "change_note"} if current else {}
     after = {key: getattr(version, key) for key in PLAYBOOK_FIELDS if key != "change_note"}
     audit_record(actor=by, action="playbook.publish", target=version, account_id=account.pk, ip=ip,

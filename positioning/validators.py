@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 MAX_POSTS_PER_PILLAR = 20  # posts a day; more is a typo, not a plan
 MAX_SLOTS = 24  # time slots a day
 MAX_FORBIDDEN_WORDS = 500
+MAX_WORD_LENGTH = 30  # characters; a forbidden "word" longer than that is a pasted paragraph
+MIX_KEYS = {"pillar", "per_day"}
 _SLOT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -21,6 +23,8 @@ def validate_content_mix(value: Any) -> None:
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("pillar"), str) or not item["pillar"].strip():
             raise ValidationError(_("Each line of the content mix needs a pillar name."))
+        if set(item) != MIX_KEYS:
+            raise ValidationError(_("Each line of the content mix has exactly a pillar and its posts a day."))
         per_day = item.get("per_day")
         if not isinstance(per_day, int) or isinstance(per_day, bool) or not 0 < per_day <= MAX_POSTS_PER_PILLAR:
             raise ValidationError(
@@ -49,6 +53,10 @@ def validate_forbidden_words(value: Any) -> None:
         raise ValidationError(_("Forbidden words must be a list of words."))
     if len(value) > MAX_FORBIDDEN_WORDS:
         raise ValidationError(_("Give at most %(max)s forbidden words.") % {"max": MAX_FORBIDDEN_WORDS})
+    long_words = [w for w in value if len(w) > MAX_WORD_LENGTH]
+    if long_words:
+        raise ValidationError(_("“%(word)s…” is longer than %(max)s characters: list words, not sentences.")
+                              % {"word": long_words[0][:10], "max": MAX_WORD_LENGTH})
 
 
 def parse_content_mix(text: str) -> list[dict]:

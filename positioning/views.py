@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from team.models import User
+from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
 
 from . import selectors, services
@@ -68,14 +69,18 @@ def brand_edit(request, brand_id: int | None = None):
 def account_new(request):
     if not account_create_allowed(request.user):
         raise PermissionDenied(_("Only managers and administrators add accounts to the matrix."))
-    form = AccountForm(request.POST or None, initial={"owner": request.user})
+    form = AccountForm(request.POST or None, initial={"owner": request.user}, by=request.user)
     if request.method == "POST" and form.is_valid():
-        account = services.account_create(by=request.user, ip=client_ip(request), **form.cleaned_data)
-        warning = name_warning(account.name)
-        if warning:
-            messages.warning(request, warning)
-        messages.success(request, _("Account added. Next: write its playbook."))
-        return redirect("positioning:account", account_id=account.pk)
+        try:
+            account = services.account_create(by=request.user, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            warning = name_warning(account.name)
+            if warning:
+                messages.warning(request, warning)
+            messages.success(request, _("Account added. Next: write its playbook."))
+            return redirect("positioning:account", account_id=account.pk)
     return render(request, "positioning/account_form.html", {"form": form, "account": None})
 
 
@@ -94,16 +99,20 @@ def account_detail(request, account: Account):
 @require_http_methods(["GET", "POST"])
 @account_view(Action.MANAGE)
 def account_edit(request, account: Account):
-    form = AccountForm(request.POST or None, instance=account)
+    form = AccountForm(request.POST or None, instance=account, by=request.user)
     if request.method == "POST" and form.is_valid():
         # The form wrote onto ``account`` already; the service reads the stored row for its diff.
         fresh = Account.objects.get(pk=account.pk)
-        services.account_update(account=fresh, by=request.user, ip=client_ip(request), **form.cleaned_data)
-        warning = name_warning(fresh.name)
-        if warning:
-            messages.warning(request, warning)
-        messages.success(request, _("Saved."))
-        return redirect("positioning:account", account_id=account.pk)
+        try:
+            services.account_update(account=fresh, by=request.user, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            warning = name_warning(fresh.name)
+            if warning:
+                messages.warning(request, warning)
+            messages.success(request, _("Saved."))
+            return redirect("positioning:account", account_id=account.pk)
     return render(request, "positioning/account_form.html", {
         "form": form, "account": account, "name_warning": name_warning(form["name"].value() or ""),
     })
@@ -129,7 +138,7 @@ def circle_add(request, account: Account):
         try:
             services.circle_add(account=account, by=request.user, ip=client_ip(request), **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
     return _circles(request, account, form if form.errors else None)
 
 
@@ -147,12 +156,16 @@ def circle_remove(request, account: Account, circle_id: int):
 @account_view(Action.MANAGE)
 def member_set(request, account: Account):
     form = MemberForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, _("Choose a person."))
+        return redirect("positioning:account", account_id=account.pk)
+    try:
         services.account_member_set(account=account, user=form.cleaned_data["user"],
                                     actions=form.cleaned_actions(), by=request.user, ip=client_ip(request))
-        messages.success(request, _("Access saved."))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
     else:
-        messages.error(request, _("Choose a person."))
+        messages.success(request, _("Access saved."))
     return redirect("positioning:account", account_id=account.pk)
 
 
@@ -161,9 +174,13 @@ def member_set(request, account: Account):
 @account_view(Action.MANAGE)
 def member_remove(request, account: Account, user_id: int):
     person = get_object_or_404(User, pk=user_id)
-    services.account_member_remove(account=account, user=person, by=request.user, ip=client_ip(request))
-    messages.success(request, _("%(name)s no longer has access to %(account)s.") % {
-        "name": person, "account": account})
+    try:
+        services.account_member_remove(account=account, user=person, by=request.user, ip=client_ip(request))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("%(name)s no longer has access to %(account)s.") % {
+            "name": person, "account": account})
     return redirect("positioning:account", account_id=account.pk)
 
 
@@ -172,14 +189,18 @@ def member_remove(request, account: Account, user_id: int):
 @account_view(Action.MANAGE)
 def playbook_edit(request, account: Account):
     current = selectors.playbook_current(account=account)
-    form = PlaybookForm(request.POST or None, current=current)
+    form = PlaybookForm(request.POST or None, account=account, current=current)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         approvers = list(data.pop("approvers"))
-        version = services.playbook_publish(account=account, by=request.user, approvers=approvers,
-                                            ip=client_ip(request), **data)
-        messages.success(request, _("Playbook version %(n)s published.") % {"n": version.number})
-        return redirect("positioning:account", account_id=account.pk)
+        try:
+            version = services.playbook_publish(account=account, by=request.user, approvers=approvers,
+                                                ip=client_ip(request), **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Playbook version %(n)s published.") % {"n": version.number})
+            return redirect("positioning:account", account_id=account.pk)
     return render(request, "positioning/playbook_form.html", {"form": form, "account": account, "current": current})
 
 

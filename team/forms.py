@@ -52,6 +52,4 @@ class PersonForm(forms.ModelForm):
                 validate_password(password, candidate)
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
-        if not self.creating and self.instance.pk == self.by.pk and cleaned.get("is_active") is False:
-            self.add_error("is_active", _("You cannot deactivate yourself."))
         return cleaned

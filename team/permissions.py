@@ -19,6 +19,15 @@ def role_grant_allowed(user: User, role: str) -> bool:
     return role != Role.ADMIN or user.is_superuser or user.role == Role.ADMIN
 
 
+def person_change_allowed(user: User, person: User) -> bool:
+    """Administrators (by role or as superusers) are changed by administrators only."""
+    if not people_manage_allowed(user):
+        return False
+    if person.role == Role.ADMIN or person.is_superuser:
+        return user.is_superuser or user.role == Role.ADMIN
+    return True
+
+
 def departments_manage_allowed(user: User) -> bool:
     return user.is_authenticated and user.is_org_wide
 

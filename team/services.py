@@ -3,9 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from .models import SYSTEM_ACTOR, AuditEvent, Department, User
@@ -113,23 +115,37 @@ def person_create(*, by: User | None, password: str, username: str, ip: str | No
 @transaction.atomic
 def person_update(*, person: User, by: User, ip: str | None = None, **fields: Any) -> User:
     """Everything but the username, which never changes, and the password, which its owner sets."""
+    if person.pk == by.pk and fields.get("is_active") is False:
+        raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
     return audited_update(person, fields=PERSON_FIELDS, values=fields, by=by, action="person.update", ip=ip)
 
 
+TOKEN_ID_LENGTH = 12  # hex characters of the token's hash that name it in pages and the audit log
+
+
+def api_token_id(token: AuthToken) -> str:
+    """A name for a token that reveals nothing of it: the start of its hash, not of the token."""
+    return token.digest[:TOKEN_ID_LENGTH]
+
+
+@transaction.atomic
 def api_token_create(*, user: User, ip: str | None = None) -> tuple[AuthToken, str]:
     """Returns the stored token row and the token itself, which is shown once and stored only as
     a hash (django-rest-knox)."""
     instance, token = AuthToken.objects.create(user=user)
-    # The person is the audit target: a token's primary key is its hash, which the log needs not.
+    # The person is the audit target: a token's primary key is its whole hash.
     audit_record(actor=user, action="api_token.create", target=user, ip=ip,
-                 changes={"token": [None, f"{instance.token_key}…"]})
+                 changes={"token": [None, api_token_id(instance)]})
     return instance, token
 
 
-def api_token_revoke(*, user: User, token_key: str, ip: str | None = None) -> bool:
-    tokens = list(AuthToken.objects.filter(user=user, token_key=token_key))
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: str, ip: str | None = None) -> bool:
+    if len(token_id) != TOKEN_ID_LENGTH:
+        return False
+    tokens = list(AuthToken.objects.filter(user=user, digest__startswith=token_id))
     for token in tokens:
         audit_record(actor=user, action="api_token.revoke", target=user, ip=ip,
-                     changes={"token": [f"{token.token_key}…", None]})
+                     changes={"token": [api_token_id(token), None]})
         token.delete()
     return bool(tokens)

@@ -12,5 +12,5 @@ urlpatterns = [
     path("departments/<int:department_id>/edit/", views.departments, name="department_edit"),
     path("audit/", views.audit, name="audit"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/<str:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

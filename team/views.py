@@ -2,19 +2,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from knox.models import AuthToken
 
+from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
 
 from . import selectors, services
 from .forms import DepartmentForm, PersonForm
 from .models import Department, Role, User
-from .permissions import audit_view_allowed, departments_manage_allowed, people_manage_allowed
+from .permissions import (
+    audit_view_allowed,
+    departments_manage_allowed,
+    people_manage_allowed,
+    person_change_allowed,
+)
 
 AUDIT_PAGE = 50  # rows per page of the audit log
 
@@ -49,9 +56,7 @@ def person_edit(request, person_id: int | None = None):
     if not people_manage_allowed(request.user):
         raise PermissionDenied(_("Only managers and administrators manage people."))
     person = get_object_or_404(User, pk=person_id) if person_id else None
-    if person is not None and person.role == Role.ADMIN and not (
-        request.user.is_superuser or request.user.role == Role.ADMIN
-    ):
+    if person is not None and not person_change_allowed(request.user, person):
         raise PermissionDenied(_("Only an administrator can change an administrator."))
     form = PersonForm(request.POST or None, instance=person, by=request.user)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +67,11 @@ def person_edit(request, person_id: int | None = None):
             messages.success(request, _("%(name)s can now sign in.") % {"name": person})
         else:
             data.pop("username", None)
-            services.person_update(person=person, by=request.user, ip=client_ip(request), **data)
+            try:
+                services.person_update(person=person, by=request.user, ip=client_ip(request), **data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                return render(request, "team/person_form.html", {"form": form, "person": person})
             messages.success(request, _("Saved."))
         return redirect("team:people")
     return render(request, "team/person_form.html", {"form": form, "person": person})
@@ -102,6 +111,7 @@ def audit(request):
     return render(request, "team/audit.html", {"page": page, "action": action})
 
 
+@never_cache  # the page that shows a new token must not be kept by any cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request):
@@ -116,7 +126,7 @@ def tokens(request):
 
 @login_required
 @require_POST
-def token_revoke(request, token_key: str):
-    if services.api_token_revoke(user=request.user, token_key=token_key, ip=client_ip(request)):
+def token_revoke(request, token_id: str):
+    if services.api_token_revoke(user=request.user, token_id=token_id, ip=client_ip(request)):
         messages.success(request, _("The token was revoked; programs using it are now refused."))
     return redirect("team:tokens")

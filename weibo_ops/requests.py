@@ -9,7 +9,7 @@ from django.http import HttpRequest
 def client_ip(request: HttpRequest) -> str | None:
     """The person's IP address. Behind ``TRUSTED_PROXY_COUNT`` proxies it is read from
     X-Forwarded-For, counting from the right so that a client cannot forge it."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(forwarded) >= proxies:

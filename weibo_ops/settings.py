@@ -9,6 +9,7 @@ A variable that is set but malformed stops start-up with a message naming it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -276,7 +277,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minim
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)  # reverse proxies that append to X-Forwarded-For
+# The same address for lockouts as for the audit log (weibo_ops.requests.client_ip).
+AXES_CLIENT_IP_CALLABLE = "weibo_ops.requests.client_ip"
 
 SESSION_COOKIE_AGE = 60 * 60 * 12  # seconds: one working day
 SESSION_COOKIE_HTTPONLY = True
@@ -309,6 +312,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 
 # --- REST API -------------------------------------------------------------------------------
+API_RATE = os.environ.get("API_RATE", "600/minute").strip()
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", API_RATE):
+    raise ImproperlyConfigured(f"API_RATE={API_RATE!r} is not a rate: write calls per period, e.g. 600/minute.")
 REST_FRAMEWORK = {
     # Token first, so that a call without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -324,7 +330,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "weibo_ops.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_RATES": {"user": API_RATE},
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_DAYS", 90, minimum=1)),

@@ -25,6 +25,8 @@ class CircleSerializer(serializers.ModelSerializer):
 
 class AccountSerializer(serializers.ModelSerializer):
     circles = CircleSerializer(many=True, read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
+                                               required=False)
     name_is_ideal_length = serializers.BooleanField(read_only=True)
     my_permissions = serializers.SerializerMethodField()
 

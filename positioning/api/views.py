@@ -70,9 +70,13 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         # Not filtered by permission: an account the caller may not see is a 403, not a 404.
         return Account.objects.select_related("brand", "owner").prefetch_related("circles")
 
-    def perform_create(self, serializer):
-        if not account_create_allowed(self.request.user):
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # Before the body is validated: a refused caller learns nothing from field errors.
+        if self.action == "create" and not account_create_allowed(request.user):
             raise PermissionDenied(_("Only managers and administrators add accounts to the matrix."))
+
+    def perform_create(self, serializer):
         serializer.instance = services.account_create(by=self.request.user, ip=client_ip(self.request),
                                                       **serializer.validated_data)
 

@@ -7,8 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 from weibo_ops.requests import client_ip
 
 from .. import selectors, services
-from ..models import Role
-from ..permissions import departments_manage_allowed, people_manage_allowed
+from ..permissions import departments_manage_allowed, people_manage_allowed, person_change_allowed
 from .serializers import DepartmentSerializer, MemberSerializer
 
 READ = ("GET", "HEAD", "OPTIONS")
@@ -57,9 +56,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def check_object_permissions(self, request, obj):
         super().check_object_permissions(request, obj)
-        if request.method not in READ and obj.role == Role.ADMIN and not (
-            request.user.is_superuser or request.user.role == Role.ADMIN
-        ):
+        if request.method not in READ and not person_change_allowed(request.user, obj):
             raise PermissionDenied(_("Only an administrator can change an administrator."))
 
     def perform_create(self, serializer):

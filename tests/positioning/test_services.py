@@ -37,7 +37,7 @@ def test_an_invalid_playbook_is_refused_and_nothing_is_stored(demo):
 def test_first_playbook_of_an_account_is_version_one(demo):
     account = demo.accounts["鲜牧酸奶"]
     version = services.playbook_publish(account=account, by=demo.people["operator"],
-                                        content_mix=[{"pillar": "新品", "per_day": 2}], approvers=[])
+                                        content_mix=[{"pillar": "新品", "per_day": 2}], approval_required=False)
     assert version.number == 1
     assert version.posts_per_day == 2
     assert version.reply_within_hours == 2

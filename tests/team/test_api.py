@@ -62,3 +62,18 @@ def test_openapi_schema_and_docs_are_served_offline(demo, client, login):
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert re.findall(r'(?:src|href)="(https?://[^"]+)"', docs) == []  # nothing loaded from another host
+
+
+def test_managers_cannot_change_superusers_whatever_their_role(demo, api):
+    boss = User.objects.create_user("boss", password="x-long-password-1", role=Role.OPERATOR, is_superuser=True)
+    response = api(demo.people["manager"]).patch(f"/api/v1/team/members/{boss.pk}/", {"is_active": False})
+    assert response.status_code == 403
+    assert User.objects.get(pk=boss.pk).is_active
+
+
+def test_nobody_deactivates_themselves(demo, api):
+    manager = demo.people["manager"]
+    response = api(manager).patch(f"/api/v1/team/members/{manager.pk}/", {"is_active": False})
+    assert response.status_code == 400
+    assert "is_active" in response.data
+    assert User.objects.get(pk=manager.pk).is_active

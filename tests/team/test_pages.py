@@ -114,5 +114,21 @@ def test_api_token_is_shown_once_and_stored_hashed(demo, login, api):
     caller = APIClient()
     caller.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert caller.get("/api/v1/positioning/accounts/").data["count"] == 3
-    client.post(reverse("team:token_revoke", args=[stored.token_key]))
+    assert stored.digest[:12] in client.get(reverse("team:tokens")).content.decode()
+    client.post(reverse("team:token_revoke", args=[stored.digest[:12]]))
     assert caller.get("/api/v1/positioning/accounts/").status_code == 401
+
+
+def test_lockout_behind_a_proxy_is_per_client_address(demo, client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "operator", "password": "wrong"},
+                    HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.0.0.1")
+    locked = client.post(reverse("login"), {"username": "operator", "password": "weibo-demo-2026"},
+                         HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="10.0.0.1")
+    assert locked.status_code == 429
+    # The same person from another client address behind the same proxy is not locked out.
+    other = client.post(reverse("login"), {"username": "operator", "password": "weibo-demo-2026"},
+                        HTTP_X_FORWARDED_FOR="198.51.100.2", REMOTE_ADDR="10.0.0.1")
+    assert other.status_code == 302

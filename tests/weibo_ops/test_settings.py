@@ -36,6 +36,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     ({"DATABASE_URL": "postgres://u@h:5432"}, "DATABASE_URL names no database"),
     ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL="),
     ({"LOGIN_FAILURE_LIMIT": "many"}, "LOGIN_FAILURE_LIMIT='many' is not a whole number"),
+    ({"API_RATE": "lots"}, "API_RATE='lots' is not a rate"),
 ])
 def test_a_bad_environment_stops_start_up_naming_the_variable(tmp_path, env, named):
     result = manage("check", tmp_path=tmp_path, **env)
