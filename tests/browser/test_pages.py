@@ -92,3 +92,15 @@ def test_pages_fit_a_phone_and_the_keyboard_reaches_the_content_first(demo, brow
         assert focused.strip() == "跳到正文"
     finally:
         context.close()
+
+
+def test_the_interface_switches_to_english_and_back(demo, page, sign_in):
+    sign_in(page, "manager")
+    expect(page.get_by_role("navigation", name="工作板块")).to_contain_text("账号定位")
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    expect(page.get_by_role("navigation", name="Duties")).to_contain_text("Positioning")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_label("Language").select_option("zh-hans")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_role("navigation", name="工作板块")).to_contain_text("账号定位")
