@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weibo_ops.settings")
 
@@ -24,6 +24,7 @@ app.autodiscover_tasks()
 WORKER_HEARTBEAT_KEY = "health:worker"
 BEAT_HEARTBEAT_KEY = "health:beat"
 QUEUE_HEARTBEAT_KEY = "health:queue"
+HEARTBEAT_TASK = "weibo_ops.heartbeat"
 
 
 def heartbeat_write(key: str) -> None:
@@ -60,3 +61,17 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+class _QuietHeartbeats(logging.Filter):
+    """Beat sends, and the worker runs, a heartbeat every few seconds: logging each would bury the
+    lines that matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return HEARTBEAT_TASK not in record.getMessage()
+
+
+@signals.after_setup_logger.connect
+def _quiet_heartbeats(logger, **kwargs):
+    for handler in logger.handlers:
+        handler.addFilter(_QuietHeartbeats())

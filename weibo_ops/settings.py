@@ -247,7 +247,7 @@ HEARTBEAT_INTERVAL = timedelta(seconds=env_int("HEARTBEAT_INTERVAL_SECONDS", 10,
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45, minimum=2))
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
-        "task": "weibo_ops.heartbeat",
+        "task": "weibo_ops.heartbeat",  # weibo_ops.celery.HEARTBEAT_TASK; settings import no app code
         "schedule": HEARTBEAT_INTERVAL,
         # A heartbeat nobody ran in time is worthless: drop it rather than pile them up.
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},

@@ -132,3 +132,17 @@ def test_lockout_behind_a_proxy_is_per_client_address(demo, client, settings):
     other = client.post(reverse("login"), {"username": "operator", "password": "weibo-demo-2026"},
                         HTTP_X_FORWARDED_FOR="198.51.100.2", REMOTE_ADDR="10.0.0.1")
     assert other.status_code == 302
+
+
+def test_people_change_their_own_password(demo, login):
+    client = login(demo.people["operator"])
+    response = client.post(reverse("password_change"), {
+        "old_password": "weibo-demo-2026", "new_password1": "short", "new_password2": "short"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "new_password2" in response.context["form"].errors
+    new = "fresh-milk-every-day"
+    response = client.post(reverse("password_change"), {
+        "old_password": "weibo-demo-2026", "new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert User.objects.get(username="operator").check_password("fresh-milk-every-day")

@@ -1,0 +1,85 @@
+"""The first README command, as a newcomer runs it: make run brings up web, worker and beat on
+the embedded defaults, and Ctrl-C (SIGINT to the process group) stops every one of them."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.worker
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split() if Path(
+                f"/proc/{parent}").exists() else []:
+            found.add(int(child))
+            todo.append(int(child))
+    return found
+
+
+def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "SQLITE_PATH"}}
+    env.update(WEIBO_OPS_VAR_DIR=str(tmp_path / "var"), HEARTBEAT_INTERVAL_SECONDS="1")
+    log = open(tmp_path / "make-run.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    children: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status, body = get(f"http://127.0.0.1:{port}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        output = (tmp_path / "make-run.log").read_text()
+        assert status == 200, output[-3000:]
+        assert f"open http://127.0.0.1:{port}/" in output
+        assert "operator" in output and "weibo-demo-2026" in output
+        status, body = get(f"http://127.0.0.1:{port}/login/")
+        assert status == 200
+        assert "登录微博运营" in body
+        children = descendants(process.pid)
+        assert len(children) >= 4  # honcho, web, worker, beat (and their children)
+
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        process.wait(timeout=30)
+        time.sleep(1)
+        alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
+                 and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+        assert alive == [], f"still running after Ctrl-C: {alive}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
