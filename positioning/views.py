@@ -76,12 +76,8 @@ def account_new(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            warning = name_warning(account.name)
-            if warning:
-                messages.warning(request, warning)
-            messages.success(request, _("Account added. Next: write its playbook."))
-            return redirect("positioning:account", account_id=account.pk)
-    return render(request, "positioning/account_form.html", {"form": form, "account": None})
+            return _account_saved(request, account, _("Account added. Next: write its playbook."))
+    return _account_form(request, form, None)
 
 
 @login_required
@@ -108,14 +104,22 @@ def account_edit(request, account: Account):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            warning = name_warning(fresh.name)
-            if warning:
-                messages.warning(request, warning)
-            messages.success(request, _("Saved."))
-            return redirect("positioning:account", account_id=account.pk)
+            return _account_saved(request, fresh, _("Saved."))
+    return _account_form(request, form, account)
+
+
+def _account_form(request, form: AccountForm, account: Account | None):
     return render(request, "positioning/account_form.html", {
         "form": form, "account": account, "name_warning": name_warning(form["name"].value() or ""),
     })
+
+
+def _account_saved(request, account: Account, message: str):
+    warning = name_warning(account.name)
+    if warning:
+        messages.warning(request, warning)
+    messages.success(request, message)
+    return redirect("positioning:account", account_id=account.pk)
 
 
 def _circles(request, account: Account, form: CircleForm | None = None):
