@@ -4,7 +4,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from team.models import User
@@ -127,20 +126,24 @@ def playbook_publish(*, account: Account, by: User, approvers: list[User] | None
     # Lock the account row so that two people publishing at once get numbers n+1 and n+2.
     Account.objects.select_for_update().filter(pk=account.pk).first()
     current = PlaybookVersion.objects.filter(account=account).order_by("-number").first()
-    number = (PlaybookVersion.objects.filter(account=account).aggregate(n=Max("number"))["n"] or 0) + 1
+    number = (current.number if current else 0) + 1
     values = {key: getattr(current, key) for key in PLAYBOOK_FIELDS} if current else {}
     values["change_note"] = ""
     values.update({k: v for k, v in fields.items() if k in PLAYBOOK_FIELDS})
     version = PlaybookVersion(account=account, number=number, created_by=by, **values)
     version.full_clean()
     version.time_slots = sorted(version.time_slots)
+    before_approvers = list(current.approvers.all()) if current is not None else []
     if approvers is None:
-        approvers = list(current.approvers.all()) if current is not None else []
+        approvers = before_approvers
     playbook_approvers_check(account=account, approval_required=version.approval_required, approvers=approvers)
     version.save()
     version.approvers.set(approvers)
     before = {key: getattr(current, key) for key in PLAYBOOK_FIELDS if key != "change_note"} if current else {}
     after = {key: getattr(version, key) for key in PLAYBOOK_FIELDS if key != "change_note"}
+    if current is not None:
+        before["approvers"] = sorted(person.get_username() for person in before_approvers)
+    after["approvers"] = sorted(person.get_username() for person in approvers)
     audit_record(actor=by, action="playbook.publish", target=version, account_id=account.pk, ip=ip,
                  changes=changes_between(before, after))
     return version
