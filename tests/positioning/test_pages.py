@@ -50,15 +50,21 @@ def test_name_check_warns_outside_three_to_five_characters(demo, login):
     assert "3 to 5" in page
 
 
+def post_playbook(client, account, **fields):
+    """The playbook form as a manager submits it, in English, with ``fields`` over the defaults."""
+    data = {"approval_required": "on", "approval_mode": "any", "approval_target_minutes": "30",
+            "reply_within_hours": "2", **fields}
+    return client.post(reverse("positioning:playbook_edit", args=[account.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+
+
 def test_playbook_form_publishes_a_new_version_shown_on_the_handover_page(demo, login):
     client = login(demo.people["manager"])
     account = demo.accounts["鲜牧乳业"]
-    response = client.post(reverse("positioning:playbook_edit", args=[account.pk]), {
-        "change_note": "晚间加一条", "content_mix": "品牌故事: 1\n产品资讯: 2", "time_slots": "08:30, 21:00",
-        "reply_within_hours": "1", "interaction_rules": "每条都回", "escalation_rules": "投诉转客服",
-        "forbidden_words": "最好", "approval_required": "on", "approval_mode": "any",
-        "approvers": [demo.people["reviewer"].pk], "approval_target_minutes": "20",
-    })
+    response = post_playbook(
+        client, account, change_note="晚间加一条", content_mix="品牌故事: 1\n产品资讯: 2", time_slots="08:30, 21:00",
+        reply_within_hours="1", interaction_rules="每条都回", escalation_rules="投诉转客服", forbidden_words="最好",
+        approvers=[demo.people["reviewer"].pk], approval_target_minutes="20",
+    )
     assert response.status_code == 302
     version = PlaybookVersion.objects.get(account=account, number=2)
     assert version.content_mix == [{"pillar": "品牌故事", "per_day": 1}, {"pillar": "产品资讯", "per_day": 2}]
@@ -74,10 +80,7 @@ def test_playbook_form_publishes_a_new_version_shown_on_the_handover_page(demo, 
 def test_bad_playbook_input_shows_field_errors_and_stores_nothing(demo, login):
     client = login(demo.people["manager"])
     account = demo.accounts["鲜牧乳业"]
-    response = client.post(reverse("positioning:playbook_edit", args=[account.pk]), {
-        "content_mix": "品牌故事", "time_slots": "25:99", "reply_within_hours": "0",
-        "approval_required": "on", "approval_mode": "any", "approval_target_minutes": "30",
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    response = post_playbook(client, account, content_mix="品牌故事", time_slots="25:99", reply_within_hours="0")
     assert response.status_code == 200
     form = response.context["form"]
     assert set(form.errors) == {"content_mix", "time_slots", "reply_within_hours", "approvers"}
