@@ -61,19 +61,20 @@ def person_edit(request, person_id: int | None = None):
     form = PersonForm(request.POST or None, instance=person, by=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
-        if person is None:
-            person = services.person_create(by=request.user, password=form.cleaned_data["password"],
-                                            ip=client_ip(request), **data)
-            messages.success(request, _("%(name)s can now sign in.") % {"name": person})
-        else:
-            data.pop("username", None)
-            try:
+        try:
+            if person is None:
+                created = services.person_create(by=request.user, password=form.cleaned_data["password"],
+                                                 ip=client_ip(request), **data)
+                message = _("%(name)s can now sign in.") % {"name": created}
+            else:
+                data.pop("username", None)
                 services.person_update(person=person, by=request.user, ip=client_ip(request), **data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-                return render(request, "team/person_form.html", {"form": form, "person": person})
-            messages.success(request, _("Saved."))
-        return redirect("team:people")
+                message = _("Saved.")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("team:people")
     return render(request, "team/person_form.html", {"form": form, "person": person})
 
 

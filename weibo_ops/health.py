@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from .celery import BEAT_HEARTBEAT_KEY, QUEUE_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY, app
 
+logger = logging.getLogger(__name__)
+
 
 def _check_database() -> dict:
     with connection.cursor() as cursor:
@@ -40,8 +42,6 @@ def _check_heartbeat(key: str, what: str) -> dict:
         result["error"] = f"the {what} last reported {int(age)} s ago"
     return result
 
-
-logger = logging.getLogger(__name__)
 
 CHECKS = {
     "database": _check_database,
