@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from weibo_ops.weibo.crypto import EncryptedTextField
+
 from .validators import validate_content_mix, validate_forbidden_words, validate_time_slots
 
 # A Weibo name is best kept short: 3 to 5 characters are easy to remember (DOMAIN.md, duty 1).
@@ -166,3 +168,41 @@ class PlaybookVersion(models.Model):
     @property
     def posts_per_day(self) -> int:
         return sum(int(item.get("per_day", 0)) for item in self.content_mix)
+
+
+class ConnectionState(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    NEEDS_REAUTH = "needs_reauth", _("Needs re-authorisation")
+    DISCONNECTED = "disconnected", _("Disconnected")
+
+
+class WeiboConnection(models.Model):
+    """The account's OAuth2 authorisation on Weibo: whose token, until when, and whether it works.
+
+    The token is encrypted at rest. While the state is not "connected" every job of the account is
+    paused: ``positioning.weibo.account_client`` refuses to call Weibo for it.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="weibo_connection")
+    state = models.CharField(_("state"), max_length=20, choices=ConnectionState.choices,
+                             default=ConnectionState.CONNECTED)
+    uid = models.CharField(_("Weibo uid"), max_length=20)
+    screen_name = models.CharField(_("Weibo name"), max_length=100, blank=True)
+    access_token = EncryptedTextField()
+    scope = models.CharField(_("scope"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("token expires"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected at"))
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("connected by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Counts the authorisations of this account, so that each lost one is announced exactly once.
+    generation = models.PositiveIntegerField(default=1)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    problem_at = models.DateTimeField(_("since"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Weibo connection")
+        verbose_name_plural = _("Weibo connections")
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.uid} ({self.state})"

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from team.models import Department, User
 from team.selectors import audit_list
+from weibo_ops.weibo.budget import BudgetStatus, account_scope, default_budget
 
 from .access import ACTION_LABELS, Action, accounts_for, actions_on
-from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle
+from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle, WeiboConnection
 
 RECENT_CHANGES = 10  # audit rows shown on an account page
 
@@ -67,6 +68,17 @@ class AccountDetail:
     playbook: PlaybookVersion | None
     versions: list
     recent_changes: list
+    weibo: WeiboConnection | None
+    budget: BudgetStatus
+
+
+def weibo_budget(*, account: Account) -> BudgetStatus:
+    """What is left of the account's hourly Weibo budgets (calls, posts, comments, messages)."""
+    return default_budget().status(account_scope(account.pk))
+
+
+def weibo_connection(*, account: Account) -> WeiboConnection | None:
+    return WeiboConnection.objects.filter(account=account).first()
 
 
 def account_detail(*, account: Account) -> AccountDetail:
@@ -77,6 +89,8 @@ def account_detail(*, account: Account) -> AccountDetail:
         playbook=playbook_current(account=account),
         versions=list(playbook_versions(account=account)[:20]),
         recent_changes=list(audit_list(account_ids=[account.pk])[:RECENT_CHANGES]),
+        weibo=weibo_connection(account=account),
+        budget=weibo_budget(account=account),
     )
 
 

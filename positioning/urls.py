@@ -19,4 +19,8 @@ urlpatterns = [
     path("accounts/<int:account_id>/playbook/edit/", views.playbook_edit, name="playbook_edit"),
     path("accounts/<int:account_id>/playbook/v<int:number>/", views.playbook_version, name="playbook_version"),
     path("accounts/<int:account_id>/handover/", views.handover, name="handover"),
+    path("accounts/<int:account_id>/weibo/connect/", views.weibo_connect, name="weibo_connect"),
+    path("accounts/<int:account_id>/weibo/check/", views.weibo_check, name="weibo_check"),
+    path("accounts/<int:account_id>/weibo/disconnect/", views.weibo_disconnect, name="weibo_disconnect"),
+    path("weibo/callback/", views.weibo_callback, name="weibo_callback"),
 ]

@@ -1,20 +1,25 @@
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from team.models import User
 from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
+from weibo_ops.weibo.errors import WeiboError
 
-from . import selectors, services
-from .access import Action, account_create_allowed, account_view, actions_on, brand_manage_allowed
+from . import selectors, services, weibo
+from .access import Action, account_create_allowed, account_require, account_view, actions_on, brand_manage_allowed
 from .forms import AccountForm, BrandForm, CircleForm, MemberForm, PlaybookForm
-from .models import NAME_IDEAL_MAX, NAME_IDEAL_MIN, Account, Brand, PlaybookVersion, TargetCircle
+from .models import NAME_IDEAL_MAX, NAME_IDEAL_MIN, Account, Brand, ConnectionState, PlaybookVersion, TargetCircle
 
 
 def name_warning(name: str) -> str | None:
@@ -227,3 +232,81 @@ def playbook_version(request, account: Account, number: int):
 @account_view(Action.VIEW)
 def handover(request, account: Account):
     return render(request, "positioning/handover.html", {"account": account, **selectors.handover(account=account)})
+
+
+# --- Weibo connection (OAuth2) ------------------------------------------------------------------
+OAUTH_SESSION_KEY = "weibo_oauth"
+OAUTH_STATE_TTL = 15 * 60  # seconds a person has to finish authorising on Weibo
+
+
+def _callback_url(request) -> str:
+    return settings.WEIBO_CALLBACK_URL or request.build_absolute_uri(reverse("positioning:weibo_callback"))
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def weibo_connect(request, account: Account):
+    """Sends the person to Weibo's consent page; the callback comes back with a code and our state."""
+    redirect_uri = _callback_url(request)
+    start = weibo.weibo_connect_start(account=account, redirect_uri=redirect_uri)
+    pending = {
+        state: entry for state, entry in request.session.get(OAUTH_SESSION_KEY, {}).items()
+        if time.time() - entry["at"] < OAUTH_STATE_TTL
+    }
+    pending[start.state] = {"account": account.pk, "redirect_uri": redirect_uri, "at": time.time()}
+    request.session[OAUTH_SESSION_KEY] = pending
+    return redirect(start.url)
+
+
+@login_required
+@require_GET
+def weibo_callback(request):
+    pending = request.session.get(OAUTH_SESSION_KEY, {})
+    entry = pending.pop(request.GET.get("state", ""), None)
+    request.session[OAUTH_SESSION_KEY] = pending
+    if entry is None or time.time() - entry["at"] > OAUTH_STATE_TTL:
+        messages.error(request, _("This Weibo authorisation did not start here or took too long (state check "
+                                  "failed). Start it again from the account page."))
+        return redirect("positioning:matrix")
+    account = get_object_or_404(Account, pk=entry["account"])
+    account_require(request.user, account, Action.MANAGE)
+    if request.GET.get("error") or not request.GET.get("code"):
+        messages.warning(request, _("Weibo authorisation was cancelled (%(reason)s); the account is unchanged.")
+                         % {"reason": request.GET.get("error_description") or request.GET.get("error") or "no code"})
+        return redirect("positioning:account", account.pk)
+    try:
+        connection = weibo.weibo_connect_finish(account=account, code=request.GET["code"][:200],
+                                                redirect_uri=entry["redirect_uri"], by=request.user,
+                                                ip=client_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except WeiboError as exc:
+        messages.error(request, _("Weibo did not complete the authorisation: %(why)s") % {"why": exc.describe()})
+    else:
+        messages.success(request, _("%(account)s is connected to Weibo as %(name)s (uid %(uid)s).") % {
+            "account": account.name, "name": connection.screen_name or "—", "uid": connection.uid})
+    return redirect("positioning:account", account.pk)
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def weibo_check(request, account: Account):
+    connection = weibo.weibo_connection_check(account=account)
+    if connection is None:
+        messages.warning(request, _("The account is not connected to Weibo."))
+    elif connection.state == ConnectionState.CONNECTED:
+        messages.success(request, _("Weibo accepts the account's authorisation."))
+    else:
+        messages.error(request, _("The account needs re-authorisation on Weibo."))
+    return redirect("positioning:account", account.pk)
+
+
+@login_required
+@require_POST
+@account_view(Action.MANAGE)
+def weibo_disconnect(request, account: Account):
+    weibo.weibo_disconnect(account=account, by=request.user, ip=client_ip(request))
+    messages.success(request, _("The account is disconnected from Weibo; its jobs are paused."))
+    return redirect("positioning:account", account.pk)

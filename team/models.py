@@ -69,6 +69,9 @@ AUDIT_ACTIONS = {
     "brand.create": _("added the brand"),
     "brand.update": _("edited the brand"),
     "account.create": _("added the account"),
+    "account.weibo_connect": _("connected the account to Weibo"),
+    "account.weibo_lost": _("lost the account's Weibo authorisation"),
+    "account.weibo_disconnect": _("disconnected the account from Weibo"),
     "account.update": _("edited the account"),
     "account.member_set": _("set access"),
     "account.member_remove": _("removed access"),
@@ -119,3 +122,30 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+
+class Notice(models.Model):
+    """Something a person must know or act on, shown in the app (and mailed when mail is set up)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    account_id = models.BigIntegerField(_("account id"), null=True, blank=True)  # plain id: see AuditEvent
+    # The same event told twice is one notice: services pass a key naming the event.
+    dedupe_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notice_once")]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_unread")]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.title}"

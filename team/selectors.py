@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import AuditEvent, Department, User
+from .models import AuditEvent, Department, Notice, User
 
 
 def people_list(*, department_id: int | None = None, role: str | None = None, q: str | None = None,
@@ -33,3 +33,14 @@ def audit_list(*, account_ids: list[int] | None = None, action: str | None = Non
     if actor_id:
         events = events.filter(actor_id=actor_id)
     return events
+
+
+NOTICES_SHOWN = 100  # most recent notices on the notices page
+
+
+def notice_list(*, user: User) -> list[Notice]:
+    return list(Notice.objects.filter(recipient=user)[:NOTICES_SHOWN])
+
+
+def notice_unread_count(*, user: User) -> int:
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).count()

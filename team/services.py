@@ -3,14 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from .models import SYSTEM_ACTOR, AuditEvent, Department, User
+from .models import SYSTEM_ACTOR, AuditEvent, Department, Notice, User
 
 
 def _jsonable(value: Any) -> Any:
@@ -149,3 +152,37 @@ def api_token_revoke(*, user: User, token_id: str, ip: str | None = None) -> boo
                      changes={"token": [api_token_id(token), None]})
         token.delete()
     return bool(tokens)
+
+
+def notice_send(
+    *, recipients: list[User], kind: str, title: str, body: str = "", url: str = "", account_id: int | None = None,
+    dedupe_key: str,
+) -> list[Notice]:
+    """Tell people something once: a recipient who already has the notice ``dedupe_key`` is skipped.
+
+    Mail goes out after the transaction commits, and only when a mail backend is configured
+    (``EMAIL_NOTIFICATIONS``); the in-app notice is what counts.
+    """
+    recipients = [person for person in dict.fromkeys(recipients) if person.is_active]
+    already = set(Notice.objects.filter(recipient__in=recipients, dedupe_key=dedupe_key)
+                  .values_list("recipient_id", flat=True))
+    notices = [
+        Notice(recipient=person, kind=kind, title=title[:200], body=body, url=url, account_id=account_id,
+               dedupe_key=dedupe_key[:120])
+        for person in recipients if person.pk not in already
+    ]
+    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    if settings.EMAIL_NOTIFICATIONS:
+        addresses = [n.recipient.email for n in notices if n.recipient.email]
+        if addresses:
+            transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, addresses,
+                                                    fail_silently=True))
+    return notices
+
+
+def notice_mark_read(*, user: User, notice_ids: list[int] | None = None) -> int:
+    """Marks the user's notices read (all unread ones when no ids are given); returns how many."""
+    unread = Notice.objects.filter(recipient=user, read_at__isnull=True)
+    if notice_ids is not None:
+        unread = unread.filter(pk__in=notice_ids)
+    return unread.update(read_at=timezone.now())

@@ -131,3 +131,15 @@ def token_revoke(request, token_id: str):
     if services.api_token_revoke(user=request.user, token_id=token_id, ip=client_ip(request)):
         messages.success(request, _("The token was revoked; programs using it are now refused."))
     return redirect("team:tokens")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def notices(request):
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("notice") if i.isdigit()]
+        count = services.notice_mark_read(user=request.user, notice_ids=ids or None)
+        messages.success(request, _("%(count)d notice(s) marked as read.") % {"count": count})
+        return redirect("team:notices")
+    return render(request, "team/notices.html", {"notices": selectors.notice_list(user=request.user)})

@@ -63,6 +63,15 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", True)
 
 
+def _local_secret(name: str, make) -> str:
+    """A secret generated once into ``var/`` for local mode, readable only by this user."""
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
@@ -78,11 +87,7 @@ def _secret_key() -> str:
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
     # Local mode: a random key kept in var/ so that sessions survive a restart.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _local_secret("secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -112,6 +117,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "weibo_ops",
+    "weibo_ops.weibo",
     "team",
     "positioning",
     "content",
@@ -153,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "weibo_ops.context_processors.navigation",
+                "team.context_processors.notices",
             ],
         },
     }
@@ -251,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": HEARTBEAT_INTERVAL,
         # A heartbeat nobody ran in time is worthless: drop it rather than pile them up.
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
+    },
+    "weibo-connections-check": {
+        "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK
+        # get_token_info spends no rate budget; a lost authorisation is found within this time.
+        "schedule": timedelta(minutes=env_int("WEIBO_CONNECTION_CHECK_MINUTES", 15, minimum=1)),
+        "options": {"expires": 600},  # seconds: a missed check is replaced by the next one
     },
 }
 
@@ -364,6 +377,93 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "weibo-ops@localhost")
+# People get in-app notices always; email as well only when a mail backend has been configured.
+EMAIL_NOTIFICATIONS = env_bool("EMAIL_NOTIFICATIONS", "EMAIL_BACKEND" in os.environ or "EMAIL_HOST" in os.environ)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+
+# --- Weibo ----------------------------------------------------------------------------------
+# Locally every Weibo call goes to the sandbox (weibo_sandbox/) that `make run` starts; in
+# production to the real platform. Only the base URLs differ: the same client speaks to both.
+WEIBO_SANDBOX_PORT = env_int("WEIBO_SANDBOX_PORT", 8100, minimum=1)
+_sandbox_url = f"http://127.0.0.1:{WEIBO_SANDBOX_PORT}"
+WEIBO_API_URL = os.environ.get("WEIBO_API_URL", _sandbox_url if DEBUG else "https://api.weibo.com").rstrip("/")
+WEIBO_BIZ_API_URL = os.environ.get(
+    "WEIBO_BIZ_API_URL", WEIBO_API_URL if _sandbox_url == WEIBO_API_URL else "https://c.api.weibo.com"
+).rstrip("/")
+for _name, _url in (("WEIBO_API_URL", WEIBO_API_URL), ("WEIBO_BIZ_API_URL", WEIBO_BIZ_API_URL)):
+    if urlparse(_url).scheme not in {"http", "https"} or not urlparse(_url).netloc:
+        raise ImproperlyConfigured(f"{_name}={_url!r} is not an http(s) URL, e.g. https://api.weibo.com.")
+WEIBO_USES_SANDBOX = _sandbox_url == WEIBO_API_URL
+# The sandbox's own app key; the real platform's come from the app registered at open.weibo.com.
+WEIBO_APP_KEY = os.environ.get("WEIBO_APP_KEY", "sandbox-app-key" if WEIBO_USES_SANDBOX else "")
+WEIBO_APP_SECRET = os.environ.get("WEIBO_APP_SECRET", "sandbox-app-secret" if WEIBO_USES_SANDBOX else "")
+if not (WEIBO_APP_KEY and WEIBO_APP_SECRET):
+    raise ImproperlyConfigured(
+        "WEIBO_APP_KEY and WEIBO_APP_SECRET are needed to talk to the Weibo platform at "
+        f"{WEIBO_API_URL}: copy them from your app at open.weibo.com (or leave WEIBO_API_URL unset "
+        "locally to use the sandbox)."
+    )
+# Where Weibo sends people back after they authorise an account; must match the callback registered
+# at open.weibo.com. Unset, it is derived from the request (fine locally and behind a correct proxy).
+WEIBO_CALLBACK_URL = os.environ.get("WEIBO_CALLBACK_URL", "").strip()
+# statuses/share only accepts text that links to the app's registered safe domain.
+WEIBO_SAFE_DOMAIN = os.environ.get("WEIBO_SAFE_DOMAIN", "xianmu.example.com").strip().lower()
+WEIBO_TIMEOUT = env_int("WEIBO_TIMEOUT_SECONDS", 10, minimum=1)  # seconds per HTTP call
+# The server's outbound address, naming the per-IP budget that all processes share.
+WEIBO_SERVER_IP = os.environ.get("WEIBO_SERVER_IP", "default").strip() or "default"
+
+
+def _rate_limits(raw: str) -> dict[str, int]:
+    """``calls=150,posts=30,...``: Weibo's hourly limits per account (and ``ip`` per server)."""
+    limits = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10000}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, _, value = item.partition("=")
+        if name.strip() not in limits or not value.strip().isdigit() or int(value) < 1:
+            raise ImproperlyConfigured(
+                f"WEIBO_RATE_LIMITS has {item!r}: write name=calls per hour with names among "
+                f"{', '.join(limits)}, e.g. calls=150,posts=30."
+            )
+        limits[name.strip()] = int(value)
+    return limits
+
+
+WEIBO_RATE_LIMITS = _rate_limits(os.environ.get("WEIBO_RATE_LIMITS", ""))
+
+
+def _token_keys() -> list[str]:
+    """Fernet keys for the Weibo tokens at rest: the first encrypts, every one decrypts (rotation)."""
+    from cryptography.fernet import Fernet
+
+    raw = os.environ.get("WEIBO_TOKEN_KEYS", "").strip()
+    if not raw:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "WEIBO_TOKEN_KEYS is not set. Production mode (DEBUG=0) needs the key that encrypts "
+                "Weibo tokens at rest: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'."
+            )
+        raw = _local_secret("weibo_token_key", lambda: Fernet.generate_key().decode())
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                "WEIBO_TOKEN_KEYS holds a key that is not a Fernet key (32 url-safe base64-encoded "
+                "bytes); generate one with cryptography's Fernet.generate_key()."
+            ) from None
+    return keys
+
+
+WEIBO_TOKEN_KEYS = _token_keys()
+# The fan-service platform signs its pushes with this token (set the same one at open.weibo.com).
+WEIBO_PUSH_TOKEN = os.environ.get("WEIBO_PUSH_TOKEN", "").strip() or (
+    _local_secret("weibo_push_token", lambda: secrets.token_urlsafe(24)) if DEBUG else ""
+)
+# Where the sandbox replays real Weibo posts and cascades from (tests, benchmarks); unset, it uses
+# its own demo corpus.
+WEIBO_SANDBOX_DATA_DIR = os.environ.get("WEIBO_SANDBOX_DATA_DIR", "").strip()
 
 LOGGING = {
     "version": 1,

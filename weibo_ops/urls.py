@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("team/", include("team.urls")),
     path("positioning/", include("positioning.urls")),
+    path("weibo/", include("weibo_ops.weibo.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

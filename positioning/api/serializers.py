@@ -77,3 +77,46 @@ class PlaybookSerializer(serializers.ModelSerializer):
                   "posts_per_day", "time_slots", "reply_within_hours", "interaction_rules", "escalation_rules",
                   "forbidden_words", "approval_required", "approval_mode", "approvers", "approval_target_minutes"]
         read_only_fields = ["account", "number", "created_at", "created_by"]
+
+
+class BudgetKindSerializer(serializers.Serializer):
+    used = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    blocked_until = serializers.DateTimeField(allow_null=True)
+
+
+class BudgetSerializer(serializers.Serializer):
+    resets_at = serializers.DateTimeField()
+    limited_until = serializers.DateTimeField(allow_null=True, help_text="Calls wait until then, if set.")
+    calls = BudgetKindSerializer()
+    posts = BudgetKindSerializer()
+    comments = BudgetKindSerializer()
+    messages = BudgetKindSerializer()
+
+    def to_representation(self, instance):
+        return instance.as_dict()
+
+
+class WeiboStatusSerializer(serializers.Serializer):
+    """The account's Weibo connection (never its token) and what is left of its hourly budget."""
+
+    state = serializers.ChoiceField(choices=["connected", "needs_reauth", "disconnected", "not_connected"])
+    uid = serializers.CharField(allow_blank=True)
+    screen_name = serializers.CharField(allow_blank=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    connected_at = serializers.DateTimeField(allow_null=True)
+    problem = serializers.CharField(allow_blank=True)
+    budget = BudgetSerializer()
+
+    def to_representation(self, instance):
+        connection, budget = instance["connection"], instance["budget"]
+        return {
+            "state": connection.state if connection else "not_connected",
+            "uid": connection.uid if connection else "",
+            "screen_name": connection.screen_name if connection else "",
+            "expires_at": connection.expires_at.isoformat() if connection and connection.expires_at else None,
+            "connected_at": connection.connected_at.isoformat() if connection else None,
+            "problem": connection.problem if connection else "",
+            "budget": budget.as_dict(),
+        }

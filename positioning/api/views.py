@@ -23,7 +23,13 @@ from ..access import (
     brand_manage_allowed,
 )
 from ..models import Account, Brand
-from .serializers import AccountMemberSerializer, AccountSerializer, BrandSerializer, PlaybookSerializer
+from .serializers import (
+    AccountMemberSerializer,
+    AccountSerializer,
+    BrandSerializer,
+    PlaybookSerializer,
+    WeiboStatusSerializer,
+)
 
 
 class BrandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -108,6 +114,17 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         version = services.playbook_publish(account=account, by=request.user, approvers=approvers,
                                             ip=client_ip(request), **data)
         return Response(PlaybookSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=WeiboStatusSerializer)
+    @action(detail=True, methods=["get"], serializer_class=WeiboStatusSerializer)
+    def weibo(self, request, pk=None):
+        """The account's Weibo connection state and the remaining hourly budget (calls, posts, comments,
+        messages); ``budget.limited_until`` says until when calls wait."""
+        account = self._account(Action.VIEW)
+        return Response(WeiboStatusSerializer({
+            "connection": selectors.weibo_connection(account=account),
+            "budget": selectors.weibo_budget(account=account),
+        }).data)
 
     @extend_schema(responses=PlaybookSerializer)
     @action(detail=True, methods=["get"], url_path="playbooks/current", serializer_class=PlaybookSerializer)

@@ -9,20 +9,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3y-" + "x7Qp9" * 12
+FERNET_KEY = "p2P0d3Yx1m3W2gmUj2nDYHgbT0S3XVB1x0J8q3cH1wA="
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "weibo.example.com",
+              "WEIBO_APP_KEY": "123456", "WEIBO_APP_SECRET": "s3cret", "WEIBO_TOKEN_KEYS": FERNET_KEY}
 
 
 def manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
                    if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL",
-                                "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                                "DJANGO_ALLOW_ASYNC_UNSAFE"} and not k.startswith("WEIBO_")}
     environment.update(WEIBO_OPS_VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=120, check=False)
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, DEBUG="0",
-                    SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="weibo.example.com")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues (0 silenced)." in result.stdout
 
@@ -37,6 +39,12 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL="),
     ({"LOGIN_FAILURE_LIMIT": "many"}, "LOGIN_FAILURE_LIMIT='many' is not a whole number"),
     ({"API_RATE": "lots"}, "API_RATE='lots' is not a rate"),
+    ({**PRODUCTION, "WEIBO_APP_SECRET": ""}, "WEIBO_APP_KEY and WEIBO_APP_SECRET are needed"),
+    ({**PRODUCTION, "WEIBO_TOKEN_KEYS": ""}, "WEIBO_TOKEN_KEYS is not set"),
+    ({"WEIBO_TOKEN_KEYS": "not-a-key"}, "WEIBO_TOKEN_KEYS holds a key that is not a Fernet key"),
+    ({"WEIBO_RATE_LIMITS": "calls=lots"}, "WEIBO_RATE_LIMITS has 'calls=lots'"),
+    ({"WEIBO_RATE_LIMITS": "tweets=3"}, "WEIBO_RATE_LIMITS has 'tweets=3'"),
+    ({"WEIBO_API_URL": "api.weibo.com"}, "WEIBO_API_URL='api.weibo.com' is not an http(s) URL"),
 ])
 def test_a_bad_environment_stops_start_up_naming_the_variable(tmp_path, env, named):
     result = manage("check", tmp_path=tmp_path, **env)
@@ -51,3 +59,6 @@ def test_local_mode_keeps_its_generated_secret_key(tmp_path):
     assert manage("check", tmp_path=tmp_path).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
+    # The Weibo token key and push token are generated the same way, readable only by this user.
+    for name in ("weibo_token_key", "weibo_push_token"):
+        assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o600"

@@ -1,0 +1,197 @@
+"""Services binding the Weibo gateway to matrix accounts: connect (OAuth2), check, lose and regain
+the authorisation, and hand out the one client through which every job calls Weibo for an account.
+
+A lost authorisation (token expired or revoked: 21327 and friends) moves the connection from
+"connected" to "needs re-authorisation" with a conditional update, so that of any number of failing
+jobs exactly one tells the owner; while it is not connected, ``account_client`` refuses to call
+Weibo, which pauses every job of the account until someone reconnects it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from team.models import Role, User
+from team.services import audit_record, notice_send
+from weibo_ops.weibo.budget import account_scope
+from weibo_ops.weibo.client import WeiboClient, WeiboOAuth
+from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, WeiboError
+
+from .models import Account, ConnectionState, WeiboConnection
+
+logger = logging.getLogger(__name__)
+
+STATE_BYTES = 24  # random bytes in an OAuth2 state value
+
+
+@dataclass(frozen=True)
+class ConnectStart:
+    url: str
+    state: str
+
+
+def weibo_connect_start(*, account: Account, redirect_uri: str) -> ConnectStart:
+    """Where to send the person to authorise the account on Weibo, and the ``state`` to check on return.
+
+    The caller keeps ``state`` (in the session) and compares it on the callback: it ties the callback
+    to this person and this account, which stops forged callbacks (CSRF on OAuth).
+    """
+    state = secrets.token_urlsafe(STATE_BYTES)
+    return ConnectStart(WeiboOAuth.from_settings().authorize_url(redirect_uri=redirect_uri, state=state), state)
+
+
+def weibo_connect_finish(*, account: Account, code: str, redirect_uri: str, by: User | None,
+                         ip: str | None = None) -> WeiboConnection:
+    """Exchange the code, verify the token with ``get_token_info`` and bind it to the account.
+
+    Raises ``ValidationError`` when the token belongs to another app or to a different Weibo user than
+    the account is bound to, and ``WeiboError`` when Weibo refuses.
+    """
+    oauth = WeiboOAuth.from_settings()
+    token = oauth.exchange_code(code=code, redirect_uri=redirect_uri)
+    info = oauth.token_info(token.access_token)
+    if info.appkey and info.appkey != oauth.app_key:
+        raise ValidationError(_("Weibo issued this token to another app (%(app)s); connect again from this page.")
+                              % {"app": info.appkey})
+    if info.uid != token.uid:
+        raise ValidationError(_("Weibo's token check names a different user than the token; connect again."))
+    if account.weibo_uid and account.weibo_uid != info.uid:
+        raise ValidationError(
+            _("You authorised Weibo user %(uid)s, but %(account)s is Weibo user %(bound)s. Sign in to Weibo as "
+              "%(account)s and connect again.") % {"uid": info.uid, "account": account.name, "bound": account.weibo_uid}
+        )
+    screen_name = ""
+    client = WeiboClient.from_settings(token.access_token, scope=account_scope(account.pk))
+    try:
+        screen_name = client.user(uid=info.uid).screen_name
+    except WeiboError as error:  # the name is a courtesy; the connection stands without it
+        logger.info("users/show for newly connected account %s failed: %s", account.pk, error)
+    return _bind(account=account, token=token.access_token, uid=info.uid, screen_name=screen_name,
+                 scope=info.scope, expires_at=info.expires_at or token.expires_at, by=by, ip=ip)
+
+
+@transaction.atomic
+def _bind(*, account: Account, token: str, uid: str, screen_name: str, scope: str, expires_at, by, ip):
+    now = timezone.now()
+    existing = WeiboConnection.objects.select_for_update().filter(account=account).first()
+    before = {"state": existing.state, "uid": existing.uid} if existing else {}
+    connection = existing or WeiboConnection(account=account)
+    connection.state = ConnectionState.CONNECTED
+    connection.uid, connection.screen_name, connection.scope = uid, screen_name[:100], scope
+    connection.access_token, connection.expires_at = token, expires_at
+    connection.connected_at, connection.connected_by, connection.checked_at = now, by, now
+    connection.problem, connection.problem_at = "", None
+    if existing:
+        connection.generation = existing.generation + 1
+    connection.save()
+    if not account.weibo_uid:
+        account.weibo_uid = uid
+        account.save(update_fields=["weibo_uid", "updated_at"])
+    audit_record(actor=by, action="account.weibo_connect", target=account, account_id=account.pk, ip=ip,
+                 changes={"weibo": [before or None, {"state": connection.state, "uid": uid}]})
+    return connection
+
+
+def weibo_connection_lost(*, account: Account, error: WeiboError) -> bool:
+    """Mark the account "needs re-authorisation" and tell its owner, once per lost authorisation.
+
+    Safe to call from any number of failing jobs at once: only the call that moves the state from
+    "connected" does anything. Returns whether this call was that one.
+    """
+    now = timezone.now()
+    problem = f"{error.code or ''} {error.message}".strip()[:300]
+    with transaction.atomic():
+        moved = WeiboConnection.objects.filter(account=account, state=ConnectionState.CONNECTED).update(
+            state=ConnectionState.NEEDS_REAUTH, problem=problem, problem_at=now
+        )
+        if not moved:
+            return False
+        connection = WeiboConnection.objects.get(account=account)
+        audit_record(actor=None, action="account.weibo_lost", target=account, account_id=account.pk,
+                     changes={"weibo": [ConnectionState.CONNECTED, ConnectionState.NEEDS_REAUTH], "error": problem})
+        recipients = [account.owner] if account.owner_id and account.owner.is_active else []
+        recipients = recipients or list(User.objects.filter(role=Role.MANAGER, is_active=True))
+        notice_send(
+            recipients=recipients,
+            kind="weibo_reauth",
+            title=_("%(account)s needs re-authorisation on Weibo") % {"account": account.name},
+            body=_("Weibo no longer accepts this account's authorisation (%(problem)s). Its scheduled posts, "
+                   "replies and monitoring are paused until someone who manages the account connects it again.")
+            % {"problem": problem},
+            url=reverse("positioning:account", args=[account.pk]),
+            account_id=account.pk,
+            dedupe_key=f"weibo_reauth:{account.pk}:{connection.generation}",
+        )
+    logger.warning("Account %s needs Weibo re-authorisation: %s", account.pk, problem)
+    return True
+
+
+def account_client(*, account: Account) -> WeiboClient:
+    """The client for every call made for ``account``: its token, its budget, and loss detection.
+
+    Raises ``NeedsReauthorisation`` without calling Weibo when the account is not connected: that is
+    what pauses its jobs.
+    """
+    connection = WeiboConnection.objects.filter(account=account).first()
+    if connection is None or connection.state != ConnectionState.CONNECTED:
+        raise NeedsReauthorisation(
+            _("%(account)s is not connected to Weibo: connect it on its account page.") % {"account": account.name}
+            if connection is None or connection.state == ConnectionState.DISCONNECTED
+            else _("%(account)s needs re-authorisation on Weibo.") % {"account": account.name}
+        )
+
+    def on_error(error: WeiboError) -> None:
+        if error.outcome == Outcome.REAUTH:
+            weibo_connection_lost(account=account, error=error)
+
+    return WeiboClient.from_settings(connection.access_token, scope=account_scope(account.pk), on_error=on_error)
+
+
+def weibo_connection_check(*, account: Account) -> WeiboConnection | None:
+    """Ask Weibo whether the account's token still works (``get_token_info``; spends no budget)."""
+    connection = WeiboConnection.objects.filter(account=account, state=ConnectionState.CONNECTED).first()
+    if connection is None:
+        return WeiboConnection.objects.filter(account=account).first()
+    try:
+        info = WeiboOAuth.from_settings().token_info(connection.access_token)
+    except WeiboError as error:
+        if error.outcome == Outcome.REAUTH:
+            weibo_connection_lost(account=account, error=error)
+        else:
+            logger.info("Token check for account %s failed, will try later: %s", account.pk, error)
+        return WeiboConnection.objects.get(pk=connection.pk)
+    connection.checked_at = timezone.now()
+    connection.expires_at = info.expires_at or connection.expires_at
+    connection.save(update_fields=["checked_at", "expires_at"])
+    return connection
+
+
+def weibo_connections_check_all() -> int:
+    """The periodic check of every connected account; returns how many lost their authorisation."""
+    lost = 0
+    for account in Account.objects.filter(weibo_connection__state=ConnectionState.CONNECTED, is_active=True):
+        connection = weibo_connection_check(account=account)
+        lost += bool(connection and connection.state == ConnectionState.NEEDS_REAUTH)
+    return lost
+
+
+@transaction.atomic
+def weibo_disconnect(*, account: Account, by: User, ip: str | None = None) -> None:
+    """Forget the account's token (it stays valid at Weibo until it expires or is revoked there)."""
+    connection = WeiboConnection.objects.select_for_update().filter(account=account).first()
+    if connection is None or connection.state == ConnectionState.DISCONNECTED:
+        return
+    before = connection.state
+    connection.state, connection.access_token = ConnectionState.DISCONNECTED, ""
+    connection.problem, connection.problem_at = "", None
+    connection.save(update_fields=["state", "access_token", "problem", "problem_at"])
+    audit_record(actor=by, action="account.weibo_disconnect", target=account, account_id=account.pk, ip=ip,
+                 changes={"weibo": [before, ConnectionState.DISCONNECTED]})

@@ -1,0 +1,84 @@
+"""The fan-service push receiver: echostr binding, sha1 signatures, storage without duplicates."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+from weibo_ops.weibo.models import PushEvent
+from weibo_ops.weibo.push import signature
+
+TOKEN = "push-token-for-tests"
+MESSAGE = {"type": "text", "receiver_id": 5500000002, "sender_id": 2489518277,
+           "created_at": "Sun Nov 22 10:09:20 +0800 2026", "text": "我的订单还没到 <b>急</b>", "data": {}}
+
+
+@pytest.fixture(autouse=True)
+def _token(settings):
+    settings.WEIBO_PUSH_TOKEN = TOKEN
+
+
+def signed(token=TOKEN, **extra) -> dict:
+    stamp, nonce = str(int(time.time())), "8372615"
+    return {"timestamp": stamp, "nonce": nonce, "signature": signature(token, stamp, nonce), **extra}
+
+
+def post(client, params, body):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(f"/weibo/push/?{query}", data=body, content_type="application/json")
+
+
+def test_binding_echoes_echostr_when_signed(client, db):
+    answer = client.get("/weibo/push/", signed(echostr="hello123"))
+    assert answer.status_code == 200 and answer.content == b"hello123"
+
+
+@pytest.mark.parametrize("params", [
+    {"echostr": "x"},  # unsigned
+    {"timestamp": "1", "nonce": "2", "signature": "deadbeef", "echostr": "x"},
+])
+def test_binding_refuses_unsigned_or_bad_signatures(client, db, params):
+    assert client.get("/weibo/push/", params).status_code == 403
+
+
+def test_a_signed_message_is_stored_once(client, db):
+    body = json.dumps(MESSAGE, ensure_ascii=False)
+    assert post(client, signed(), body).status_code == 200
+    assert post(client, signed(), body).status_code == 200  # the platform retries: no second row
+    event = PushEvent.objects.get()
+    assert (event.msg_type, event.sender_id, event.receiver_id) == ("text", "2489518277", "5500000002")
+    assert event.text == MESSAGE["text"] and event.created_at.isoformat() == "2026-11-22T02:09:20+00:00"
+
+
+def test_follow_events_keep_their_subtype(client, db):
+    body = json.dumps({**MESSAGE, "type": "event", "text": "", "data": {"subtype": "follow"}})
+    assert post(client, signed(), body).status_code == 200
+    assert PushEvent.objects.get().subtype == "follow"
+
+
+def test_bad_signatures_are_refused_and_logged_without_the_token(client, db, caplog):
+    with caplog.at_level(logging.WARNING, logger="weibo_ops.weibo.push"):
+        assert post(client, signed(token="wrong"), json.dumps(MESSAGE)).status_code == 403
+        assert post(client, {}, json.dumps(MESSAGE)).status_code == 403
+        stale = signed()
+        stale["timestamp"] = str(int(time.time()) - 3600)
+        stale["signature"] = signature(TOKEN, stale["timestamp"], stale["nonce"])
+        assert post(client, stale, json.dumps(MESSAGE)).status_code == 403
+    assert PushEvent.objects.count() == 0
+    assert "bad signature" in caplog.text and "unsigned" in caplog.text and "stale" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_malformed_or_oversized_pushes_are_refused(client, db):
+    assert post(client, signed(), "not json").status_code == 400
+    assert post(client, signed(), json.dumps({"text": "no type"})).status_code == 400
+    assert post(client, signed(), json.dumps({**MESSAGE, "text": "x" * 70_000})).status_code == 413
+    assert PushEvent.objects.count() == 0
+
+
+def test_without_a_configured_token_every_push_is_refused(client, db, settings):
+    settings.WEIBO_PUSH_TOKEN = ""
+    assert client.get("/weibo/push/", signed(echostr="x")).status_code == 403

@@ -1,0 +1,443 @@
+"""The HTTP client for the Weibo Open Platform (WEIBO_API.md), and its OAuth2 half.
+
+One ``httpx.Client`` per process (connection pooling), one ``WeiboClient`` per account and token.
+Every call spends from the rate budget first, sends the token in the ``Authorization`` header (never
+in a URL that could reach a log), reads at most ``MAX_RESPONSE`` bytes, and either returns typed
+objects or raises a ``WeiboError`` whose outcome says what to do. A write whose answer was lost
+(timeout, dropped connection) raises ``Unconfirmed``: the post may exist, so callers look it up
+(``find_own_post``) before any retry.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import httpx
+from django.conf import settings
+
+from . import text as rules
+from .budget import Budget, default_budget, window_start
+from .errors import (
+    IP_LIMIT_CODE,
+    POSTING_TOO_FAST_BACKOFF,
+    POSTING_TOO_FAST_CODE,
+    Invalid,
+    RateLimited,
+    RetryLater,
+    Unconfirmed,
+    WeiboError,
+    error_from_body,
+)
+from .types import (
+    AccessToken,
+    Comment,
+    Counts,
+    MessageSent,
+    Page,
+    Status,
+    TokenInfo,
+    User,
+    epoch,
+    in_seconds,
+    parse_created_at,
+    parse_list,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_RESPONSE = 8 * 1024 * 1024  # bytes; a larger answer is not a Weibo answer
+MAX_COUNT = 200  # list endpoints' largest page
+COUNT_IDS = 100  # statuses/count: ids per call
+SEARCH_COUNT = 50  # biz search: largest page
+FIND_POST_PAGES = 3  # user_timeline pages searched when confirming a lost write
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    method: str = "GET"
+    kind: str | None = None  # which budget besides "calls" it spends: posts, comments, messages
+    write: bool = False
+    biz: bool = False  # commercial API host (c.api.weibo.com)
+
+
+SHARE = Endpoint("statuses/share", "POST", "posts", write=True)
+REPOST = Endpoint("statuses/repost", "POST", "posts", write=True)
+DESTROY = Endpoint("statuses/destroy", "POST", write=True)
+SHOW = Endpoint("statuses/show")
+COUNT = Endpoint("statuses/count")
+USER_TIMELINE = Endpoint("statuses/user_timeline")
+MENTIONS = Endpoint("statuses/mentions")
+REPOST_TIMELINE = Endpoint("statuses/repost_timeline")
+COMMENTS_SHOW = Endpoint("comments/show")
+COMMENTS_TO_ME = Endpoint("comments/to_me")
+COMMENTS_MENTIONS = Endpoint("comments/mentions")
+COMMENT_CREATE = Endpoint("comments/create", "POST", "comments", write=True)
+COMMENT_REPLY = Endpoint("comments/reply", "POST", "comments", write=True)
+FOLLOWERS = Endpoint("friendships/followers")
+USERS_SHOW = Endpoint("users/show")
+SEARCH = Endpoint("search/statuses/limited", biz=True)
+MESSAGE_REPLY = Endpoint("messages/reply", "POST", "messages", write=True)
+
+
+@functools.cache
+def shared_http() -> httpx.Client:
+    """The process's pooled HTTP client; timeouts come from settings."""
+    return httpx.Client(timeout=httpx.Timeout(settings.WEIBO_TIMEOUT), headers={"User-Agent": "weibo-ops/1"})
+
+
+def _invalid(problems: list[rules.Problem]) -> Invalid:
+    error = Invalid("; ".join(p.message for p in problems))
+    error.problems = problems
+    return error
+
+
+def _check_rip(rip: str) -> str:
+    try:
+        return str(ipaddress.ip_address(rip))
+    except ValueError:
+        raise _invalid([rules.Problem("rip", f"rip={rip!r} is not an IP address: pass the approver's real IP.")]) \
+            from None
+
+
+def _list_params(since_id, max_id, count, page, *, limit: int = MAX_COUNT) -> dict:
+    if count is not None and not 1 <= int(count) <= limit:
+        raise _invalid([rules.Problem("count", f"count must be between 1 and {limit}.")])
+    params = {"since_id": since_id, "max_id": max_id, "count": count, "page": page}
+    return {k: v for k, v in params.items() if v not in (None, "", 0)}
+
+
+class Transport:
+    """Sends one request and returns the parsed JSON, or raises the typed error. No budget here."""
+
+    def __init__(self, *, api_url: str, biz_url: str, http: httpx.Client | None = None):
+        self.api_url = api_url.rstrip("/")
+        self.biz_url = biz_url.rstrip("/")
+        self.http = http or shared_http()
+
+    def url(self, endpoint: Endpoint) -> str:
+        if endpoint.biz:
+            return f"{self.biz_url}/2/{endpoint.path}/biz.json"
+        return f"{self.api_url}/2/{endpoint.path}.json"
+
+    def send(self, method: str, url: str, *, write: bool, request: str, headers=None, params=None, data=None,
+             files=None) -> object:
+        try:
+            with self.http.stream(method, url, headers=headers, params=params, data=data, files=files) as reply:
+                body = bytearray()
+                for chunk in reply.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE:
+                        raise RetryLater(f"Weibo sent more than {MAX_RESPONSE} bytes", request=request)
+                status = reply.status_code
+        except httpx.TimeoutException as exc:
+            raise (Unconfirmed if write else RetryLater)(f"no answer in time ({type(exc).__name__})",
+                                                         request=request) from None
+        except httpx.TransportError as exc:
+            raise (Unconfirmed if write else RetryLater)(f"connection failed ({type(exc).__name__})",
+                                                         request=request) from None
+        raw = body.decode("utf-8", errors="replace")
+        try:
+            payload = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            payload = None
+        is_error = status >= 400 or (isinstance(payload, dict) and "error_code" in payload)
+        if is_error:
+            raise error_from_body(payload, http_status=status, request=request, raw=raw)
+        if payload is None:
+            kind = Unconfirmed if write else RetryLater
+            raise kind(f"unreadable answer (HTTP {status})", request=request, raw=raw[:2000], http_status=status)
+        return payload
+
+
+class WeiboClient:
+    """Calls on behalf of one account (its token) and spends from that account's budget.
+
+    ``scope`` names the budget ("account:<id>"); ``budget=None`` switches budgeting off (benchmarks).
+    ``on_error`` sees every error the platform answered, e.g. to mark an account for re-authorisation.
+    """
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        scope: str,
+        budget: Budget | None,
+        transport: Transport,
+        on_error: Callable[[WeiboError], None] | None = None,
+        safe_domain: str = "",
+    ):
+        self._token = access_token
+        self.scope = scope
+        self.budget = budget
+        self.transport = transport
+        self.on_error = on_error
+        self.safe_domain = safe_domain
+
+    @classmethod
+    def from_settings(cls, access_token: str, *, scope: str, on_error=None, budget: Budget | None = None):
+        return cls(
+            access_token,
+            scope=scope,
+            budget=budget or default_budget(),
+            transport=Transport(api_url=settings.WEIBO_API_URL, biz_url=settings.WEIBO_BIZ_API_URL),
+            on_error=on_error,
+            safe_domain=settings.WEIBO_SAFE_DOMAIN,
+        )
+
+    def __repr__(self) -> str:
+        return f"WeiboClient(scope={self.scope!r})"
+
+    # --- the one call path ---------------------------------------------------------------------
+    def call(self, endpoint: Endpoint, params: dict | None = None, *, files=None) -> object:
+        if self.budget is not None:
+            self.budget.spend(self.scope, endpoint.kind)
+        request = f"/2/{endpoint.path}.json"
+        headers = {"Authorization": f"OAuth2 {self._token}"}
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            if endpoint.method == "GET":
+                return self.transport.send("GET", self.transport.url(endpoint), write=False, request=request,
+                                           headers=headers, params=params)
+            return self.transport.send("POST", self.transport.url(endpoint), write=endpoint.write, request=request,
+                                       headers=headers, data=params, files=files)
+        except RateLimited as error:
+            self._honour_rate_limit(error, endpoint)
+            raise
+        except WeiboError as error:
+            if self.on_error is not None:
+                self.on_error(error)
+            raise
+
+    def _honour_rate_limit(self, error: RateLimited, endpoint: Endpoint) -> None:
+        """Weibo counts calls we cannot see (other apps, other servers): trust its word over ours."""
+        now = datetime.now(UTC)
+        if error.code == POSTING_TOO_FAST_CODE:
+            error.retry_at, kind, scope = now + POSTING_TOO_FAST_BACKOFF, "posts", self.scope
+        elif error.code == IP_LIMIT_CODE:
+            error.retry_at, kind, scope = window_start(now) + timedelta(hours=1), "calls", None
+        else:
+            kind = endpoint.kind if error.code == 10024 and endpoint.kind else "calls"
+            error.retry_at, scope = window_start(now) + timedelta(hours=1), self.scope
+        error.scope = "ip" if scope is None else "account"
+        if self.budget is not None:
+            self.budget.block(scope or self.budget.ip_scope, kind, error.retry_at)
+
+    # --- statuses ------------------------------------------------------------------------------
+    def share(self, status: str, *, rip: str, pic: bytes | None = None, pic_name: str = "pic.jpg") -> Status:
+        problems = rules.check_share(status, safe_domain=self.safe_domain)
+        if pic is not None:
+            problems += rules.check_image(pic)
+        if problems:
+            raise _invalid(problems)
+        files = {"pic": (pic_name, pic)} if pic is not None else None
+        return self._status(self.call(SHARE, {"status": status, "rip": _check_rip(rip)}, files=files), SHARE)
+
+    def repost(self, status_id: str, text: str = "", *, rip: str, is_comment: int = 0) -> Status:
+        if is_comment not in (0, 1, 2, 3):
+            raise _invalid([rules.Problem("is_comment", "is_comment must be 0, 1, 2 or 3.")])
+        if text and (problems := rules.check_text(text)):
+            raise _invalid(problems)
+        params = {"id": status_id, "status": text or None, "is_comment": is_comment, "rip": _check_rip(rip)}
+        return self._status(self.call(REPOST, params), REPOST)
+
+    def destroy(self, status_id: str) -> Status:
+        return self._status(self.call(DESTROY, {"id": status_id}), DESTROY)
+
+    def show(self, status_id: str) -> Status:
+        return self._status(self.call(SHOW, {"id": status_id}), SHOW)
+
+    def counts(self, ids: Iterable[str]) -> list[Counts]:
+        """Repost, comment and like counts, ``COUNT_IDS`` ids per call."""
+        ids = [str(i) for i in ids]
+        found: list[Counts] = []
+        for start in range(0, len(ids), COUNT_IDS):
+            chunk = ids[start : start + COUNT_IDS]
+            items, _ = parse_list(self.call(COUNT, {"ids": ",".join(chunk)}), Counts.parse, COUNT.path)
+            found += items
+        return found
+
+    def user_timeline(self, *, since_id=None, max_id=None, count=None, page=None) -> Page[Status]:
+        return self._statuses(USER_TIMELINE, "statuses", _list_params(since_id, max_id, count, page))
+
+    def mentions(self, *, since_id=None, max_id=None, count=None, page=None, filter_by_author: int = 0,
+                 filter_by_type: int = 0) -> Page[Status]:
+        params = _list_params(since_id, max_id, count, page)
+        params |= {"filter_by_author": filter_by_author or None, "filter_by_type": filter_by_type or None}
+        return self._statuses(MENTIONS, "statuses", params)
+
+    def repost_timeline(self, status_id: str, *, since_id=None, max_id=None, count=None, page=None) -> Page[Status]:
+        return self._statuses(REPOST_TIMELINE, "reposts", {"id": status_id, **_list_params(since_id, max_id, count,
+                                                                                             page)})
+
+    def find_own_post(self, text: str, *, since: datetime) -> Status | None:
+        """The account's own post with exactly ``text`` created at or after ``since``, if Weibo has it.
+
+        How a lost or pending write is confirmed before anyone retries it.
+        """
+        wanted = " ".join(text.split())
+        max_id = None
+        for _ in range(FIND_POST_PAGES):
+            page = self.user_timeline(max_id=max_id, count=100)
+            for status in page.items:
+                if " ".join(status.text.split()) == wanted and status.created_at and status.created_at >= since:
+                    return status
+            oldest = page.items[-1] if page.items else None
+            if oldest is None or (oldest.created_at and oldest.created_at < since):
+                return None
+            max_id = str(int(oldest.id) - 1)
+        return None
+
+    # --- comments ------------------------------------------------------------------------------
+    def comments(self, status_id: str, *, since_id=None, max_id=None, count=None, page=None) -> Page[Comment]:
+        return self._comments(COMMENTS_SHOW, {"id": status_id, **_list_params(since_id, max_id, count, page)})
+
+    def comments_to_me(self, *, since_id=None, max_id=None, count=None, page=None) -> Page[Comment]:
+        return self._comments(COMMENTS_TO_ME, _list_params(since_id, max_id, count, page))
+
+    def comments_mentions(self, *, since_id=None, max_id=None, count=None, page=None) -> Page[Comment]:
+        return self._comments(COMMENTS_MENTIONS, _list_params(since_id, max_id, count, page))
+
+    def comment(self, status_id: str, text: str, *, rip: str) -> Comment:
+        if problems := rules.check_text(text, field="comment"):
+            raise _invalid(problems)
+        return self._comment(self.call(COMMENT_CREATE, {"id": status_id, "comment": text, "rip": _check_rip(rip)}),
+                             COMMENT_CREATE)
+
+    def reply(self, comment_id: str, status_id: str, text: str, *, rip: str, without_mention: bool = False) -> Comment:
+        if problems := rules.check_text(text, field="comment"):
+            raise _invalid(problems)
+        params = {"cid": comment_id, "id": status_id, "comment": text, "without_mention": int(without_mention),
+                  "rip": _check_rip(rip)}
+        return self._comment(self.call(COMMENT_REPLY, params), COMMENT_REPLY)
+
+    # --- people and messages -------------------------------------------------------------------
+    def followers(self, uid: str, *, count: int = MAX_COUNT, cursor: int = 0) -> Page[User]:
+        params = _list_params(None, None, count, None) | {"uid": uid, "cursor": cursor or None}
+        data = self._dict(self.call(FOLLOWERS, params), FOLLOWERS)
+        items, dropped = parse_list(data.get("users"), User.parse, FOLLOWERS.path)
+        return Page(items, _int(data.get("total_number")), _int(data.get("next_cursor")), dropped)
+
+    def user(self, *, uid: str | None = None, screen_name: str | None = None) -> User:
+        if bool(uid) == bool(screen_name):
+            raise _invalid([rules.Problem("uid", "Give either uid or screen_name.")])
+        data = self.call(USERS_SHOW, {"uid": uid, "screen_name": screen_name})
+        user = User.parse(data)
+        if user is None:
+            raise RetryLater("users/show answered without a user id", request=USERS_SHOW.path)
+        return user
+
+    def search(self, q: str, *, start: datetime | None = None, end: datetime | None = None, count: int = SEARCH_COUNT,
+               sort: str = "time", page: int | None = None) -> Page[Status]:
+        """The commercial keyword search (c.api.weibo.com), newest first."""
+        if not q.strip():
+            raise _invalid([rules.Problem("q", "The search needs keywords.")])
+        params = _list_params(None, None, count, page, limit=SEARCH_COUNT) | {
+            "q": q, "sort": sort,
+            "starttime": int(start.timestamp()) if start else None,
+            "endtime": int(end.timestamp()) if end else None,
+        }
+        return self._statuses(SEARCH, "statuses", params)
+
+    def message_reply(self, receiver_id: str, text: str) -> MessageSent:
+        """A private-message reply through the fan-service platform (only within its reply window)."""
+        if problems := rules.check_text(text, field="text", limit=1000):  # Weibo DMs: 1,000 characters
+            raise _invalid(problems)
+        params = {"receiver_id": receiver_id, "type": "text", "data": json.dumps({"text": text}, ensure_ascii=False)}
+        data = self._dict(self.call(MESSAGE_REPLY, params), MESSAGE_REPLY)
+        return MessageSent(str(data.get("receiver_id") or receiver_id), parse_created_at(data.get("created_at")))
+
+    # --- parsing helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _dict(data: object, endpoint: Endpoint) -> dict:
+        if not isinstance(data, dict):
+            kind = Unconfirmed if endpoint.write else RetryLater
+            raise kind(f"{endpoint.path} answered with {type(data).__name__}, not an object", request=endpoint.path)
+        return data
+
+    def _status(self, data: object, endpoint: Endpoint) -> Status:
+        status = Status.parse(self._dict(data, endpoint))
+        if status is None:
+            kind = Unconfirmed if endpoint.write else RetryLater
+            raise kind(f"{endpoint.path} answered without a status id", request=endpoint.path)
+        return status
+
+    def _comment(self, data: object, endpoint: Endpoint) -> Comment:
+        comment = Comment.parse(self._dict(data, endpoint))
+        if comment is None:
+            raise Unconfirmed(f"{endpoint.path} answered without a comment id", request=endpoint.path)
+        return comment
+
+    def _statuses(self, endpoint: Endpoint, key: str, params: dict) -> Page[Status]:
+        data = self._dict(self.call(endpoint, params), endpoint)
+        items, dropped = parse_list(data.get(key), Status.parse, endpoint.path)
+        return Page(items, _int(data.get("total_number")), 0, dropped)
+
+    def _comments(self, endpoint: Endpoint, params: dict) -> Page[Comment]:
+        data = self._dict(self.call(endpoint, params), endpoint)
+        items, dropped = parse_list(data.get("comments"), Comment.parse, endpoint.path)
+        return Page(items, _int(data.get("total_number")), 0, dropped)
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class WeiboOAuth:
+    """The app's side of OAuth2: authorize URL, code exchange, token check. Spends no budget."""
+
+    def __init__(self, *, app_key: str, app_secret: str, transport: Transport):
+        self.app_key = app_key
+        self._secret = app_secret
+        self.transport = transport
+
+    @classmethod
+    def from_settings(cls) -> WeiboOAuth:
+        return cls(
+            app_key=settings.WEIBO_APP_KEY,
+            app_secret=settings.WEIBO_APP_SECRET,
+            transport=Transport(api_url=settings.WEIBO_API_URL, biz_url=settings.WEIBO_BIZ_API_URL),
+        )
+
+    def authorize_url(self, *, redirect_uri: str, state: str) -> str:
+        query = urlencode({"client_id": self.app_key, "redirect_uri": redirect_uri, "response_type": "code",
+                           "state": state})
+        return f"{self.transport.api_url}/oauth2/authorize?{query}"
+
+    def exchange_code(self, *, code: str, redirect_uri: str) -> AccessToken:
+        data = self._post("access_token", {
+            "client_id": self.app_key, "client_secret": self._secret, "grant_type": "authorization_code",
+            "code": code, "redirect_uri": redirect_uri,
+        })
+        token, uid = data.get("access_token"), data.get("uid")
+        if not isinstance(token, str) or not token or not str(uid or "").isdigit():
+            raise RetryLater("oauth2/access_token answered without a token and uid", request="/oauth2/access_token")
+        return AccessToken(token, str(uid), in_seconds(data.get("expires_in"), datetime.now(UTC)))
+
+    def token_info(self, access_token: str) -> TokenInfo:
+        data = self._post("get_token_info", {"access_token": access_token})
+        if not str(data.get("uid") or "").isdigit():
+            raise RetryLater("oauth2/get_token_info answered without a uid", request="/oauth2/get_token_info")
+        created = epoch(data.get("create_at"))
+        return TokenInfo(
+            uid=str(data["uid"]),
+            appkey=str(data.get("appkey") or ""),
+            scope=str(data.get("scope") or "")[:200],
+            created_at=created,
+            expires_at=in_seconds(data.get("expire_in"), datetime.now(UTC)),
+        )
+
+    def _post(self, name: str, data: dict) -> dict:
+        request = f"/oauth2/{name}"
+        payload = self.transport.send("POST", f"{self.transport.api_url}{request}", write=False, request=request,
+                                      data=data)
+        if not isinstance(payload, dict):
+            raise RetryLater(f"{request} answered with {type(payload).__name__}", request=request)
+        return payload
