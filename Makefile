@@ -1,6 +1,7 @@
 # The two commands of README.md. Everything else here serves them.
 PYTHON ?= python3.11
 PORT ?= 8000
+SANDBOX_PORT ?= 8100
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -12,8 +13,10 @@ run: install
 	@echo ""
 	@echo "  weibo-ops is starting: open http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
 	@echo "  health: http://127.0.0.1:$(PORT)/healthz   API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"
+	@echo "  Weibo sandbox (plays the platform, connects the demo accounts): http://127.0.0.1:$(SANDBOX_PORT)/_sandbox/health"
 	@echo ""
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WEIBO_OPS_PORT=$(PORT) exec $(VENV)/bin/honcho start
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WEIBO_OPS_PORT=$(PORT) WEIBO_SANDBOX_PORT=$(SANDBOX_PORT) \
+		exec $(VENV)/bin/honcho start
 
 test:
 	@bash scripts/test.sh

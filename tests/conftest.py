@@ -6,6 +6,9 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 
+# The Weibo sandbox as a real process on a free port: ``sandbox``, ``fresh_sandbox``, ``sandbox_with_data``.
+pytest_plugins = ["tests.sandbox_fixture"]
+
 
 def pytest_sessionstart(session):
     """In the PostgreSQL + Redis run, those servers must really be there: a missing one fails the
@@ -95,3 +98,16 @@ def api(db):
         return client
 
     return _api
+
+
+@pytest.fixture
+def weibo(settings, fresh_sandbox):
+    """The app pointed at a freshly reset sandbox (over real HTTP on 127.0.0.1), budgets cleared."""
+    from weibo_ops.weibo.budget import default_budget
+
+    settings.WEIBO_API_URL = settings.WEIBO_BIZ_API_URL = fresh_sandbox.url
+    settings.WEIBO_APP_KEY, settings.WEIBO_APP_SECRET = fresh_sandbox.app_key, fresh_sandbox.app_secret
+    settings.WEIBO_SAFE_DOMAIN = fresh_sandbox.safe_domain
+    default_budget.cache_clear()
+    yield fresh_sandbox
+    default_budget.cache_clear()

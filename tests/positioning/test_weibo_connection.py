@@ -1,0 +1,150 @@
+"""Connecting a matrix account to Weibo through the OAuth pages, losing the authorisation, getting it back."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from django.urls import reverse
+
+from positioning.models import ConnectionState, WeiboConnection
+from positioning.weibo import account_client, weibo_connection_check
+from team.models import AuditEvent, Notice
+from weibo_ops.weibo.errors import NeedsReauthorisation
+
+BRAND_UID = "5500000001"
+
+
+def consent(sandbox, authorize_url: str, *, uid: str = BRAND_UID, action: str = "allow") -> str:
+    """What the person does on Weibo's consent page; returns where Weibo sends the browser back."""
+    form = {k: v[0] for k, v in parse_qs(urlparse(authorize_url).query).items()} | {"uid": uid, "action": action}
+    answer = httpx.post(f"{sandbox.url}/oauth2/authorize", data=form)
+    assert answer.status_code == 302, answer.text
+    back = urlparse(answer.headers["location"])
+    return f"{back.path}?{back.query}"
+
+
+def connect(client, sandbox, account, **kwargs):
+    start = client.post(reverse("positioning:weibo_connect", args=[account.pk]))
+    assert start.status_code == 302 and start.url.startswith(f"{sandbox.url}/oauth2/authorize?")
+    return client.get(consent(sandbox, start.url, **kwargs), follow=True)
+
+
+@pytest.fixture
+def brand(demo):
+    return demo.accounts["鲜牧乳业"]
+
+
+def test_connect_binds_the_verified_token_to_the_account(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    page = connect(client, weibo, brand)
+    assert "鲜牧乳业 is connected to Weibo" in page.content.decode() or "已连接" in page.content.decode()
+    connection = WeiboConnection.objects.get(account=brand)
+    assert (connection.state, connection.uid, connection.screen_name) == ("connected", BRAND_UID, "鲜牧乳业")
+    assert connection.connected_by == demo.people["manager"] and connection.expires_at
+    brand.refresh_from_db()
+    assert brand.weibo_uid == BRAND_UID
+    assert AuditEvent.objects.filter(action="account.weibo_connect", account_id=brand.pk).exists()
+    body = client.get(reverse("positioning:account", args=[brand.pk])).content.decode()
+    assert 'data-weibo-state="connected"' in body and 'data-budget="posts"' in body
+
+
+def test_a_callback_without_our_state_binds_nothing(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    page = client.get(reverse("positioning:weibo_callback"), {"code": "abc", "state": "forged"}, follow=True)
+    assert "state" in page.content.decode()
+    assert not WeiboConnection.objects.exists()
+
+
+def test_a_state_cannot_be_used_twice(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    start = client.post(reverse("positioning:weibo_connect", args=[brand.pk]))
+    back = consent(weibo, start.url)
+    client.get(back)
+    WeiboConnection.objects.all().delete()
+    client.get(back)
+    assert not WeiboConnection.objects.exists()
+
+
+def test_denying_on_weibo_changes_nothing(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    page = connect(client, weibo, brand, action="deny")
+    assert page.status_code == 200 and not WeiboConnection.objects.exists()
+
+
+def test_authorising_the_wrong_weibo_user_is_refused(client, login, demo, weibo, brand):
+    brand.weibo_uid = "5500000003"
+    brand.save(update_fields=["weibo_uid"])
+    login(demo.people["manager"])
+    page = connect(client, weibo, brand)
+    assert "5500000003" in page.content.decode() and not WeiboConnection.objects.exists()
+
+
+def test_only_people_who_manage_the_account_may_connect_it(client, login, demo, weibo, brand):
+    login(demo.people["agent"])
+    assert client.post(reverse("positioning:weibo_connect", args=[brand.pk])).status_code in (403, 404)
+    login(demo.people["manager"])
+    start = client.post(reverse("positioning:weibo_connect", args=[brand.pk]))
+    back = consent(weibo, start.url)
+    client.logout()
+    login(demo.people["agent"])  # a callback for someone else's state
+    client.get(back)
+    assert not WeiboConnection.objects.exists()
+
+
+def test_a_revoked_token_is_announced_once_pauses_the_account_and_reconnecting_clears_it(
+        client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    client_for_jobs = account_client(account=brand)
+    weibo.admin("POST", "/_sandbox/tokens/revoke", {"uid": BRAND_UID})
+    with pytest.raises(NeedsReauthorisation):
+        client_for_jobs.user(uid=BRAND_UID)  # a job's call finds out
+    with pytest.raises(NeedsReauthorisation):
+        client_for_jobs.user(uid=BRAND_UID)  # and so does the next one
+    weibo_connection_check(account=brand)  # and the periodic check
+    connection = WeiboConnection.objects.get(account=brand)
+    assert connection.state == ConnectionState.NEEDS_REAUTH and "21332" in connection.problem
+    owner = brand.owner or demo.people["manager"]
+    assert Notice.objects.filter(kind="weibo_reauth", account_id=brand.pk).count() == 1
+    assert Notice.objects.get(kind="weibo_reauth").recipient == owner
+    seen = len(weibo.admin("GET", "/_sandbox/requests?limit=500"))
+    with pytest.raises(NeedsReauthorisation):
+        account_client(account=brand)  # jobs are paused: Weibo is not even called
+    assert len(weibo.admin("GET", "/_sandbox/requests?limit=500")) == seen
+    body = client.get(reverse("positioning:account", args=[brand.pk])).content.decode()
+    assert 'data-weibo-state="needs_reauth"' in body
+
+    connect(client, weibo, brand)
+    connection.refresh_from_db()
+    assert connection.state == ConnectionState.CONNECTED and connection.problem == "" and connection.generation == 2
+    account_client(account=brand).user(uid=BRAND_UID)
+    weibo.admin("POST", "/_sandbox/tokens/expire", {"uid": BRAND_UID})
+    weibo_connection_check(account=brand)
+    assert Notice.objects.filter(kind="weibo_reauth", account_id=brand.pk).count() == 2  # a new loss, told again
+
+
+def test_disconnect_forgets_the_token(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    client.post(reverse("positioning:weibo_disconnect", args=[brand.pk]))
+    connection = WeiboConnection.objects.get(account=brand)
+    assert connection.state == ConnectionState.DISCONNECTED and connection.access_token == ""
+    with pytest.raises(NeedsReauthorisation, match="not connected"):
+        account_client(account=brand)
+
+
+def test_the_api_shows_the_connection_and_budget_but_never_the_token(api, demo, login, client, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    account_client(account=brand).user(uid=BRAND_UID)
+    answer = api(demo.people["manager"]).get(f"/api/v1/positioning/accounts/{brand.pk}/weibo/")
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["state"] == "connected" and data["uid"] == BRAND_UID
+    assert data["budget"]["calls"]["used"] >= 1 and data["budget"]["posts"] == {
+        "used": 0, "limit": 30, "remaining": 30, "blocked_until": None}
+    assert "token" not in answer.content.decode().lower()
+    outsider = api(demo.people["logistics"]).get(f"/api/v1/positioning/accounts/{brand.pk}/weibo/")
+    assert outsider.status_code in (403, 404)
