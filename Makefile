@@ -33,7 +33,6 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt
 
 lint: $(VENV)/.installed-dev
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/ruff format --check .
 
 messages: $(VENV)/.installed-dev
 	@$(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore "var/*" --no-obsolete

@@ -1,9 +1,11 @@
-"""The first README command, as a newcomer runs it: make run brings up web, worker and beat on
-the embedded defaults, and Ctrl-C (SIGINT to the process group) stops every one of them."""
+"""The first README command, as a newcomer runs it: make run brings up web, worker, beat and the Weibo
+sandbox on the embedded defaults, connects the demo accounts to the sandbox through OAuth, and Ctrl-C
+(SIGINT to the process group) stops every one of them."""
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -43,12 +45,14 @@ def descendants(pid: int) -> set[int]:
 
 
 def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path):
-    port = free_port()
+    port, sandbox_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "SQLITE_PATH"}}
+           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "SQLITE_PATH"}
+           and not k.startswith("WEIBO_")}
     env.update(WEIBO_OPS_VAR_DIR=str(tmp_path / "var"), HEARTBEAT_INTERVAL_SECONDS="1")
     log = open(tmp_path / "make-run.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
+    process = subprocess.Popen(["make", "run", f"PORT={port}", f"SANDBOX_PORT={sandbox_port}"], cwd=ROOT, env=env,
+                               stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     children: set[int] = set()
     try:
@@ -69,8 +73,19 @@ def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path)
         status, body = get(f"http://127.0.0.1:{port}/login/")
         assert status == 200
         assert "登录微博运营" in body
+        # The sandbox plays Weibo, and every demo account is connected to it through OAuth.
+        status, body = get(f"http://127.0.0.1:{sandbox_port}/_sandbox/health")
+        assert status == 200 and '"own_accounts":4' in body.replace(" ", "")
+        database = tmp_path / "var" / "db.sqlite3"
+        connected = 0
+        while time.monotonic() < deadline and connected < 4:
+            with sqlite3.connect(database, timeout=20) as db:
+                connected = db.execute(
+                    "SELECT COUNT(*) FROM positioning_weiboconnection WHERE state = 'connected'").fetchone()[0]
+            time.sleep(0.5)
+        assert connected == 4, (tmp_path / "make-run.log").read_text()[-3000:]
         children = descendants(process.pid)
-        assert len(children) >= 4  # honcho, web, worker, beat (and their children)
+        assert len(children) >= 5  # honcho, web, worker, beat, sandbox (and their children)
 
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         process.wait(timeout=30)

@@ -131,7 +131,7 @@ def test_disconnect_forgets_the_token(client, login, demo, weibo, brand):
     client.post(reverse("positioning:weibo_disconnect", args=[brand.pk]))
     connection = WeiboConnection.objects.get(account=brand)
     assert connection.state == ConnectionState.DISCONNECTED and connection.access_token == ""
-    with pytest.raises(NeedsReauthorisation, match="not connected"):
+    with pytest.raises(NeedsReauthorisation, match="尚未连接微博"):
         account_client(account=brand)
 
 

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from weibo_ops.weibo.text import MAX_IMAGE_BYTES, check_image, check_share, check_text, weibo_length
 
 DOMAIN = "xianmu.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(("text", "length"), [

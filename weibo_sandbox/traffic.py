@@ -1,0 +1,692 @@
+"""Traffic: the ambient generator, the named scenarios, and the runner that releases their events.
+
+A scenario is a plan: events on a timeline of offsets in seconds. The runner gives each event
+``created_at = start + offset / speed`` exactly (so an even plan stays exactly even) and releases it when that
+time comes; ``instant`` backfills, starting the plan ``total / speed`` seconds ago and releasing everything at
+once with those past times. Users a plan needs are created when it is built."""
+
+# ruff: noqa: S311 - traffic is simulated from seeded RNGs so that a seed replays exactly; nothing here is secret
+from __future__ import annotations
+
+import asyncio
+import gzip
+import itertools
+import json
+import logging
+import math
+import random
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import corpus
+from .platform import CST, SENTIMENT_MIX, Platform, Status, User, pick_weighted, weibo_time
+from .push import Pusher, event_body, message_body
+from .rules import weibo_length
+
+log = logging.getLogger("weibo_sandbox.traffic")
+
+MAX_SCENARIO_SIZE = 5000  # events: a bound that keeps one scenario's memory and release time small
+BOT_INTERVAL = 3.0  # seconds between two bot reposts: machine-even, the tell of a coordinated attack
+BOT_DEFAULT_SIZE = 300
+SPIKE_WINDOW = 1800.0  # seconds: a negative spike lands within half an hour
+COLLATERAL_WINDOW = 7200.0  # seconds over which collateral posts rise and fall
+ORGANIC_MIN_REPOSTS = 100  # a replayed cascade has at least this many reposts
+ORGANIC_MIN_CV = 2.0  # organic inter-arrival gaps are irregular: CED's median CV is 8-11
+MAX_SYNTHETIC_DELAY = 3 * 86400.0  # seconds: the longest gap a synthetic cascade draws
+AMBIENT_MIX = (
+    ("mention", 0.28),
+    ("comment", 0.28),
+    ("reply", 0.1),
+    ("repost", 0.14),
+    ("message", 0.1),
+    ("follow", 0.08),
+    ("unfollow", 0.02),
+)
+AMBIENT_RECENT_POSTS = 10  # ambient comments and reposts land on an account's newest posts
+REAL_TEXT_SHARE = 0.5  # with a data dir, this share of ambient texts are real Weibo posts
+REAL_TEXT_MAX = 110  # Weibo characters, like the corpus' texts: room left for an @mention
+ESCAPED_RE = re.compile(r"\{%(.*?)%\}")
+CASCADE_IDX_RE = re.compile(r'^\{"cascade_idx": (\d+),')
+DATA_FILES = {
+    "weibo2018": "sentiment/weibo2018/train.txt",
+    "smp2020": "sentiment/smp2020_ewect/usual_train.json",
+    "cascades": "propagation/ced/reposts_sample400.jsonl.gz",
+    "originals": "propagation/ced/original_microblogs.jsonl",
+}
+
+
+class DataDirError(Exception):
+    """The data dir lacks a file the sandbox reads; the message says which."""
+
+
+# ---------------------------------------------------------------------- real data, read lazily
+class DataSource:
+    """Real Weibo texts and cascades from the shared data dir, read on first use (never copied)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        missing = [rel for rel in DATA_FILES.values() if not (root / rel).is_file()]
+        if missing:
+            raise DataDirError(f"data dir {root} lacks {', '.join(missing)} (see shared/data/README.md)")
+        self._texts: dict[str, list[str]] | None = None
+        self._sizes: dict[int, int] | None = None
+
+    def path(self, name: str) -> Path:
+        return self.root / DATA_FILES[name]
+
+    def texts(self) -> dict[str, list[str]]:
+        """Real posts by sentiment: praise, complaint, neutral."""
+        if self._texts is None:
+            pools: dict[str, list[str]] = {"praise": [], "complaint": [], "neutral": []}
+            with self.path("weibo2018").open(encoding="utf-8") as handle:
+                for line in handle:
+                    _mid, _, rest = line.rstrip("\n").partition(",")
+                    label, _, text = rest.partition(",")
+                    if label in ("0", "1"):
+                        _keep(pools["praise" if label == "1" else "complaint"], text)
+            by_label = {
+                "happy": "praise",
+                "angry": "complaint",
+                "sad": "complaint",
+                "fear": "complaint",
+                "neutral": "neutral",
+            }
+            for row in json.loads(self.path("smp2020").read_text(encoding="utf-8")):
+                pool = by_label.get(row.get("label"))
+                if pool:
+                    _keep(pools[pool], str(row.get("content", "")))
+            self._texts = pools
+        return self._texts
+
+    def cascade_sizes(self) -> dict[int, int]:
+        if self._sizes is None:
+            sizes: dict[int, int] = {}
+            with gzip.open(self.path("cascades"), "rt", encoding="utf-8") as handle:
+                for line in handle:
+                    match = CASCADE_IDX_RE.match(line)
+                    if match:
+                        idx = int(match.group(1))
+                        sizes[idx] = sizes.get(idx, 0) + 1
+            self._sizes = sizes
+        return self._sizes
+
+    def pick_cascade(self, rng: random.Random, size: int | None, minimum: int = ORGANIC_MIN_REPOSTS) -> int:
+        sizes = self.cascade_sizes()
+        candidates = sorted(idx for idx, n in sizes.items() if n >= minimum)
+        if not candidates:
+            raise DataDirError(f"{self.path('cascades')} holds no cascade with {minimum}+ reposts")
+        if size is not None:
+            return min(candidates, key=lambda idx: (abs(sizes[idx] - size), idx))
+        modest = [idx for idx in candidates if sizes[idx] <= 4 * minimum] or candidates
+        return rng.choice(modest)
+
+    def cascade(self, idx: int) -> tuple[dict, list[dict]]:
+        """The source post (from original_microblogs) and its reposts, oldest first (rows without a date
+        dropped)."""
+        rows: list[dict] = []
+        with gzip.open(self.path("cascades"), "rt", encoding="utf-8") as handle:
+            for line in handle:
+                match = CASCADE_IDX_RE.match(line)
+                if match and int(match.group(1)) == idx:
+                    rows.append(json.loads(line))
+                elif rows:
+                    break  # a cascade's rows are contiguous
+        root = None
+        with self.path("originals").open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(f'{{"cascade_idx": {idx},'):
+                    root = json.loads(line)
+                    break
+        if root is None or not rows:
+            raise DataDirError(f"cascade {idx} is not in both {self.path('originals')} and {self.path('cascades')}")
+        rows = [r for r in rows if r.get("date")]
+        for row in rows:
+            row["ts"] = datetime.strptime(row["date"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=CST).timestamp()
+        rows.sort(key=lambda r: r["ts"])
+        return root, rows
+
+
+def _keep(pool: list[str], text: str) -> None:
+    text = ESCAPED_RE.sub(r"\1", text).strip()
+    if any(junk in text for junk in ("{%", "%}", '":')):  # a few rows are broken scrapes: skip them
+        return
+    if len(text) >= 4 and weibo_length(text) <= REAL_TEXT_MAX:
+        pool.append(text)
+
+
+# ---------------------------------------------------------------------- plans
+@dataclass
+class Event:
+    offset: float  # seconds after the plan's start, before speed scaling
+    kind: str  # post, repost, comment, reply, message, follow, unfollow
+    user: int
+    text: str = ""
+    target: str | int | None = None  # a key of an earlier event, or a real status/comment id
+    key: str | None = None  # names what this event creates, for later events to target
+    to: int | None = None  # the own account a message or follow goes to
+    is_comment: int = 0
+    attitudes: int = 0
+
+
+@dataclass
+class Plan:
+    events: list[Event]
+    root: str | None = None  # key of the post the scenario revolves around
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    platform: Platform
+    rng: random.Random
+    account: User
+    size: int | None
+    data: DataSource | None
+    start: float  # an estimate of the plan's start: users it creates are aged relative to it
+
+    def user(self, kind: str = "normal") -> User:
+        return self.platform.make_user(self.rng, kind=kind, at=self.start)
+
+    def latest_post(self) -> int | None:
+        timeline = self.platform.timelines.get(self.account.id, [])
+        for sid in reversed(timeline):
+            if self.platform.statuses[sid].retweeted_id is None and self.platform.visible(sid):
+                return sid
+        return None
+
+    def link(self, path: str) -> str:
+        return f"https://{self.platform.config.safe_domain}/{path}/{self.rng.randint(1000, 9999)}"
+
+
+def negative_spike(ctx: Context) -> Plan:
+    rng = ctx.rng
+    size = ctx.size or rng.randint(80, 150)
+    product = rng.choice(corpus.PRODUCTS)
+    events: list[Event] = []
+    target = ctx.latest_post()
+    if target is None:
+        events.append(
+            Event(0.0, "post", ctx.account.id, f"{corpus.text('brand_post', rng)} {ctx.link('p')}", key="brand")
+        )
+        target = "brand"
+    offsets = sorted(SPIKE_WINDOW * rng.betavariate(1.6, 3.0) for _ in range(size))
+    for offset in offsets:
+        user = ctx.user()
+        kind = pick_weighted(rng, (("complaint", 0.82), ("question", 0.1), ("neutral", 0.08)))
+        text = corpus.text(kind, rng, product=product)
+        if rng.random() < 0.6:
+            events.append(Event(offset, "post", user.id, f"@{ctx.account.screen_name} {text}"))
+        else:
+            events.append(Event(offset, "comment", user.id, text, target=target))
+    return Plan(events, details={"product": product, "target": str(target) if isinstance(target, int) else None})
+
+
+def bot_attack(ctx: Context) -> Plan:
+    rng = ctx.rng
+    size = ctx.size or BOT_DEFAULT_SIZE
+    attacker = ctx.user("bot")
+    accusation = corpus.text("bot_copy", rng)
+    copied = corpus.text("bot_copy", rng)  # every bot pastes this same line
+    events = [Event(0.0, "post", attacker.id, f"{accusation} @{ctx.account.screen_name}", key="root")]
+    first = 60.0  # seconds before the bots start: the accusation is up for a minute first
+    for i in range(size):
+        events.append(Event(first + i * BOT_INTERVAL, "repost", ctx.user("bot").id, copied, target="root"))
+    return Plan(events, root="root", details={"interval_seconds": BOT_INTERVAL, "attacker": attacker.id})
+
+
+def kol_cascade(ctx: Context) -> Plan:
+    rng = ctx.rng
+    size = ctx.size or 150
+    kol = ctx.user("kol")
+    events = [
+        Event(
+            0.0,
+            "post",
+            ctx.account.id,
+            f"{corpus.text('brand_post', rng)} {ctx.link('p')}",
+            key="root",
+            attitudes=rng.randint(50, 400),
+        ),
+    ]
+    kol_at = 120.0 + rng.lognormvariate(5.5, 1.0)
+    events.append(Event(kol_at, "repost", kol.id, corpus.text("kol", rng), target="root", key="kol"))
+    n_direct, n_third = max(1, size // 5), max(1, size // 10)
+    n_second = max(1, size - n_direct - n_third)
+    gaps, texts = _real_gaps(ctx, n_second) if ctx.data else (None, [])
+    for i in range(n_direct):
+        events.append(
+            Event(
+                _heavy_offset(rng, 30.0),
+                "repost",
+                ctx.user().id,
+                corpus.text("repost", rng),
+                target="root",
+                key=f"d{i}",
+            )
+        )
+    at = kol_at
+    for i in range(n_second):
+        at = kol_at + gaps[i] if gaps else at + _pareto_gap(rng, 8.0)
+        remark = texts[i % len(texts)] if texts and rng.random() < 0.5 else corpus.text("repost", rng)
+        events.append(Event(at, "repost", ctx.user().id, remark, target="kol", key=f"s{i}"))
+    seconds = [e for e in events if e.key and e.key.startswith("s")]
+    for _ in range(n_third):
+        parent = rng.choice(seconds)
+        events.append(
+            Event(
+                parent.offset + _pareto_gap(rng, 20.0),
+                "repost",
+                ctx.user().id,
+                corpus.text("repost", rng),
+                target=parent.key,
+            )
+        )
+    return Plan(events, root="root", details={"kol": kol.id, "kol_screen_name": kol.screen_name})
+
+
+def _real_gaps(ctx: Context, n: int) -> tuple[list[float], list[str]]:
+    """Real inter-arrival timing (offsets from the first repost) and remarks of a CED cascade."""
+    assert ctx.data is not None
+    _root, rows = ctx.data.cascade(ctx.data.pick_cascade(ctx.rng, None, minimum=50))
+    start = rows[0]["ts"]
+    offsets = [r["ts"] - start + 1.0 for r in rows]
+    while len(offsets) < n:  # a short cascade repeats its own rhythm
+        offsets += [offsets[-1] + o for o in offsets[: n - len(offsets)]]
+    texts = [t for t in (r["text"].strip() for r in rows) if t]
+    return offsets[:n], texts
+
+
+def _pareto_gap(rng: random.Random, scale: float) -> float:
+    """A heavy-tailed gap (Pareto, alpha 1.2: most gaps short, a few very long), capped at three days."""
+    return min(scale * rng.paretovariate(1.2), MAX_SYNTHETIC_DELAY)
+
+
+def _heavy_offset(rng: random.Random, scale: float) -> float:
+    return min(scale * rng.lognormvariate(2.0, 1.6), MAX_SYNTHETIC_DELAY)
+
+
+def lottery_hunters(ctx: Context) -> Plan:
+    rng = ctx.rng
+    size = ctx.size or 300
+    product = rng.choice(corpus.PRODUCTS)
+    winners = rng.choice([3, 5, 10])
+    text = (
+        f"【转发抽奖】{product}新品上市！关注@{ctx.account.screen_name} 并转发本条微博，"
+        f"下周五抽{winners}位送{product}一箱 {ctx.link('lottery')}"
+    )
+    events = [Event(0.0, "post", ctx.account.id, text, key="root", attitudes=rng.randint(100, 800))]
+    for offset in sorted(30.0 + rng.expovariate(1 / 1200) for _ in range(size)):
+        user = ctx.user("hunter" if rng.random() < 0.75 else "zombie")
+        remark = corpus.text("lottery", rng)
+        if rng.random() < 0.8:
+            events.append(Event(offset, "repost", user.id, remark, target="root", is_comment=rng.choice([0, 1, 1])))
+        else:
+            events.append(Event(offset, "comment", user.id, remark, target="root"))
+    return Plan(events, root="root", details={"product": product})
+
+
+def collateral_crisis(ctx: Context) -> Plan:
+    rng = ctx.rng
+    size = ctx.size or 120
+    competitor = rng.choice(corpus.COMPETITORS)
+    target = ctx.latest_post()
+    events: list[Event] = []
+    for offset in sorted(COLLATERAL_WINDOW * rng.betavariate(2.5, 3.5) for _ in range(size)):
+        text = corpus.text("collateral", rng)
+        for other in corpus.COMPETITORS:
+            text = text.replace(other, competitor)
+        user = ctx.user()
+        if target is not None and rng.random() < 0.15:
+            events.append(Event(offset, "comment", user.id, text, target=target))
+        elif rng.random() < 0.5:
+            events.append(Event(offset, "post", user.id, f"{text} @{ctx.account.screen_name}"))
+        else:
+            events.append(Event(offset, "post", user.id, text))
+    return Plan(events, details={"competitor": competitor})
+
+
+def organic_replay(ctx: Context) -> Plan:
+    return _replay_data(ctx) if ctx.data else _replay_synthetic(ctx)
+
+
+def _replay_data(ctx: Context) -> Plan:
+    assert ctx.data is not None
+    idx = ctx.data.pick_cascade(ctx.rng, ctx.size)
+    root, rows = ctx.data.cascade(idx)
+    if ctx.size:
+        rows = rows[: ctx.size]
+    author = ctx.user()
+    info = root.get("user")
+    if isinstance(info, dict):
+        author.followers_count = int(info.get("followers") or author.followers_count)
+        author.friends_count = int(info.get("friends") or author.friends_count)
+        author.statuses_count = int(info.get("messages") or author.statuses_count)
+        author.verified = bool(info.get("verified"))
+        author.verified_type = int(info.get("verified_type", -1))
+        author.gender = info.get("gender") if info.get("gender") in ("m", "f") else author.gender
+    root_time = min(float(root["time"]), rows[0]["ts"])
+    events = [Event(0.0, "post", author.id, root["text"], key="root", attitudes=int(root.get("likes") or 0))]
+    users: dict[str, int] = {}
+    placed: dict[str, float] = {}
+    for row in rows:
+        offset = row["ts"] - root_time
+        parent = row["parent"]
+        target = parent if parent in placed and placed[parent] <= offset else "root"
+        uid = users.setdefault(row["uid"], ctx.user().id)
+        events.append(Event(offset, "repost", uid, row["text"].strip(), target=target, key=row["mid"]))
+        placed[row["mid"]] = offset
+    events.sort(key=lambda e: e.offset)
+    return Plan(events, root="root", details={"source": "ced", "cascade": root["cascade"], "reposts": len(rows)})
+
+
+def _replay_synthetic(ctx: Context) -> Plan:
+    """A self-exciting cascade: each repost either answers the root or an earlier repost (the popular ones
+    attract more), after a heavy-tailed (lognormal) delay. Redrawn, deterministically, until its gaps are as
+    irregular as real cascades'."""
+    rng = ctx.rng
+    size = ctx.size or rng.randint(120, 300)
+    for _ in range(50):
+        times, parents = [0.0], [-1]
+        kids = [0]
+        for _i in range(size):
+            root_share = 0.6  # most reposts answer the source post directly, as on CED
+            parent = (
+                0 if rng.random() < root_share else rng.choices(range(len(times)), weights=[k + 1 for k in kids])[0]
+            )
+            delay = min(rng.lognormvariate(math.log(120), 1.8), MAX_SYNTHETIC_DELAY)
+            times.append(times[parent] + delay)
+            parents.append(parent)
+            kids.append(0)
+            kids[parent] += 1
+        if _cv(sorted(times[1:])) > ORGANIC_MIN_CV:
+            break
+    author = ctx.user()
+    author.followers_count = rng.randint(20_000, 400_000)
+    events = [Event(0.0, "post", author.id, corpus.text(rng.choice(["neutral", "praise", "complaint"]), rng), key="n0")]
+    for i in range(1, len(times)):
+        remark = "" if rng.random() < 0.4 else corpus.text("repost", rng)  # 40 % empty, as measured on CED
+        events.append(Event(times[i], "repost", ctx.user().id, remark, target=f"n{parents[i]}", key=f"n{i}"))
+    events.sort(key=lambda e: e.offset)
+    return Plan(events, root="n0", details={"source": "synthetic"})
+
+
+def _cv(times: list[float]) -> float:
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    if len(gaps) < 2 or statistics.fmean(gaps) == 0:
+        return 0.0
+    return statistics.pstdev(gaps) / statistics.fmean(gaps)
+
+
+SCENARIOS: dict[str, Callable[[Context], Plan]] = {
+    "negative_spike": negative_spike,
+    "bot_attack": bot_attack,
+    "kol_cascade": kol_cascade,
+    "lottery_hunters": lottery_hunters,
+    "collateral_crisis": collateral_crisis,
+    "organic_replay": organic_replay,
+}
+
+
+# ---------------------------------------------------------------------- releasing events
+@dataclass
+class Run:
+    id: int
+    scenario: str
+    plan: Plan
+    start: float
+    speed: float
+    instant: bool
+    refs: dict[str, int] = field(default_factory=dict)
+    released: int = 0
+    skipped: int = 0
+    task: asyncio.Task | None = None
+
+    def at(self, event: Event) -> float:
+        return self.start + event.offset / self.speed
+
+    def summary(self) -> dict:
+        events = self.plan.events
+        root = self.refs.get(self.plan.root) if self.plan.root else None
+        return {
+            "run": self.id,
+            "scenario": self.scenario,
+            "events": len(events),
+            "released": self.released,
+            "skipped": self.skipped,
+            "done": self.released + self.skipped >= len(events),
+            "root": str(root) if root else None,
+            "started_at": _iso(self.start),
+            "ends_at": _iso(self.at(events[-1])) if events else _iso(self.start),
+            "speed": self.speed,
+            "instant": self.instant,
+            **self.plan.details,
+        }
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, CST).isoformat(timespec="milliseconds")
+
+
+class Traffic:
+    """Applies events to the platform (and pushes what a fan-service account would be told), runs scenarios and
+    the ambient generator."""
+
+    def __init__(self, platform: Platform, pusher: Pusher, data: DataSource | None):
+        self.platform = platform
+        self.pusher = pusher
+        self.data = data
+        self.runs: list[Run] = []
+        self.ambient_task: asyncio.Task | None = None
+        self.ambient_rate = 0.0
+
+    # -- side effects a fan causes
+    def fan_message(self, fan: User, own: User, text: str, at: float | None = None) -> dict:
+        message = self.platform.send_message(fan, own, text, at=at)
+        pushed = self.pusher.push(
+            message_body(sender_id=fan.id, receiver_id=own.id, text=text, created_at=weibo_time(message.created_at))
+        )
+        return {"message": self.platform.message_json(message), "pushed": pushed}
+
+    def fan_follow(self, fan: User, own: User, *, follow: bool = True, at: float | None = None) -> dict:
+        changed = self.platform.follow(fan, own, at=at) if follow else self.platform.unfollow(fan, own)
+        pushed = False
+        if changed:
+            at = self.platform.now() if at is None else at
+            pushed = self.pusher.push(
+                event_body(
+                    sender_id=fan.id,
+                    receiver_id=own.id,
+                    subtype="follow" if follow else "unfollow",
+                    created_at=weibo_time(at),
+                )
+            )
+        return {
+            "changed": changed,
+            "pushed": pushed,
+            "follower": self.platform.user_json(fan),
+            "followers_count": own.followers_count,
+        }
+
+    def apply(self, event: Event, at: float, refs: dict[str, int]) -> int | None:
+        """Release one event at ``at``; the id of what it created, or None if its target is gone (or it creates
+        nothing, like a follow)."""
+        target = refs.get(event.target) if isinstance(event.target, str) else event.target
+        return getattr(self, f"_apply_{event.kind}")(event, self.platform.users[event.user], at, target or 0)
+
+    def _live_status(self, sid: int) -> Status | None:
+        status = self.platform.statuses.get(sid)
+        return None if status is None or status.deleted else status
+
+    def _apply_post(self, event: Event, user: User, at: float, target: int) -> int | None:
+        return self.platform.add_status(user, event.text, at=at, attitudes=event.attitudes).id
+
+    def _apply_repost(self, event: Event, user: User, at: float, target: int) -> int | None:
+        parent = self._live_status(target)
+        if parent is None:
+            return None
+        return self.platform.repost(user, parent, event.text, at=at, is_comment=event.is_comment).id
+
+    def _apply_comment(self, event: Event, user: User, at: float, target: int) -> int | None:
+        status = self._live_status(target)
+        return None if status is None else self.platform.add_comment(user, status, event.text, at=at).id
+
+    def _apply_reply(self, event: Event, user: User, at: float, target: int) -> int | None:
+        comment = self.platform.comments.get(target)
+        status = self._live_status(comment.status_id) if comment else None
+        if comment is None or status is None:
+            return None
+        text = f"回复@{self.platform.users[comment.user_id].screen_name}:{event.text}"
+        return self.platform.add_comment(user, status, text, at=at, reply_to=comment).id
+
+    def _apply_message(self, event: Event, user: User, at: float, target: int) -> int | None:
+        own = self.platform.users[event.to or 0]
+        return self.fan_message(user, own, event.text, at)["message"]["id"]
+
+    def _apply_follow(self, event: Event, user: User, at: float, target: int) -> int | None:
+        self.fan_follow(user, self.platform.users[event.to or 0], at=at)
+        return None
+
+    def _apply_unfollow(self, event: Event, user: User, at: float, target: int) -> int | None:
+        self.fan_follow(user, self.platform.users[event.to or 0], follow=False, at=at)
+        return None
+
+    # -- scenarios
+    def start(
+        self,
+        name: str,
+        *,
+        account: User,
+        speed: float = 1.0,
+        instant: bool = False,
+        size: int | None = None,
+        seed: int | None = None,
+    ) -> dict:
+        builder = SCENARIOS[name]
+        rng = random.Random(seed if seed is not None else self.platform.rng.randrange(2**32))
+        now = self.platform.now()
+        ctx = Context(self.platform, rng, account, size, self.data, start=now)
+        plan = builder(ctx)
+        plan.events.sort(key=lambda e: e.offset)  # stable: equal offsets keep the builder's order
+        total = plan.events[-1].offset if plan.events else 0.0
+        start = now - total / speed if instant else now
+        run = Run(len(self.runs) + 1, name, plan, start, speed, instant)
+        self.runs.append(run)
+        self._release_due(run, now)
+        if run.released + run.skipped < len(plan.events):
+            run.task = asyncio.get_running_loop().create_task(self._release_later(run))
+        return run.summary()
+
+    def _release_due(self, run: Run, now: float) -> None:
+        events = run.plan.events
+        while run.released + run.skipped < len(events):
+            event = events[run.released + run.skipped]
+            at = run.at(event)
+            if at > now:
+                return
+            created = self.apply(event, at, run.refs)
+            if created is None and event.kind not in ("follow", "unfollow"):
+                run.skipped += 1
+            else:
+                run.released += 1
+            if created is not None and event.key:
+                run.refs[event.key] = created
+
+    async def _release_later(self, run: Run) -> None:
+        events = run.plan.events
+        try:
+            while run.released + run.skipped < len(events):
+                wait = run.at(events[run.released + run.skipped]) - self.platform.now()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._release_due(run, self.platform.now())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scenario run %d (%s) stopped", run.id, run.scenario)
+
+    def stop_all(self) -> None:
+        for run in self.runs:
+            if run.task is not None:
+                run.task.cancel()
+        self.runs.clear()
+
+    # -- ambient traffic
+    def set_ambient(self, per_minute: float) -> None:
+        if self.ambient_task is not None:
+            self.ambient_task.cancel()
+            self.ambient_task = None
+        self.ambient_rate = per_minute
+        if per_minute > 0:
+            self.ambient_task = asyncio.get_running_loop().create_task(self._ambient(per_minute))
+
+    async def _ambient(self, per_minute: float) -> None:
+        rng = random.Random(self.platform.rng.randrange(2**32))
+        while True:
+            await asyncio.sleep(rng.expovariate(per_minute / 60))  # Poisson arrivals
+            try:
+                self.ambient_event(rng)
+            except Exception:
+                log.exception("ambient event failed")
+
+    def ambient_text(self, kind: str, rng: random.Random) -> str:
+        if self.data and kind in ("praise", "complaint", "neutral") and rng.random() < REAL_TEXT_SHARE:
+            return rng.choice(self.data.texts()[kind])
+        return corpus.text(kind, rng)
+
+    def _fan(self, rng: random.Random, own: User) -> User:
+        """Mostly someone who already follows the account, sometimes a newcomer."""
+        fans = self.platform.followers.get(own.id) or {}
+        if fans and rng.random() < 0.7:
+            return self.platform.users[rng.choice(list(fans))]
+        return self.platform.make_user(rng, kind="zombie" if rng.random() < 0.1 else "normal")
+
+    def ambient_event(self, rng: random.Random) -> str:
+        """One ambient event now; returns its kind."""
+        platform = self.platform
+        own = platform.users[rng.choice(platform.own)]
+        kind = pick_weighted(rng, AMBIENT_MIX)
+        recent = [
+            sid
+            for sid in platform.timelines.get(own.id, [])[-AMBIENT_RECENT_POSTS * 3 :]
+            if platform.statuses[sid].retweeted_id is None
+        ][-AMBIENT_RECENT_POSTS:]
+        if kind in ("comment", "repost", "reply") and not recent:
+            kind = "mention"
+        fan = self._fan(rng, own)
+        sentiment = pick_weighted(rng, SENTIMENT_MIX)
+        if kind == "mention":
+            platform.add_status(fan, f"@{own.screen_name} {self.ambient_text(sentiment, rng)}")
+        elif kind == "comment":
+            platform.add_comment(fan, platform.statuses[_newest_biased(rng, recent)], self.ambient_text(sentiment, rng))
+        elif kind == "reply":
+            post = platform.statuses[_newest_biased(rng, recent)]
+            thread = platform.status_comments.get(post.id) or []
+            if thread:
+                parent = platform.comments[rng.choice(thread[-20:])]
+                text = f"回复@{platform.users[parent.user_id].screen_name}:{self.ambient_text(sentiment, rng)}"
+                platform.add_comment(fan, post, text, reply_to=parent)
+            else:
+                platform.add_comment(fan, post, self.ambient_text(sentiment, rng))
+        elif kind == "repost":
+            post: Status = platform.statuses[_newest_biased(rng, recent)]
+            chain = platform.status_reposts.get(post.id) or []
+            parent = platform.statuses[rng.choice(chain[-20:])] if chain and rng.random() < 0.35 else post
+            platform.repost(fan, parent, "" if rng.random() < 0.4 else corpus.text("repost", rng))
+        elif kind == "message":
+            self.fan_message(fan, own, corpus.text("private_message", rng))
+        elif kind == "follow":
+            self.fan_follow(platform.make_user(rng), own)
+        else:
+            fans = platform.followers.get(own.id) or {}
+            if fans:
+                self.fan_follow(platform.users[rng.choice(list(fans))], own, follow=False)
+        return kind
+
+
+def _newest_biased(rng: random.Random, ids: list[int]) -> int:
+    """Newer posts draw more reactions: weight by recency rank."""
+    return rng.choices(ids, weights=range(1, len(ids) + 1))[0]
