@@ -12,7 +12,7 @@ from team.selectors import audit_list
 from weibo_ops.weibo.budget import BudgetStatus, account_scope, default_budget
 
 from .access import ACTION_LABELS, Action, accounts_for, actions_on
-from .models import Account, AccountMember, Brand, PlaybookVersion, TargetCircle, WeiboConnection
+from .models import Account, AccountMember, Brand, ConnectionState, PlaybookVersion, TargetCircle, WeiboConnection
 
 RECENT_CHANGES = 10  # audit rows shown on an account page
 
@@ -27,10 +27,12 @@ def _count(model, **outer) -> Subquery:
 def matrix(*, user: User) -> QuerySet[Account]:
     """The accounts this person can see, with what the matrix page shows of each."""
     latest = PlaybookVersion.objects.filter(account=OuterRef("pk")).order_by("-number").values("number")[:1]
+    weibo_state = WeiboConnection.objects.filter(account=OuterRef("pk")).values("state")[:1]
     return (
         accounts_for(user, Action.VIEW)
         .annotate(
             playbook_number=Subquery(latest),
+            weibo_state=Subquery(weibo_state),
             members_count=Coalesce(_count(AccountMember, account="pk"), 0),
             circles_count=Coalesce(_count(TargetCircle, account="pk"), 0),
         )
@@ -166,6 +168,12 @@ def my_accounts(*, user: User) -> list[MyAccount]:
         actions = actions_on(user, account)
         playbook = latest.get(account.pk)
         attention: list[AttentionItem] = []
+        if account.weibo_state == ConnectionState.NEEDS_REAUTH:
+            attention.append(AttentionItem(
+                account, _("Needs re-authorisation on Weibo: its posts, replies and monitoring are paused."),
+                "positioning:account"))
+        elif account.weibo_state != ConnectionState.CONNECTED and Action.MANAGE in actions:
+            attention.append(AttentionItem(account, _("Not connected to Weibo."), "positioning:account"))
         if Action.MANAGE in actions:
             if playbook is None:
                 attention.append(AttentionItem(

@@ -148,3 +148,16 @@ def test_the_api_shows_the_connection_and_budget_but_never_the_token(api, demo, 
     assert "token" not in answer.content.decode().lower()
     outsider = api(demo.people["logistics"]).get(f"/api/v1/positioning/accounts/{brand.pk}/weibo/")
     assert outsider.status_code in (403, 404)
+
+
+def test_platform_text_reaches_the_page_escaped(client, login, demo, brand):
+    from django.utils import timezone
+
+    WeiboConnection.objects.create(account=brand, uid="5500000001", access_token="t", connected_at=timezone.now(),
+                                   state=ConnectionState.NEEDS_REAUTH, screen_name="<script>alert(1)</script>",
+                                   problem='21332 <img src=x onerror="alert(2)">', problem_at=timezone.now())
+    login(demo.people["manager"])
+    body = client.get(reverse("positioning:account", args=[brand.pk])).content.decode()
+    assert "<img src=x" not in body and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in body
+    notices = client.get(reverse("team:notices")).content.decode()
+    assert "<script>alert(1)" not in notices

@@ -9,8 +9,10 @@ pytestmark = pytest.mark.django_db
 def test_dashboard_tells_the_owner_what_needs_doing(demo, login):
     response = login(demo.people["operator"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
     groups = response.context["attention"]
-    # The operator manages only the yoghurt account they own; it has no playbook yet.
+    # The operator manages only the yoghurt account they own; it has no playbook yet, and in the tests
+    # (unlike make run) nothing has connected it to Weibo.
     assert [(g["message"], [a.name for a in g["accounts"]]) for g in groups] == [
+        ("Not connected to Weibo.", ["鲜牧酸奶"]),
         ("No playbook yet: a stand-in would not know the rules.", ["鲜牧酸奶"])]
     assert [row.account.name for row in response.context["accounts"]] == ["鲜牧乳业", "鲜牧客服", "鲜牧酸奶"]
 
@@ -27,6 +29,21 @@ def test_dashboard_groups_a_large_matrix(demo, login):
     assert no_playbook["more"] == 10
     assert by_message["No owner."]["count"] == 20
     assert "and 10 more" in response.content.decode()
+
+
+def test_an_account_that_lost_its_weibo_authorisation_is_flagged_to_everyone_on_it(demo, login):
+    from django.utils import timezone
+
+    from positioning.models import WeiboConnection
+
+    WeiboConnection.objects.create(account=demo.accounts["鲜牧乳业"], uid="5500000001", access_token="t",
+                                   connected_at=timezone.now(), state="needs_reauth")
+    response = login(demo.people["agent"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    messages = {g["message"] for g in response.context["attention"]}
+    assert "Needs re-authorisation on Weibo: its posts, replies and monitoring are paused." not in messages  # no access
+    response = login(demo.people["operator"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    by_message = {g["message"]: [a.name for a in g["accounts"]] for g in response.context["attention"]}
+    assert by_message["Needs re-authorisation on Weibo: its posts, replies and monitoring are paused."] == ["鲜牧乳业"]
 
 
 def test_departed_approvers_are_flagged(demo, login):

@@ -82,3 +82,21 @@ def test_malformed_or_oversized_pushes_are_refused(client, db):
 def test_without_a_configured_token_every_push_is_refused(client, db, settings):
     settings.WEIBO_PUSH_TOKEN = ""
     assert client.get("/weibo/push/", signed(echostr="x")).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_pushes_private_messages_and_follows_into_the_app(live_server, weibo, settings):
+    """The whole path over HTTP: the platform signs and POSTs, the receiver verifies and stores."""
+    weibo.admin("POST", "/_sandbox/config", {"push_url": f"{live_server.url}/weibo/push/", "push_token": TOKEN})
+    verify = weibo.admin("POST", "/_sandbox/push/verify")
+    assert verify["ok"] is True, verify  # the URL binding: signed GET, echostr echoed
+    fan = weibo.admin("POST", "/_sandbox/messages", {"to_uid": "5500000002", "text": "奶到了但是漏了"})
+    weibo.admin("POST", "/_sandbox/follow", {"to_uid": "5500000002"})
+    deadline = time.monotonic() + 10
+    while PushEvent.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    message = PushEvent.objects.get(msg_type="text")
+    assert (message.sender_id, message.receiver_id, message.text) == (str(fan["from_uid"]), "5500000002",
+                                                                      "奶到了但是漏了")
+    assert PushEvent.objects.get(msg_type="event").subtype == "follow"
+    assert all(attempt["ok"] for attempt in weibo.admin("GET", "/_sandbox/pushes"))

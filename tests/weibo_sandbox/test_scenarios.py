@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -223,3 +224,15 @@ def test_cli_scenario_command(fresh_sandbox):
         check=False,
     )
     assert gone.returncode == 2 and "not reachable" in gone.stderr
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_every_scenario_can_be_triggered_from_the_command_line(fresh_sandbox, name):
+    answer = subprocess.run(
+        [sys.executable, "-m", "weibo_sandbox", "scenario", name, "--url", fresh_sandbox.url, "--instant",
+         "--size", "12", "--seed", "3"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert answer.returncode == 0, answer.stderr
+    summary = json.loads(answer.stdout)
+    assert summary["scenario"] == name and summary["events"] >= 12 and summary["done"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from .errors import RateLimited
@@ -72,22 +72,64 @@ class BudgetStatus:
         }
 
 
+class _SlowPath(Exception):
+    """Rolls back the one-statement spend when it could not take from every bucket."""
+
+
 class DatabaseStore:
     """Counters in the database: works everywhere, one short write transaction per call."""
 
     def take(self, buckets: list[Bucket], now: datetime) -> tuple[Bucket, datetime | None] | None:
         """Spend one from every bucket, or none: returns the bucket that refused and until when."""
         start = window_start(now)
+        try:
+            with transaction.atomic():
+                if self._fast_take(buckets, start, now):
+                    return None
+                raise _SlowPath
+        except _SlowPath:
+            pass
+        # Blocked, a counter missing (first call of the hour) or full: go bucket by bucket.
         with transaction.atomic():
-            blocks = RateBlock.objects.filter(
-                _any(buckets), until__gt=now
-            ).values_list("scope", "kind", "until")
-            for scope, kind, until in blocks:
-                return next(b for b in buckets if (b.scope, b.kind) == (scope, kind)), until
+            blocked = self._blocked(buckets, now)
+            if blocked:
+                return blocked
             for bucket in buckets:
                 if not self._increment(bucket, start):
                     transaction.set_rollback(True)
                     return bucket, None
+        return None
+
+    @staticmethod
+    def _fast_take(buckets: list[Bucket], start: datetime, now: datetime) -> bool:
+        """The common case in two statements: nothing blocked, every counter there with room.
+
+        Plain SQL (the same on SQLite and PostgreSQL): building these OR-filters with the ORM cost
+        ten times the queries themselves, on every call to Weibo.
+        """
+        adapt = connection.ops.adapt_datetimefield_value
+        pairs = " OR ".join(["(scope = %s AND kind = %s)"] * len(buckets))
+        rooms = " OR ".join(["(scope = %s AND kind = %s AND used < %s)"] * len(buckets))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {RateBlock._meta.db_table} WHERE until > %s AND ({pairs})",  # noqa: S608 (no input)
+                [adapt(now), *(v for b in buckets for v in (b.scope, b.kind))],
+            )
+            if cursor.fetchone():
+                return False
+            cursor.execute(
+                f"UPDATE {RateCounter._meta.db_table} SET used = used + 1 "  # noqa: S608 (no input in the SQL)
+                f"WHERE window_start = %s AND ({rooms})",
+                [adapt(start), *(v for b in buckets for v in (b.scope, b.kind, b.limit))],
+            )
+            return cursor.rowcount == len(buckets)
+
+    @staticmethod
+    def _blocked(buckets: list[Bucket], now: datetime) -> tuple[Bucket, datetime] | None:
+        for scope, kind, until in RateBlock.objects.filter(_any(buckets), until__gt=now).values_list(
+            "scope", "kind", "until"
+        )[:1]:
+            return next(b for b in buckets if (b.scope, b.kind) == (scope, kind)), until
         return None
 
     @staticmethod
