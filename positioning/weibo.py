@@ -134,6 +134,25 @@ def weibo_connection_lost(*, account: Account, error: WeiboError) -> bool:
     return True
 
 
+def weibo_blocked_alert(*, account: Account, error: WeiboError) -> None:
+    """Weibo blocked the server's IP or flagged the account (10004, 20015, 20022): a person must look.
+
+    Administrators and managers are told once a day per account, however many calls hit the block.
+    """
+    logger.error("Weibo blocked calls for account %s: %s", account.pk, error)
+    notice_send(
+        recipients=list(User.objects.filter(role__in=[Role.ADMIN, Role.MANAGER], is_active=True)),
+        kind="weibo_blocked",
+        title=_("Weibo blocked calls for %(account)s") % {"account": account.name},
+        body=_("Weibo answered %(code)s: %(message)s. The server's IP may be blocked or the account flagged as "
+               "abnormal; check the account on weibo.com and the server's call volume before anything is retried.")
+        % {"code": error.code, "message": error.message},
+        url=reverse("positioning:account", args=[account.pk]),
+        account_id=account.pk,
+        dedupe_key=f"weibo_blocked:{account.pk}:{timezone.localdate().isoformat()}",
+    )
+
+
 def account_client(*, account: Account) -> WeiboClient:
     """The client for every call made for ``account``: its token, its budget, and loss detection.
 
@@ -151,6 +170,8 @@ def account_client(*, account: Account) -> WeiboClient:
     def on_error(error: WeiboError) -> None:
         if error.outcome == Outcome.REAUTH:
             weibo_connection_lost(account=account, error=error)
+        elif error.outcome == Outcome.BLOCKED:
+            weibo_blocked_alert(account=account, error=error)
 
     return WeiboClient.from_settings(connection.access_token, scope=account_scope(account.pk), on_error=on_error)
 

@@ -161,3 +161,18 @@ def test_platform_text_reaches_the_page_escaped(client, login, demo, brand):
     assert "<img src=x" not in body and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in body
     notices = client.get(reverse("team:notices")).content.decode()
     assert "<script>alert(1)" not in notices
+
+
+def test_a_blocked_server_or_account_alerts_managers_once_a_day(client, login, demo, weibo, brand):
+    from weibo_ops.weibo.errors import Blocked
+
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    faults = [{"kind": "code", "code": 10004}, {"kind": "code", "code": 20015}]
+    weibo.admin("POST", "/_sandbox/faults", {"once": faults})
+    for _ in range(2):
+        with pytest.raises(Blocked):
+            account_client(account=brand).user(uid=BRAND_UID)
+    alerts = Notice.objects.filter(kind="weibo_blocked", account_id=brand.pk)
+    assert {n.recipient.username for n in alerts} == {"manager", "admin"}
+    assert "10004" in alerts.first().body
