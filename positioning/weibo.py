@@ -68,6 +68,16 @@ def weibo_connect_finish(*, account: Account, code: str, redirect_uri: str, by: 
             _("You authorised Weibo user %(uid)s, but %(account)s is Weibo user %(bound)s. Sign in to Weibo as "
               "%(account)s and connect again.") % {"uid": info.uid, "account": account.name, "bound": account.weibo_uid}
         )
+    other = (Account.objects.filter(weibo_uid=info.uid).exclude(pk=account.pk).first()
+             or Account.objects.filter(weibo_connection__uid=info.uid).exclude(pk=account.pk)
+             .exclude(weibo_connection__state=ConnectionState.DISCONNECTED).first())
+    if other is not None:
+        # One Weibo user is one budget at Weibo: two matrix accounts on it would each believe they
+        # have the whole hourly allowance.
+        raise ValidationError(
+            _("Weibo user %(uid)s is already the matrix account %(other)s. Sign in to Weibo as %(account)s and "
+              "connect again.") % {"uid": info.uid, "other": other.name, "account": account.name}
+        )
     screen_name = ""
     client = WeiboClient.from_settings(token.access_token, scope=account_scope(account.pk))
     try:
@@ -100,16 +110,19 @@ def _bind(*, account: Account, token: str, uid: str, screen_name: str, scope: st
     return connection
 
 
-def weibo_connection_lost(*, account: Account, error: WeiboError) -> bool:
+def weibo_connection_lost(*, account: Account, error: WeiboError, generation: int) -> bool:
     """Mark the account "needs re-authorisation" and tell its owner, once per lost authorisation.
 
-    Safe to call from any number of failing jobs at once: only the call that moves the state from
-    "connected" does anything. Returns whether this call was that one.
+    ``generation`` is that of the token that failed: a job still holding the token of before a
+    reconnection must not undo the reconnection. Safe to call from any number of failing jobs at once:
+    only the call that moves the state from "connected" does anything. Returns whether this call was it.
     """
     now = timezone.now()
     problem = f"{error.code or ''} {error.message}".strip()[:300]
     with transaction.atomic():
-        moved = WeiboConnection.objects.filter(account=account, state=ConnectionState.CONNECTED).update(
+        moved = WeiboConnection.objects.filter(
+            account=account, state=ConnectionState.CONNECTED, generation=generation
+        ).update(
             state=ConnectionState.NEEDS_REAUTH, problem=problem, problem_at=now
         )
         if not moved:
@@ -169,7 +182,7 @@ def account_client(*, account: Account) -> WeiboClient:
 
     def on_error(error: WeiboError) -> None:
         if error.outcome == Outcome.REAUTH:
-            weibo_connection_lost(account=account, error=error)
+            weibo_connection_lost(account=account, error=error, generation=connection.generation)
         elif error.outcome == Outcome.BLOCKED:
             weibo_blocked_alert(account=account, error=error)
 
@@ -185,13 +198,15 @@ def weibo_connection_check(*, account: Account) -> WeiboConnection | None:
         info = WeiboOAuth.from_settings().token_info(connection.access_token)
     except WeiboError as error:
         if error.outcome == Outcome.REAUTH:
-            weibo_connection_lost(account=account, error=error)
+            weibo_connection_lost(account=account, error=error, generation=connection.generation)
         else:
             logger.info("Token check for account %s failed, will try later: %s", account.pk, error)
         return WeiboConnection.objects.get(pk=connection.pk)
     connection.checked_at = timezone.now()
     connection.expires_at = info.expires_at or connection.expires_at
-    connection.save(update_fields=["checked_at", "expires_at"])
+    # Only if nobody reconnected meanwhile: then the row describes another token.
+    WeiboConnection.objects.filter(pk=connection.pk, generation=connection.generation).update(
+        checked_at=connection.checked_at, expires_at=connection.expires_at)
     return connection
 
 
@@ -199,7 +214,11 @@ def weibo_connections_check_all() -> int:
     """The periodic check of every connected account; returns how many lost their authorisation."""
     lost = 0
     for account in Account.objects.filter(weibo_connection__state=ConnectionState.CONNECTED, is_active=True):
-        connection = weibo_connection_check(account=account)
+        try:
+            connection = weibo_connection_check(account=account)
+        except Exception:  # one account's surprise must not leave the others unchecked
+            logger.exception("Checking the Weibo authorisation of account %s failed", account.pk)
+            continue
         lost += bool(connection and connection.state == ConnectionState.NEEDS_REAUTH)
     return lost
 

@@ -163,15 +163,18 @@ def notice_send(
     Mail goes out after the transaction commits, and only when a mail backend is configured
     (``EMAIL_NOTIFICATIONS``); the in-app notice is what counts.
     """
-    recipients = [person for person in dict.fromkeys(recipients) if person.is_active]
-    already = set(Notice.objects.filter(recipient__in=recipients, dedupe_key=dedupe_key)
-                  .values_list("recipient_id", flat=True))
-    notices = [
-        Notice(recipient=person, kind=kind, title=title[:200], body=body, url=url, account_id=account_id,
-               dedupe_key=dedupe_key[:120])
-        for person in recipients if person.pk not in already
-    ]
-    Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    notices = []
+    for person in dict.fromkeys(recipients):
+        if not person.is_active:
+            continue
+        # One row per person and event (a unique constraint): of two processes telling the same thing
+        # at once, only the one that created the row mails it.
+        notice, created = Notice.objects.get_or_create(
+            recipient=person, dedupe_key=dedupe_key[:120],
+            defaults={"kind": kind, "title": title[:200], "body": body, "url": url, "account_id": account_id},
+        )
+        if created:
+            notices.append(notice)
     if settings.EMAIL_NOTIFICATIONS:
         addresses = [n.recipient.email for n in notices if n.recipient.email]
         if addresses:

@@ -176,3 +176,25 @@ def test_a_blocked_server_or_account_alerts_managers_once_a_day(client, login, d
     alerts = Notice.objects.filter(kind="weibo_blocked", account_id=brand.pk)
     assert {n.recipient.username for n in alerts} == {"manager", "admin"}
     assert "10004" in alerts.first().body
+
+
+def test_a_job_failing_on_the_old_token_does_not_undo_a_reconnection(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    stale = account_client(account=brand)  # a job holding the first token
+    weibo.admin("POST", "/_sandbox/tokens/revoke", {"uid": BRAND_UID})
+    weibo_connection_check(account=brand)
+    connect(client, weibo, brand)  # the owner reconnects: a new token
+    with pytest.raises(NeedsReauthorisation):
+        stale.user(uid=BRAND_UID)  # the old job fails on the old token afterwards
+    assert WeiboConnection.objects.get(account=brand).state == ConnectionState.CONNECTED
+    assert Notice.objects.filter(kind="weibo_reauth").count() == 1
+    account_client(account=brand).user(uid=BRAND_UID)
+
+
+def test_one_weibo_user_cannot_be_two_matrix_accounts(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    page = connect(client, weibo, demo.accounts["鲜牧酸奶"])  # consenting as 鲜牧乳业 again
+    assert "5500000001" in page.content.decode()
+    assert not WeiboConnection.objects.filter(account=demo.accounts["鲜牧酸奶"]).exists()

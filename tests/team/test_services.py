@@ -63,3 +63,23 @@ def test_tokens_are_named_by_their_hash_and_revoked_only_by_their_owner(demo):
     assert AuthToken.objects.filter(user=operator).count() == 1
     assert services.api_token_revoke(user=operator, token_id=token_id) is True
     assert AuthToken.objects.filter(user=operator).count() == 0
+
+
+def test_a_notice_is_given_and_mailed_once_per_event(demo, settings, mailoutbox, django_capture_on_commit_callbacks):
+    from team.models import Notice
+    from team.services import notice_send
+
+    settings.EMAIL_NOTIFICATIONS = True
+    manager = demo.people["manager"]
+    manager.email = "manager@example.com"
+    manager.save(update_fields=["email"])
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            notice_send(recipients=[manager, demo.people["logistics"]], kind="test", title="要处理", body="正文",
+                        url="/x/", dedupe_key="event:1")
+    assert Notice.objects.filter(dedupe_key="event:1").count() == 2
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["manager@example.com", demo.people["logistics"].email]
+    settings.EMAIL_NOTIFICATIONS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_send(recipients=[manager], kind="test", title="再一件", dedupe_key="event:2")
+    assert len(mailoutbox) == 1  # in the app only

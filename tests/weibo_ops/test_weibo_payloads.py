@@ -120,3 +120,49 @@ def test_an_oversized_answer_is_refused():
     client = client_serving(lambda request: httpx.Response(200, content=b"[" + b"1," * 5_000_000 + b"1]"))
     with pytest.raises(RetryLater, match="more than"):
         client.show("1")
+
+
+def test_a_bare_server_error_after_a_write_is_unconfirmed_not_retried():
+    client = client_serving(lambda request: httpx.Response(502, text="<html>Bad Gateway</html>"))
+    with pytest.raises(Unconfirmed):
+        client.share("新品上市 http://xianmu.example.com/a", rip="203.0.113.9")
+    with pytest.raises(RetryLater):
+        client.show("1")
+
+
+def test_a_broken_compressed_body_is_a_transport_failure():
+    broken = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    client = client_serving(lambda request: httpx.Response(200, headers=broken, content=b"not gzip at all"))
+    with pytest.raises(RetryLater):
+        client.show("1")
+    with pytest.raises(Unconfirmed):
+        client.comment("1", "谢谢", rip="203.0.113.9")
+
+
+def test_numbers_and_ids_from_outer_space_do_not_crash_a_worker():
+    raw = '{"id": 7, "reposts_count": 1e400, "comments_count": NaN, "attitudes_count": -Infinity,' \
+          ' "user": {"id": "²", "followers_count": 99999999999999999999999999}}'
+    client = client_serving(lambda request: httpx.Response(200, content=raw.encode()))
+    status = client.show("7")
+    assert (status.reposts_count, status.comments_count, status.attitudes_count) == (0, 0, 0)
+    assert status.user is None  # "²" is not an id
+    assert User.parse({"id": 5, "followers_count": 10**30}).followers_count == 2**63 - 1
+
+
+def test_token_lifetimes_from_outer_space_become_unknown():
+    from weibo_ops.weibo.types import epoch, in_seconds
+
+    now = datetime.now(UTC)
+    assert epoch(10**30) is None and in_seconds(10**30, now) is None and in_seconds("1e9999", now) is None
+    assert in_seconds(3600, now) == now + timedelta(hours=1)
+
+
+def test_a_lost_post_is_found_although_weibo_shortened_its_link_and_dropped_the_microseconds():
+    since = datetime(2026, 11, 22, 1, 0, 0, 700_000, tzinfo=UTC)
+    stored = {"id": "4990000000000001", "text": "新品上市  http://t.cn/A6xYz9",
+              "created_at": "Sun Nov 22 09:00:00 +0800 2026"}
+    older = {"id": "4990000000000000", "text": "昨天的", "created_at": "Sat Nov 21 09:00:00 +0800 2026"}
+    client = client_serving(lambda request: httpx.Response(200, json={"statuses": [stored, older]}))
+    found = client.find_own_post("新品上市 http://xianmu.example.com/launch?utm=weibo", since=since)
+    assert found is not None and found.id == "4990000000000001"
+    assert client.find_own_post("另一条", since=since) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 
 import pytest
@@ -22,7 +23,7 @@ def _token(settings):
 
 
 def signed(token=TOKEN, **extra) -> dict:
-    stamp, nonce = str(int(time.time())), "8372615"
+    stamp, nonce = str(int(time.time())), secrets.token_hex(4)
     return {"timestamp": stamp, "nonce": nonce, "signature": signature(token, stamp, nonce), **extra}
 
 
@@ -100,3 +101,22 @@ def test_the_sandbox_pushes_private_messages_and_follows_into_the_app(live_serve
                                                                       "奶到了但是漏了")
     assert PushEvent.objects.get(msg_type="event").subtype == "follow"
     assert all(attempt["ok"] for attempt in weibo.admin("GET", "/_sandbox/pushes"))
+
+
+def test_a_signed_query_cannot_carry_another_body(client, db, caplog):
+    params = signed()
+    assert post(client, params, json.dumps(MESSAGE)).status_code == 200
+    assert post(client, params, json.dumps(MESSAGE)).status_code == 200  # the platform retrying: fine
+    forged = json.dumps({**MESSAGE, "text": "伪造的内容"})
+    with caplog.at_level(logging.WARNING, logger="weibo_ops.weibo.push"):
+        assert post(client, params, forged).status_code == 403
+    assert "replay" in caplog.text and PushEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("params", [
+    {"timestamp": "²", "nonce": "1", "signature": "x"},
+    {"timestamp": str(int(time.time())), "nonce": "1", "signature": "é"},
+    {"timestamp": "1" * 40, "nonce": "1", "signature": "x"},
+])
+def test_odd_signature_parameters_are_refused_not_crashed_on(client, db, params):
+    assert client.get("/weibo/push/", {**params, "echostr": "x"}).status_code == 403

@@ -14,6 +14,7 @@ import functools
 import ipaddress
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,12 @@ from django.conf import settings
 from . import text as rules
 from .budget import Budget, default_budget, window_start
 from .errors import (
+    ENDPOINT_LIMIT_CODE,
     IP_LIMIT_CODE,
     POSTING_TOO_FAST_BACKOFF,
     POSTING_TOO_FAST_CODE,
     Invalid,
+    Outcome,
     RateLimited,
     RetryLater,
     Unconfirmed,
@@ -57,6 +60,7 @@ MAX_COUNT = 200  # list endpoints' largest page
 COUNT_IDS = 100  # statuses/count: ids per call
 SEARCH_COUNT = 50  # biz search: largest page
 FIND_POST_PAGES = 3  # user_timeline pages searched when confirming a lost write
+DEADLINE_FACTOR = 3  # a whole answer may take this many read timeouts, however it trickles in
 
 
 @dataclass(frozen=True)
@@ -129,20 +133,24 @@ class Transport:
 
     def send(self, method: str, url: str, *, write: bool, request: str, headers=None, params=None, data=None,
              files=None) -> object:
+        # A write whose answer is lost may have been stored: the caller must look before retrying.
+        lost = Unconfirmed if write else RetryLater
+        read_timeout = self.http.timeout.read
+        deadline = time.monotonic() + read_timeout * DEADLINE_FACTOR if read_timeout else None
         try:
             with self.http.stream(method, url, headers=headers, params=params, data=data, files=files) as reply:
                 body = bytearray()
                 for chunk in reply.iter_bytes():
                     body += chunk
                     if len(body) > MAX_RESPONSE:
-                        raise RetryLater(f"Weibo sent more than {MAX_RESPONSE} bytes", request=request)
+                        raise lost(f"Weibo sent more than {MAX_RESPONSE} bytes", request=request)
+                    if deadline and time.monotonic() > deadline:  # a trickle must not hold a worker
+                        raise lost("the answer took too long to arrive", request=request)
                 status = reply.status_code
         except httpx.TimeoutException as exc:
-            raise (Unconfirmed if write else RetryLater)(f"no answer in time ({type(exc).__name__})",
-                                                         request=request) from None
-        except httpx.TransportError as exc:
-            raise (Unconfirmed if write else RetryLater)(f"connection failed ({type(exc).__name__})",
-                                                         request=request) from None
+            raise lost(f"no answer in time ({type(exc).__name__})", request=request) from None
+        except httpx.RequestError as exc:  # connection, protocol or content-decoding failure
+            raise lost(f"connection failed ({type(exc).__name__})", request=request) from None
         raw = body.decode("utf-8", errors="replace")
         try:
             payload = json.loads(raw) if raw.strip() else None
@@ -150,10 +158,15 @@ class Transport:
             payload = None
         is_error = status >= 400 or (isinstance(payload, dict) and "error_code" in payload)
         if is_error:
-            raise error_from_body(payload, http_status=status, request=request, raw=raw)
+            error = error_from_body(payload, http_status=status, request=request, raw=raw)
+            if write and status >= 500 and error.outcome == Outcome.RETRY:
+                # A 5xx after a write (a proxy's 502, Weibo's "system error") says nothing about
+                # whether the post was stored.
+                raise Unconfirmed(error.message, code=error.code, request=error.request, raw=error.raw,
+                                  http_status=status)
+            raise error
         if payload is None:
-            kind = Unconfirmed if write else RetryLater
-            raise kind(f"unreadable answer (HTTP {status})", request=request, raw=raw[:2000], http_status=status)
+            raise lost(f"unreadable answer (HTTP {status})", request=request, raw=raw[:2000], http_status=status)
         return payload
 
 
@@ -219,15 +232,17 @@ class WeiboClient:
     def _honour_rate_limit(self, error: RateLimited, endpoint: Endpoint) -> None:
         """Weibo counts calls we cannot see (other apps, other servers): trust its word over ours."""
         now = datetime.now(UTC)
+        error.retry_at, kind, scope = window_start(now) + timedelta(hours=1), "calls", self.scope
         if error.code == POSTING_TOO_FAST_CODE:
-            error.retry_at, kind, scope = now + POSTING_TOO_FAST_BACKOFF, "posts", self.scope
+            error.retry_at, kind = now + POSTING_TOO_FAST_BACKOFF, endpoint.kind or "posts"
         elif error.code == IP_LIMIT_CODE:
-            error.retry_at, kind, scope = window_start(now) + timedelta(hours=1), "calls", None
-        else:
-            kind = endpoint.kind if error.code == 10024 and endpoint.kind else "calls"
-            error.retry_at, scope = window_start(now) + timedelta(hours=1), self.scope
+            scope = None
+        elif error.code == ENDPOINT_LIMIT_CODE:
+            # One endpoint's limit: block its kind; a read endpoint has no budget of its own to block,
+            # and the caller waits for ``retry_at`` without holding up the account's other calls.
+            kind = endpoint.kind
         error.scope = "ip" if scope is None else "account"
-        if self.budget is not None:
+        if self.budget is not None and kind:
             self.budget.block(scope or self.budget.ip_scope, kind, error.retry_at)
 
     # --- statuses ------------------------------------------------------------------------------
@@ -278,16 +293,19 @@ class WeiboClient:
                                                                                              page)})
 
     def find_own_post(self, text: str, *, since: datetime) -> Status | None:
-        """The account's own post with exactly ``text`` created at or after ``since``, if Weibo has it.
+        """The account's own post with ``text`` created at or after ``since``, if Weibo has it.
 
-        How a lost or pending write is confirmed before anyone retries it.
+        How a lost or pending write is confirmed before anyone retries it. Weibo rewrites every link
+        to t.cn and keeps whole seconds, so links are left out of the comparison and ``since`` is
+        taken to the second.
         """
-        wanted = " ".join(text.split())
+        wanted = _comparable(text)
+        since = since.replace(microsecond=0)
         max_id = None
         for _ in range(FIND_POST_PAGES):
             page = self.user_timeline(max_id=max_id, count=100)
             for status in page.items:
-                if " ".join(status.text.split()) == wanted and status.created_at and status.created_at >= since:
+                if _comparable(status.text) == wanted and status.created_at and status.created_at >= since:
                     return status
             oldest = page.items[-1] if page.items else None
             if oldest is None or (oldest.created_at and oldest.created_at < since):
@@ -388,6 +406,11 @@ class WeiboClient:
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _comparable(text: str) -> str:
+    """A post's text as two versions of it can be compared: links out, white space folded."""
+    return " ".join(rules.LINK.sub(" ", text).split())
 
 
 class WeiboOAuth:

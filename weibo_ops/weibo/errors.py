@@ -69,6 +69,7 @@ for _outcome, _members in (
     CODE_OUTCOMES.update(dict.fromkeys(_members, _outcome))
 
 IP_LIMIT_CODE = 10022
+ENDPOINT_LIMIT_CODE = 10024  # "User requests for (statuses/share) out of rate limit!"
 POSTING_TOO_FAST_CODE = 20016
 POSTING_TOO_FAST_BACKOFF = timedelta(hours=1)  # WEIBO_API.md: back off at least an hour
 

@@ -13,9 +13,11 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 MAX_PUSH_BYTES = 64 * 1024  # a private message is at most a few KB; anything bigger is not Weibo
 MAX_CLOCK_SKEW = 15 * 60  # seconds a push's timestamp may differ from ours before it counts as a replay
+STAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() would take "²" and int() then fails
 
 
 def signature(token: str, timestamp: str, nonce: str) -> str:
@@ -43,11 +46,21 @@ def signature_problem(params, *, token: str, now: float | None = None) -> str | 
     stamp, nonce, given = params.get("timestamp", ""), params.get("nonce", ""), params.get("signature", "")
     if not (stamp and nonce and given):
         return "unsigned (signature, timestamp and nonce are required)"
-    if not stamp.isdigit() or abs((now or time.time()) - int(stamp)) > MAX_CLOCK_SKEW:
+    if not STAMP.fullmatch(stamp) or abs((now or time.time()) - int(stamp)) > MAX_CLOCK_SKEW:
         return "stale or malformed timestamp"
-    if not hmac.compare_digest(signature(token, stamp, nonce), given.lower()):
+    if not hmac.compare_digest(signature(token, stamp, nonce).encode(), given.lower().encode()):
         return "bad signature"
     return None
+
+
+def replay_problem(params, body: bytes) -> str | None:
+    """A signature covers only token, timestamp and nonce, not the body: the same signed query with
+    another body within the skew window is a replay. The same body again is the platform retrying."""
+    key = "weibo-push-nonce:" + hashlib.sha256(f"{params['timestamp']}:{params['nonce']}".encode()).hexdigest()
+    digest = hashlib.sha256(body).hexdigest()
+    if cache.add(key, digest, timeout=2 * MAX_CLOCK_SKEW) or cache.get(key) == digest:
+        return None
+    return "signature reused with another body (replay)"
 
 
 def push_event_store(payload: dict, *, raw: bytes) -> tuple[PushEvent, bool]:
@@ -74,6 +87,11 @@ def push_event_store(payload: dict, *, raw: bytes) -> tuple[PushEvent, bool]:
 @require_http_methods(["GET", "POST"])
 def push_receiver(request: HttpRequest) -> HttpResponse:
     problem = signature_problem(request.GET, token=settings.WEIBO_PUSH_TOKEN)
+    if problem is None and request.method == "POST":
+        if len(request.body) > MAX_PUSH_BYTES:
+            logger.warning("Rejected a fan-service push of %d bytes from %s", len(request.body), client_ip(request))
+            return HttpResponse("too large", status=413, content_type="text/plain")
+        problem = replay_problem(request.GET, request.body)
     if problem:
         logger.warning("Rejected a fan-service push from %s: %s", client_ip(request), problem)
         return HttpResponseForbidden("signature check failed", content_type="text/plain")
@@ -82,17 +100,13 @@ def push_receiver(request: HttpRequest) -> HttpResponse:
         if not echostr:
             return HttpResponse("echostr is missing", status=400, content_type="text/plain")
         return HttpResponse(echostr, content_type="text/plain")
-    raw = request.body
-    if len(raw) > MAX_PUSH_BYTES:
-        logger.warning("Rejected a fan-service push of %d bytes from %s", len(raw), client_ip(request))
-        return HttpResponse("too large", status=413, content_type="text/plain")
     try:
-        payload = json.loads(raw)
+        payload = json.loads(request.body)
     except ValueError:
         payload = None
     if not isinstance(payload, dict) or not payload.get("type") or not payload.get("receiver_id"):
         logger.warning("Rejected a malformed fan-service push from %s", client_ip(request))
         return HttpResponse("expected a JSON object with type and receiver_id", status=400, content_type="text/plain")
-    push_event_store(payload, raw=raw)
+    push_event_store(payload, raw=request.body)
     # An empty 200 tells the platform we took it and send no passive reply.
     return HttpResponse("", content_type="text/plain")

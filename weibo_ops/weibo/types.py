@@ -9,6 +9,8 @@ than failing the page it came in. Text stays raw here; templates escape it like 
 from __future__ import annotations
 
 import logging
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -18,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT = 10_000  # characters kept of any text field; Weibo long posts stop at 2,000
 MAX_NAME = 200  # characters of a name or short field
+DIGITS = re.compile(r"-?[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts "²"
+ID = re.compile(r"[0-9]{1,19}")
 MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
@@ -47,29 +51,34 @@ def _str(value: object, limit: int = MAX_NAME) -> str:
     return str(value)[:limit]
 
 
+MAX_INT = 2**63 - 1  # what a database's bigint holds; counts beyond it are not counts
+
+
 def _int(value: object) -> int:
+    """A whole number from whatever came: numbers, digit strings, else 0; never an exception."""
     if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return 0
-    return 0
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = int(value) if math.isfinite(value) else 0
+    elif isinstance(value, str) and DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        number = 0
+    return max(-MAX_INT, min(number, MAX_INT))
 
 
 def _id(data: dict, *keys: str) -> str:
-    """The first present id among ``keys``, as a string of digits ("" when none is usable)."""
+    """The first present id among ``keys``, as a string of ASCII digits ("" when none is usable)."""
     for key in keys:
         value = data.get(key)
         if isinstance(value, bool):
             continue
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-            return str(value).strip()
+        if isinstance(value, int) and 0 < value <= MAX_INT:
+            return str(value)
+        if isinstance(value, str) and ID.fullmatch(value.strip()):
+            return value.strip()
     return ""
 
 
@@ -259,14 +268,17 @@ def parse_list(raw: object, parse: Callable[[Any], T | None], source: str) -> tu
     return items, dropped
 
 
+MAX_SECONDS = 100 * 365 * 24 * 3600  # a token lifetime or a timestamp offset beyond a century is nonsense
+
+
 def epoch(value: object) -> datetime | None:
     seconds = _int(value)
-    return datetime.fromtimestamp(seconds, tz=UTC) if seconds > 0 else None
+    return datetime.fromtimestamp(seconds, tz=UTC) if 0 < seconds < 4 * MAX_SECONDS else None
 
 
 def in_seconds(value: object, now: datetime) -> datetime | None:
     seconds = _int(value)
-    return now + timedelta(seconds=seconds) if seconds > 0 else None
+    return now + timedelta(seconds=seconds) if 0 < seconds < MAX_SECONDS else None
 
 
 def ids_param(ids: Iterable[str]) -> str:
