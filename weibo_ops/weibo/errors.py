@@ -98,6 +98,7 @@ class WeiboError(Exception):
         self.http_status = http_status
         self.retry_at = retry_at
         self.scope = scope  # for rate limits: which budget ("account", "ip") ran out
+        self.problems: list = []  # for Invalid raised before calling: one per field, to show in a form
 
     def describe(self) -> str:
         """What a person is told: the outcome in words, with the platform's message where it helps."""
