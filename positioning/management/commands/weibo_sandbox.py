@@ -74,9 +74,8 @@ class Command(BaseCommand):
         if options["port"] != settings.WEIBO_SANDBOX_PORT:
             raise CommandError(f"The app calls the sandbox on port {settings.WEIBO_SANDBOX_PORT}: set "
                                "WEIBO_SANDBOX_PORT instead of --port so that both agree.")
-        from weibo_sandbox.server import build_server
-
         from weibo_sandbox.config import SandboxConfig
+        from weibo_sandbox.server import build_server
 
         app_url = options["app_url"].rstrip("/")
         config = SandboxConfig(
