@@ -252,12 +252,23 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # How often the worker and beat say they are alive, and after how long /healthz calls them down.
 HEARTBEAT_INTERVAL = timedelta(seconds=env_int("HEARTBEAT_INTERVAL_SECONDS", 10, minimum=1))
 HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45, minimum=2))
+# Content publishing.
+# A target "publishing" for longer than this was left by a killed worker: it is checked with Weibo
+# and, only if Weibo does not have it, sent again.
+CONTENT_PUBLISH_STALE_SECONDS = env_int("CONTENT_PUBLISH_STALE_SECONDS", 300, minimum=5)
+CONTENT_DISPATCH_SECONDS = env_int("CONTENT_DISPATCH_SECONDS", 2, minimum=1)  # how often due targets are queued
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "weibo_ops.heartbeat",  # weibo_ops.celery.HEARTBEAT_TASK; settings import no app code
         "schedule": HEARTBEAT_INTERVAL,
         # A heartbeat nobody ran in time is worthless: drop it rather than pile them up.
         "options": {"expires": HEARTBEAT_INTERVAL.total_seconds()},
+    },
+    "content-dispatch": {
+        "task": "content.targets_dispatch",  # content.tasks.DISPATCH_TASK
+        "schedule": timedelta(seconds=CONTENT_DISPATCH_SECONDS),
+        "options": {"expires": 10},  # seconds: a late dispatch is replaced by the next one
     },
     "weibo-connections-check": {
         "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK

@@ -1,0 +1,21 @@
+from celery import shared_task
+from django.db import transaction
+
+from . import publishing
+
+DISPATCH_TASK = "content.targets_dispatch"
+PUBLISH_TASK = "content.target_publish"
+
+
+@shared_task(name=DISPATCH_TASK, ignore_result=True)
+def targets_dispatch() -> int:
+    """Beat, every few seconds: sweep stale claims, then queue one publish task per due target."""
+    publishing.targets_sweep()
+    ids = publishing.targets_dispatch()
+    transaction.on_commit(lambda: [target_publish.delay(target_id) for target_id in ids])
+    return len(ids)
+
+
+@shared_task(name=PUBLISH_TASK, ignore_result=True)
+def target_publish(target_id: int) -> None:
+    publishing.target_publish(target_id=target_id)

@@ -1,0 +1,165 @@
+"""Publishing targets exactly once against the sandbox, through every fault it can inject."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from content import publishing
+from content.models import Pillar, Post, PostTarget, TargetState
+from positioning.management.commands.weibo_sandbox import connect_through_sandbox
+from positioning.weibo import account_client
+
+BRAND_UID = "5500000001"
+LINK = "https://xianmu.example.com/p/"
+
+
+@pytest.fixture
+def brand(demo, weibo):
+    account = demo.accounts["鲜牧乳业"]
+    connect_through_sandbox(account, uid=BRAND_UID, app_url="http://testserver")
+    return account
+
+
+def make_target(demo, account, text: str, **fields) -> PostTarget:
+    pillar, _ = Pillar.objects.get_or_create(brand=demo.brand, name="产品")
+    post = Post.objects.create(brand=demo.brand, pillar=pillar, text=text, created_by=demo.people["operator"],
+                               state="approved")
+    now = timezone.now()
+    values = {"state": TargetState.SCHEDULED, "scheduled_at": now, "next_attempt_at": now, "rip": "203.0.113.5"}
+    return PostTarget.objects.create(post=post, account=account, **(values | fields))
+
+
+def copies_on_weibo(account, text: str) -> int:
+    """Checked on the platform's side: how many posts with this text the account has."""
+    return sum(1 for s in account_client(account=account).user_timeline(count=100).items if s.text == text)
+
+
+def run_due(target: PostTarget) -> PostTarget:
+    PostTarget.objects.filter(pk=target.pk).update(next_attempt_at=timezone.now())
+    publishing.target_publish(target_id=target.pk)
+    target.refresh_from_db()
+    return target
+
+
+def test_a_due_target_is_published_once_and_a_redelivered_task_does_nothing(demo, brand):
+    target = make_target(demo, brand, f"鲜牧有机奶，今天上新 {LINK}1")
+    publishing.target_publish(target_id=target.pk)
+    target.refresh_from_db()
+    assert target.state == TargetState.PUBLISHED and target.mid and target.url.endswith(target.mid)
+    assert publishing.target_publish(target_id=target.pk) is None
+    assert copies_on_weibo(brand, target.text) == 1
+    [attempt] = target.publish_attempts.all()
+    assert (attempt.action, attempt.outcome) == ("share", "published")
+
+
+@pytest.mark.parametrize("fault", ["drop", "error"])
+def test_a_lost_answer_is_looked_up_before_posting_again(demo, brand, weibo, fault):
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": fault, "path": "/2/statuses/share.json"}]})
+    target = make_target(demo, brand, f"答案丢了也只发一次 {LINK}{fault}")
+    publishing.target_publish(target_id=target.pk)
+    target.refresh_from_db()
+    assert target.state == TargetState.CONFIRMING and target.needs_lookup
+    target = run_due(target)
+    assert target.state == TargetState.PUBLISHED
+    assert copies_on_weibo(brand, target.text) == 1  # the drop had stored it; the 5xx had not
+    actions = list(target.publish_attempts.values_list("action", "outcome"))
+    assert actions[0] == ("share", "unconfirmed")
+    assert actions[1] == ("lookup", "found" if fault == "drop" else "not_found")
+
+
+def test_an_accepted_but_slow_post_is_confirmed_not_reposted(demo, brand, weibo):
+    weibo.admin("POST", "/_sandbox/faults", {"pending_seconds": 1.5,
+                                             "once": [{"kind": "pending", "path": "/2/statuses/share.json"}]})
+    target = make_target(demo, brand, f"慢一点也没关系 {LINK}pending")
+    publishing.target_publish(target_id=target.pk)
+    target.refresh_from_db()
+    assert target.state == TargetState.CONFIRMING and target.pending
+    target = run_due(target)  # not visible yet: keep waiting, do not post again
+    assert target.state == TargetState.CONFIRMING and target.lookups == 1
+    time.sleep(1.6)
+    target = run_due(target)
+    assert target.state == TargetState.PUBLISHED and copies_on_weibo(brand, target.text) == 1
+    assert [a.action for a in target.publish_attempts.all()] == ["share", "lookup", "lookup"]
+
+
+def test_a_worker_killed_mid_call_is_swept_and_confirmed(demo, brand, settings):
+    text = f"进程被杀也不重复 {LINK}killed"
+    account_client(account=brand).share(text, rip="203.0.113.5")  # the call went through ...
+    long_ago = timezone.now() - timedelta(seconds=settings.CONTENT_PUBLISH_STALE_SECONDS + 1)
+    target = make_target(demo, brand, text, state=TargetState.PUBLISHING, claimed_at=long_ago,
+                         first_call_at=long_ago, needs_lookup=True)  # ... and the worker died
+    assert publishing.targets_sweep() == 1
+    target = run_due(target)
+    assert target.state == TargetState.PUBLISHED and copies_on_weibo(brand, text) == 1
+
+
+def test_the_hourly_post_budget_moves_a_target_to_the_next_hour_and_says_so(demo, brand, weibo):
+    weibo.admin("POST", "/_sandbox/limits", {"posts": 1})
+    first = make_target(demo, brand, f"第一条 {LINK}a")
+    second = make_target(demo, brand, f"第二条 {LINK}b")
+    publishing.target_publish(target_id=first.pk)
+    publishing.target_publish(target_id=second.pk)
+    second.refresh_from_db()
+    next_hour = (timezone.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    assert second.state == TargetState.SCHEDULED and second.next_attempt_at == next_hour
+    assert "限流" in second.message or "Rate limited" in second.message
+    third = make_target(demo, brand, f"第三条 {LINK}c")
+    publishing.target_publish(target_id=third.pk)  # the budget now refuses before calling Weibo
+    third.refresh_from_db()
+    assert third.state == TargetState.SCHEDULED and third.next_attempt_at == next_hour
+
+
+@pytest.mark.parametrize(("text", "state"), [
+    (f"想要优惠加微信 xianmu888 {LINK}ad", TargetState.FORBIDDEN),
+    ("没有链接", TargetState.FAILED),
+])
+def test_a_rejected_post_is_kept_with_its_reason(demo, brand, text, state):
+    target = run_due(make_target(demo, brand, text))
+    assert target.state == state and target.message and target.post.text == text
+
+
+def test_a_duplicate_is_said_to_be_one(demo, brand):
+    text = f"每天一杯鲜牧奶 {LINK}dup"
+    account_client(account=brand).share(text, rip="203.0.113.5")
+    target = run_due(make_target(demo, brand, text))
+    assert target.state == TargetState.DUPLICATE and "重复" in target.message
+
+
+def test_a_revoked_account_pauses_its_targets(demo, brand, weibo):
+    weibo.admin("POST", "/_sandbox/tokens/revoke", {"uid": BRAND_UID})
+    target = run_due(make_target(demo, brand, f"授权没了 {LINK}reauth"))
+    assert target.state == TargetState.NEEDS_REAUTH
+
+
+def test_the_dispatcher_queues_each_due_target_once(demo, brand):
+    due = make_target(demo, brand, f"到点了 {LINK}due")
+    later = make_target(demo, brand, f"还没到 {LINK}later", next_attempt_at=timezone.now() + timedelta(hours=1))
+    assert publishing.targets_dispatch() == [due.pk]
+    assert publishing.targets_dispatch() == []  # queued a moment ago: not again
+    assert later.pk not in publishing.targets_dispatch(now=timezone.now() + timedelta(minutes=2))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_on_one_target_publish_it_once(demo, weibo):
+    brand = demo.accounts["鲜牧乳业"]
+    connect_through_sandbox(brand, uid=BRAND_UID, app_url="http://testserver")
+    target = make_target(demo, brand, f"两个进程同时抢 {LINK}race")
+
+    def work():
+        publishing.target_publish(target_id=target.pk)
+        connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    target.refresh_from_db()
+    assert target.state == TargetState.PUBLISHED and copies_on_weibo(brand, target.text) == 1
+    assert target.publish_attempts.count() == 1
