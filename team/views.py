@@ -138,7 +138,7 @@ def token_revoke(request, token_id: str):
 @require_http_methods(["GET", "POST"])
 def notices(request):
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("notice") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("notice") if i.isascii() and i.isdigit()]
         count = services.notice_mark_read(user=request.user, notice_ids=ids or None)
         messages.success(request, _("%(count)d notice(s) marked as read.") % {"count": count})
         return redirect("team:notices")

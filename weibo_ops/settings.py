@@ -430,7 +430,7 @@ def _rate_limits(raw: str) -> dict[str, int]:
     limits = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10000}
     for item in filter(None, (part.strip() for part in raw.split(","))):
         name, _, value = item.partition("=")
-        if name.strip() not in limits or not value.strip().isdigit() or int(value) < 1:
+        if name.strip() not in limits or not value.strip().isascii() or not value.strip().isdigit() or int(value) < 1:
             raise ImproperlyConfigured(
                 f"WEIBO_RATE_LIMITS has {item!r}: write name=calls per hour with names among "
                 f"{', '.join(limits)}, e.g. calls=150,posts=30."

@@ -87,6 +87,16 @@ def assert_signed(query: dict) -> None:
     assert abs(int(query["timestamp"]) - time.time()) < 60
 
 
+def pushes_logged(sandbox, count: int, timeout: float = 5.0) -> list[dict]:
+    """The sandbox logs an attempt once the receiver's answer is in, a moment after the receiver saw it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        logged = sandbox.admin("GET", "/_sandbox/pushes")
+        if len(logged) >= count or time.monotonic() > deadline:
+            return logged
+        time.sleep(0.05)
+
+
 def test_a_private_message_is_pushed_signed(fresh_sandbox, receiver):
     sent = fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "我的订单什么时候发货？"})
     assert sent["pushed"] is True
@@ -96,7 +106,7 @@ def test_a_private_message_is_pushed_signed(fresh_sandbox, receiver):
     assert body["type"] == "text" and body["receiver_id"] == BRAND and body["sender_id"] == sent["from_uid"]
     assert body["text"] == "我的订单什么时候发货？" and body["data"] == {}
     parse_time(body["created_at"])
-    [attempt] = fresh_sandbox.admin("GET", "/_sandbox/pushes")
+    [attempt] = pushes_logged(fresh_sandbox, 1)
     assert attempt["ok"] is True and attempt["status"] == 200 and attempt["attempt"] == 1 and attempt["type"] == "text"
 
 
@@ -117,7 +127,7 @@ def test_failures_are_retried_with_backoff(fresh_sandbox, receiver):
     fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "在吗"})
     pushes = receiver.posts(3, timeout=10)
     assert [p["body"]["text"] for p in pushes] == ["在吗"] * 3
-    log = fresh_sandbox.admin("GET", "/_sandbox/pushes")
+    log = pushes_logged(fresh_sandbox, 3)
     assert [(a["attempt"], a["status"], a["ok"]) for a in log] == [(1, 500, False), (2, 500, False), (3, 200, True)]
 
 

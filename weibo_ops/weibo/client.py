@@ -440,13 +440,13 @@ class WeiboOAuth:
             "code": code, "redirect_uri": redirect_uri,
         })
         token, uid = data.get("access_token"), data.get("uid")
-        if not isinstance(token, str) or not token or not str(uid or "").isdigit():
+        if not isinstance(token, str) or not token or not _digits(uid):
             raise RetryLater("oauth2/access_token answered without a token and uid", request="/oauth2/access_token")
         return AccessToken(token, str(uid), in_seconds(data.get("expires_in"), datetime.now(UTC)))
 
     def token_info(self, access_token: str) -> TokenInfo:
         data = self._post("get_token_info", {"access_token": access_token})
-        if not str(data.get("uid") or "").isdigit():
+        if not _digits(data.get("uid")):
             raise RetryLater("oauth2/get_token_info answered without a uid", request="/oauth2/get_token_info")
         created = epoch(data.get("create_at"))
         return TokenInfo(
@@ -464,3 +464,9 @@ class WeiboOAuth:
         if not isinstance(payload, dict):
             raise RetryLater(f"{request} answered with {type(payload).__name__}", request=request)
         return payload
+
+
+def _digits(value: object) -> bool:
+    """A Weibo uid: ASCII digits only (``str.isdigit`` would also take "²")."""
+    text = str(value or "")
+    return text.isascii() and text.isdigit()
