@@ -8,6 +8,7 @@ fate on the platform. Times are stored in UTC and shown in Asia/Shanghai.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,11 @@ class Pillar(models.Model):
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="pillars")
     name = models.CharField(_("pillar"), max_length=40)
-    colour = models.CharField(_("colour"), max_length=7, default="#4a7bd0")
+    colour = models.CharField(_("colour"), max_length=7, default="#4a7bd0",
+                              validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Give a colour as #RRGGBB."))])
+    needs_approval = models.BooleanField(
+        _("needs approval"), default=True,
+        help_text=_("Posts of this pillar go through approval where the account's playbook asks for it."))
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -48,6 +53,9 @@ class Post(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=PostState.choices, default=PostState.DRAFT)
     version = models.PositiveIntegerField(default=1)  # every edit of an approved post is a new version
     urgent = models.BooleanField(_("fast-tracked"), default=False)
+    image = models.FileField(_("image"), upload_to="posts/%Y/%m/", blank=True)
+    submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)  # the approval clock
+    review_comment = models.CharField(_("reviewer's comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,6 +114,12 @@ class PostTarget(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     message = models.CharField(_("status message"), max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The latest counts from statuses/count, and when to read them next (decaying; empty: no more).
+    reposts = models.PositiveIntegerField(_("reposts"), default=0)
+    comments = models.PositiveIntegerField(_("comments"), default=0)
+    attitudes = models.PositiveIntegerField(_("likes"), default=0)
+    metrics_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    metrics_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["scheduled_at", "id"]
@@ -138,3 +152,62 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.action} {self.outcome}"
+
+
+class PostRevision(models.Model):
+    """The post as it was at each version, so a reviewer sees what changed since the last one."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    variants = models.JSONField(default=dict, blank=True)  # {account name: text}
+    pillar = models.CharField(max_length=40)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["post", "version"], name="one_revision_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} v{self.version}"
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    FAST_TRACKED = "fast_tracked", _("Fast-tracked by a manager")
+
+
+class Approval(models.Model):
+    """One reviewer's decision on one version of a post (a fast-track is a manager's override)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    version = models.PositiveIntegerField()
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} v{self.version} {self.decision}"
+
+
+class MetricSnapshot(models.Model):
+    """The counts of a published post at one moment: growth curves beyond the platform's window."""
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="snapshots")
+    taken_at = models.DateTimeField()
+    reposts = models.PositiveIntegerField()
+    comments = models.PositiveIntegerField()
+    attitudes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["target_id", "taken_at"]
+        indexes = [models.Index(fields=["target", "taken_at"], name="snapshot_target_time")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} @ {self.taken_at:%Y-%m-%d %H:%M}"

@@ -19,11 +19,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from positioning.weibo import account_client
+from team.services import notice_send
 from weibo_ops.weibo.client import WeiboClient
 from weibo_ops.weibo.errors import Outcome, WeiboError
 from weibo_ops.weibo.types import Status
@@ -37,6 +39,7 @@ REDISPATCH_AFTER = timedelta(minutes=1)  # a queued target nobody claimed is que
 CONFIRM_DELAY = timedelta(seconds=20)  # 20032 means "visible within 1-2 minutes": look again after this
 CONFIRM_LOOKUPS = 6  # look-ups for a pending post (about two minutes) before it is posted again
 LOOKUP_SLACK = timedelta(seconds=5)  # clock difference tolerated between us and Weibo
+FIRST_READING = timedelta(minutes=10)  # the first count of a new post's reposts, comments and likes
 RETRY_BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30)]
 
 FINAL_ERROR_STATES = {
@@ -115,10 +118,16 @@ def _share(target: PostTarget, client: WeiboClient) -> PostTarget:
     if not target.rip:
         return _save(target, state=TargetState.FAILED, message=_(
             "No approver's IP is stored with this post; Weibo requires it (rip). Schedule it again."))
+    try:
+        pic = _picture(target)
+    except OSError:
+        return _save(target, state=TargetState.FAILED, message=_(
+            "The post's picture file cannot be read; attach the picture again, then schedule the post."))
     # Committed before the call: if this process dies mid-call, whoever comes next looks first.
     _save(target, needs_lookup=True, pending=False, lookups=0, first_call_at=target.first_call_at or started)
     try:
-        status = client.share(target.text, rip=target.rip)
+        status = client.share(target.text, rip=target.rip, pic=pic,
+                              pic_name=target.post.image.name.rsplit("/", 1)[-1] if pic else "pic.jpg")
     except WeiboError as error:
         _attempt(target, "share", started, error=error)
         return _settle(target, error, after_share=True)
@@ -126,9 +135,17 @@ def _share(target: PostTarget, client: WeiboClient) -> PostTarget:
     return _published(target, status)
 
 
+def _picture(target: PostTarget) -> bytes | None:
+    if not target.post.image:
+        return None
+    with target.post.image.open("rb") as image:
+        return image.read()
+
+
 def _published(target: PostTarget, status: Status) -> PostTarget:
     return _save(target, state=TargetState.PUBLISHED, mid=status.mid or status.id, url=post_url(status),
-                 published_at=status.created_at or timezone.now(), needs_lookup=False, pending=False, message="")
+                 published_at=status.created_at or timezone.now(), needs_lookup=False, pending=False, message="",
+                 metrics_next_at=timezone.now() + FIRST_READING)
 
 
 def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False) -> PostTarget:
@@ -156,8 +173,13 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
         return _save(target, state=TargetState.CONFIRMING, needs_lookup=True, next_attempt_at=now,
                      message=error.describe())
     # Final: the post stays editable with the reason shown; nothing is retried by itself.
-    return _save(target, state=FINAL_ERROR_STATES.get(error.outcome, TargetState.FAILED), needs_lookup=False,
-                 pending=False, message=error.describe()[:500])
+    _save(target, state=FINAL_ERROR_STATES.get(error.outcome, TargetState.FAILED), needs_lookup=False,
+          pending=False, message=error.describe()[:500])
+    notice_send(recipients=[target.post.created_by], kind="publish",
+                title=_("Not published on %(account)s") % {"account": target.account.name},
+                body=target.message, url=reverse("content:post", args=[target.post_id]), account_id=target.account_id,
+                dedupe_key=f"publish-failed:{target.pk}:{target.attempts}")
+    return target
 
 
 def _save(target: PostTarget, **fields) -> PostTarget:

@@ -1,10 +1,11 @@
 from celery import shared_task
 from django.db import transaction
 
-from . import publishing
+from . import metrics, publishing
 
 DISPATCH_TASK = "content.targets_dispatch"
 PUBLISH_TASK = "content.target_publish"
+METRICS_TASK = "content.metrics_collect"
 
 
 @shared_task(name=DISPATCH_TASK, ignore_result=True)
@@ -19,3 +20,9 @@ def targets_dispatch() -> int:
 @shared_task(name=PUBLISH_TASK, ignore_result=True)
 def target_publish(target_id: int) -> None:
     publishing.target_publish(target_id=target_id)
+
+
+@shared_task(name=METRICS_TASK, ignore_result=True)
+def metrics_collect() -> int:
+    """Beat, every few minutes: snapshot the counts of published posts that are due."""
+    return metrics.metrics_collect()

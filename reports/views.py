@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from content import selectors as content_selectors
 from positioning import selectors as positioning_selectors
 from team import selectors as team_selectors
 from team.permissions import audit_view_allowed
@@ -35,4 +36,5 @@ def dashboard(request):
         "recent": list(team_selectors.audit_list(account_ids=None if user.is_org_wide else account_ids)
                        [:RECENT_EVENTS]),
         "can_read_audit": audit_view_allowed(user),
+        "content": content_selectors.content_today(user=user),
     })

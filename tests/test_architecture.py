@@ -26,7 +26,10 @@ def imports_of(source: str, module: str) -> list[str]:
                 target = ".".join([*base, node.module] if node.module else base)
                 names += [f"{target}.{alias.name}" if not node.module else target for alias in node.names]
             elif node.module:
-                names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                # ``from content import selectors`` uses content.selectors; the package itself is empty.
+                package_only = "." not in node.module and node.module in APPS
+                names += [] if package_only else [node.module]
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
     return [n for n in names if n.split(".")[0] in APPS]
 
 
@@ -103,4 +106,6 @@ def test_the_checker_catches_what_it_should():
     assert violation("content.services", "fans.selectors") is None
     assert violation("content.services", "positioning.models") is None
     assert imports_of("from ..models import Account\nfrom team import services", "positioning.api.views") == [
-        "positioning.models", "team", "team.services"]
+        "positioning.models", "team.services"]
+    assert imports_of("from content import models", "reports.views") == ["content.models"]
+    assert violation("reports.views", imports_of("from content import models", "reports.views")[0])

@@ -270,6 +270,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=CONTENT_DISPATCH_SECONDS),
         "options": {"expires": 10},  # seconds: a late dispatch is replaced by the next one
     },
+    "content-metrics": {
+        "task": "content.metrics_collect",  # content.tasks.METRICS_TASK
+        # The shortest reading interval of content.metrics.SCHEDULE is 10 minutes.
+        "schedule": timedelta(minutes=env_int("CONTENT_METRICS_MINUTES", 5, minimum=1)),
+        "options": {"expires": 240},  # seconds: a missed run is replaced by the next one
+    },
     "weibo-connections-check": {
         "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK
         # get_token_info spends no rate budget; a lost authorisation is found within this time.
@@ -370,6 +376,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Posts and targets both have a "state" with their own choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PostStateEnum": "content.models.PostState",
+        "TargetStateEnum": "content.models.TargetState",
+    },
 }
 
 # --- Production hardening -------------------------------------------------------------------

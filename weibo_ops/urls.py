@@ -8,6 +8,7 @@ from . import health
 api_v1 = [
     path("team/", include("team.api.urls")),
     path("positioning/", include("positioning.api.urls")),
+    path("content/", include("content.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("team/", include("team.urls")),
     path("positioning/", include("positioning.urls")),
+    path("content/", include("content.urls")),
     path("weibo/", include("weibo_ops.weibo.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", health.healthz, name="healthz"),

@@ -73,7 +73,7 @@ def test_scheduling_in_the_past_is_refused(demo, pillar):
 def test_a_post_needing_approval_waits_then_goes_with_the_approvers_ip(demo, pillar):
     post = draft(demo, pillar)
     at = timezone.now() + timedelta(hours=2)
-    services.post_schedule(post=post, at=at, by=demo.people["operator"], ip="203.0.113.1")
+    post = services.post_schedule(post=post, at=at, by=demo.people["operator"], ip="203.0.113.1")
     target = PostTarget.objects.get()
     assert target.state == TargetState.WAITING and post.state == PostState.IN_REVIEW
     with pytest.raises(PermissionDenied):
