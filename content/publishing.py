@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from positioning.models import ConnectionState
 from positioning.weibo import account_client
 from team.services import notice_send
 from weibo_ops.weibo.client import WeiboClient
@@ -40,6 +41,7 @@ CONFIRM_DELAY = timedelta(seconds=20)  # 20032 means "visible within 1-2 minutes
 CONFIRM_LOOKUPS = 6  # look-ups for a pending post (about two minutes) before it is posted again
 LOOKUP_SLACK = timedelta(seconds=5)  # clock difference tolerated between us and Weibo
 FIRST_READING = timedelta(minutes=10)  # the first count of a new post's reposts, comments and likes
+RESUME_WITHIN = timedelta(hours=12)  # a paused post whose slot is older than this is not sent late by itself
 RETRY_BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30)]
 
 FINAL_ERROR_STATES = {
@@ -65,6 +67,25 @@ def targets_sweep(*, now: datetime | None = None) -> int:
         state=TargetState.CONFIRMING, needs_lookup=True, next_attempt_at=now,
         message=_("The worker stopped while publishing; checking with Weibo before anything is sent again."),
     )
+
+
+def targets_resume(*, now: datetime | None = None) -> int:
+    """Targets paused because their account needed re-authorisation go on once it is connected again:
+    at once if their slot is recent, after a look-up if a post may be out there; a slot older than
+    ``RESUME_WITHIN`` is not published late by surprise but left to a person to schedule again."""
+    now = now or timezone.now()
+    paused = PostTarget.objects.filter(state=TargetState.NEEDS_REAUTH,
+                                       account__weibo_connection__state=ConnectionState.CONNECTED)
+    resumed = paused.filter(needs_lookup=True).update(
+        state=TargetState.CONFIRMING, next_attempt_at=now, dispatched_at=None,
+        message=_("The account is connected again; checking with Weibo before anything is sent."))
+    resumed += paused.filter(needs_lookup=False, scheduled_at__gte=now - RESUME_WITHIN).update(
+        state=TargetState.SCHEDULED, next_attempt_at=now, dispatched_at=None, message="")
+    resumed += paused.filter(needs_lookup=False).update(
+        state=TargetState.FAILED, message=_("Not published: the account needed re-authorisation for more than "
+                                            "%(hours)s hours after the slot. Schedule it again.")
+        % {"hours": int(RESUME_WITHIN.total_seconds() // 3600)})
+    return resumed
 
 
 def targets_dispatch(*, now: datetime | None = None) -> list[int]:
@@ -173,7 +194,8 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
         return _save(target, state=TargetState.CONFIRMING, needs_lookup=True, next_attempt_at=now,
                      message=error.describe())
     # Final: the post stays editable with the reason shown; nothing is retried by itself.
-    _save(target, state=FINAL_ERROR_STATES.get(error.outcome, TargetState.FAILED), needs_lookup=False,
+    # needs_lookup stays as it is: a post that may be out there is looked for before any new attempt.
+    _save(target, state=FINAL_ERROR_STATES.get(error.outcome, TargetState.FAILED), needs_lookup=target.needs_lookup,
           pending=False, message=error.describe()[:500])
     notice_send(recipients=[target.post.created_by], kind="publish",
                 title=_("Not published on %(account)s") % {"account": target.account.name},

@@ -10,8 +10,10 @@ METRICS_TASK = "content.metrics_collect"
 
 @shared_task(name=DISPATCH_TASK, ignore_result=True)
 def targets_dispatch() -> int:
-    """Beat, every few seconds: sweep stale claims, then queue one publish task per due target."""
+    """Beat, every few seconds: sweep stale claims, resume targets of reconnected accounts, then
+    queue one publish task per due target."""
     publishing.targets_sweep()
+    publishing.targets_resume()
     ids = publishing.targets_dispatch()
     transaction.on_commit(lambda: [target_publish.delay(target_id) for target_id in ids])
     return len(ids)

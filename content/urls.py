@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 app_name = "content"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.compose, name="compose"),
     path("check/", views.check, name="check"),
     path("review/", views.queue, name="queue"),
+    path("import/", views_bulk.import_posts, name="import"),
+    path("export/", views_bulk.export, name="export"),
     path("pillars/", views.pillars, name="pillars"),
     path("pillars/<int:pillar_id>/", views.pillar_edit, name="pillar_edit"),
     path("posts/", views.post_list, name="posts"),

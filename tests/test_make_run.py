@@ -84,6 +84,15 @@ def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path)
                     "SELECT COUNT(*) FROM positioning_weiboconnection WHERE state = 'connected'").fetchone()[0]
             time.sleep(0.5)
         assert connected == 4, (tmp_path / "make-run.log").read_text()[-3000:]
+        # The demo's posts due in the first minutes go out to the sandbox through the real worker.
+        published = 0
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline and published < 3:
+            with sqlite3.connect(database, timeout=20) as db:
+                published = db.execute("SELECT COUNT(*) FROM content_posttarget WHERE state = 'published' "
+                                       "AND mid != ''").fetchone()[0]
+            time.sleep(1)
+        assert published == 3, (tmp_path / "make-run.log").read_text()[-3000:]
         children = descendants(process.pid)
         assert len(children) >= 5  # honcho, web, worker, beat, sandbox (and their children)
 

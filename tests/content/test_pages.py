@@ -218,3 +218,19 @@ def test_only_managers_add_pillars(demo, login):
                                                           "is_active": "on"})
     assert response.status_code == 302
     assert list(demo.brand.pillars.values_list("name", flat=True)) == ["新品"]
+
+
+def test_the_dashboard_counts_what_waits_for_review_and_todays_plan(demo, login, pillar):
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    services.post_schedule(post=post, at=timezone.now() + timedelta(minutes=30), by=demo.people["operator"],
+                           ip="198.51.100.1")
+    from content.selectors import content_today
+
+    today = content_today(user=demo.people["reviewer"])
+    assert (today.to_review, today.sent_back) == (1, 0)
+    assert content_today(user=demo.people["operator"]).to_review == 0  # not their own
+    # 鲜牧乳业 plans 4 a day and 鲜牧客服 2; the reviewer sees 鲜牧乳业 and 鲜牧酸奶 (no playbook).
+    assert today.planned == 4
+    page = login(demo.people["reviewer"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "1 post waits for your review" in page.content.decode()

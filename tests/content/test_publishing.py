@@ -135,6 +135,34 @@ def test_a_revoked_account_pauses_its_targets(demo, brand, weibo):
     weibo.admin("POST", "/_sandbox/tokens/revoke", {"uid": BRAND_UID})
     target = run_due(make_target(demo, brand, f"授权没了 {LINK}reauth"))
     assert target.state == TargetState.NEEDS_REAUTH
+    old = make_target(demo, brand, f"很早的排期 {LINK}old", scheduled_at=timezone.now() - timedelta(hours=13))
+    old = run_due(old)
+    assert old.state == TargetState.NEEDS_REAUTH
+    assert publishing.targets_resume() == 0  # still not connected: they stay paused
+
+    connect_through_sandbox(brand, uid=BRAND_UID, app_url="http://testserver")  # a person reconnects it
+    assert publishing.targets_resume() == 2
+    target.refresh_from_db()
+    old.refresh_from_db()
+    assert target.state == TargetState.SCHEDULED
+    assert old.state == TargetState.FAILED and "12" in old.message  # not sent half a day late by surprise
+    target = run_due(target)
+    assert target.state == TargetState.PUBLISHED and copies_on_weibo(brand, target.text) == 1
+
+
+def test_a_post_that_may_be_out_is_looked_up_after_reconnection(demo, brand, weibo):
+    target = make_target(demo, brand, f"发出去了吗 {LINK}lost")
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "drop", "path": "/2/statuses/share.json"}]})
+    target = run_due(target)
+    assert target.state == TargetState.CONFIRMING and target.needs_lookup
+    weibo.admin("POST", "/_sandbox/tokens/revoke", {"uid": BRAND_UID})
+    target = run_due(target)
+    assert (target.state, target.needs_lookup) == (TargetState.NEEDS_REAUTH, True)
+    connect_through_sandbox(brand, uid=BRAND_UID, app_url="http://testserver")
+    publishing.targets_resume()
+    target = run_due(target)
+    assert target.state == TargetState.PUBLISHED
+    assert copies_on_weibo(brand, target.text) == 1
 
 
 def test_the_dispatcher_queues_each_due_target_once(demo, brand):

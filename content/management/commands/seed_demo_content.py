@@ -91,7 +91,7 @@ class Command(BaseCommand):
         return count
 
     def _today(self, brand: Brand, pillars: dict[str, Pillar], people: dict[str, User]) -> int:
-        """Posts in motion: two go out to the sandbox in the next minutes, one waits for review
+        """Posts in motion: two go out to the sandbox within two minutes of start, one waits for review
         (past its approval target), one is a draft that is close to an earlier post."""
         operator, reviewer = people["operator"], people["reviewer"]
         main = Account.objects.get(brand=brand, name="鲜牧乳业")
@@ -101,12 +101,12 @@ class Command(BaseCommand):
         soon = services.post_create(by=operator, pillar=pillars["产品资讯"], accounts=[main, yogurt],
                                     text=f"今日上新：鲜牧希腊酸奶蓝莓味，高蛋白、少糖，早餐搭配刚刚好 {LINK}/p/greek",
                                     variants={yogurt.pk: f"蓝莓味希腊酸奶来啦！你会配燕麦还是水果？ {LINK}/p/greek"})
-        services.post_schedule(post=soon, at=now + timedelta(minutes=2), by=operator, ip=DEMO_IP)
+        services.post_schedule(post=soon, at=now + timedelta(seconds=60), by=operator, ip=DEMO_IP)
         services.post_approve(post=soon, by=reviewer, ip=DEMO_IP, comment="文案清楚，可以发")
         # The customer-service account needs no approval: its post is scheduled straight away.
         notice = services.post_create(by=people["manager"], pillar=pillars["服务公告"], accounts=[service],
                                       text=f"本周配送提醒：周六起华东地区恢复次日达，感谢大家耐心等待 {LINK}/notice")
-        services.post_schedule(post=notice, at=now + timedelta(minutes=3), by=people["manager"], ip=DEMO_IP)
+        services.post_schedule(post=notice, at=now + timedelta(seconds=90), by=people["manager"], ip=DEMO_IP)
         waiting = services.post_create(by=operator, pillar=pillars["热点话题"], accounts=[main],
                                        text=f"寒潮来了，热牛奶怎么喝才不结皮？三个小技巧送给你 {LINK}/tips/warm")
         services.post_schedule(post=waiting, at=now + timedelta(hours=5), by=operator, ip=DEMO_IP)
