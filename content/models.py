@@ -149,6 +149,8 @@ class PublishAttempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+        # The dispatcher counts each account's shares of the last minute (its pace) every few seconds.
+        indexes = [models.Index(fields=["started_at"], name="attempt_started")]
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.action} {self.outcome}"

@@ -15,6 +15,7 @@ These are services (CONVENTIONS: only services call the Weibo client); tasks cal
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from positioning.models import ConnectionState
+from positioning.models import ConnectionState, WeiboConnection
 from positioning.weibo import account_client
 from team.services import notice_send
 from weibo_ops.weibo.client import WeiboClient
@@ -37,12 +38,20 @@ logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 500  # targets queued per dispatcher run; the next run takes the rest
 REDISPATCH_AFTER = timedelta(minutes=1)  # a queued target nobody claimed is queued again after this
+LOOKAHEAD = timedelta(seconds=5)  # targets due this soon are queued with their due time as ETA
+PACE_WINDOW = timedelta(minutes=1)  # CONTENT_POSTS_PER_MINUTE counts shares in this window
+PACE_MARGIN = timedelta(seconds=2)  # our clock and Weibo's, and the time a call takes to arrive
 CONFIRM_DELAY = timedelta(seconds=20)  # 20032 means "visible within 1-2 minutes": look again after this
+# A lost answer (timeout, dropped connection, 5xx after a write): a stored post is on the timeline at
+# once. Should it show later than this, the new share gets "duplicate", which is looked up again.
+LOST_ANSWER_DELAY = timedelta(seconds=5)
 CONFIRM_LOOKUPS = 6  # look-ups for a pending post (about two minutes) before it is posted again
 LOOKUP_SLACK = timedelta(seconds=5)  # clock difference tolerated between us and Weibo
 FIRST_READING = timedelta(minutes=10)  # the first count of a new post's reposts, comments and likes
 RESUME_WITHIN = timedelta(hours=12)  # a paused post whose slot is older than this is not sent late by itself
-RETRY_BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30)]
+# Waits after consecutive "platform busy" answers (10001-10003, 5xx on a read); after the last, it fails.
+RETRY_BACKOFF = [timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+                 timedelta(minutes=30)]
 
 FINAL_ERROR_STATES = {
     Outcome.DUPLICATE: TargetState.DUPLICATE,
@@ -88,18 +97,74 @@ def targets_resume(*, now: datetime | None = None) -> int:
     return resumed
 
 
-def targets_dispatch(*, now: datetime | None = None) -> list[int]:
-    """The ids of due targets, marked as queued so that the next run does not queue them again;
-    one queued but never claimed (its task lost) is queued again after ``REDISPATCH_AFTER``."""
+@dataclass(frozen=True)
+class Queued:
+    target_id: int
+    at: datetime  # when the task may run: the target's due time (never before it)
+
+
+def targets_dispatch(*, now: datetime | None = None) -> list[Queued]:
+    """Due targets, and those due within ``LOOKAHEAD``, marked as queued so that the next run does
+    not queue them again; one queued but never claimed (its task lost) is queued again after
+    ``REDISPATCH_AFTER``. The tasks carry the due time (an ETA): a worker holds them and starts at
+    the second, instead of when the next dispatcher run happens to come.
+
+    Each account is paced to ``CONTENT_POSTS_PER_MINUTE``: Weibo answers faster posting with 20016
+    and an hour's block, so a target beyond the pace is moved by a minute instead, and says so.
+    """
     now = now or timezone.now()
-    ids = list(
-        PostTarget.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now)
+    due = list(
+        PostTarget.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now + LOOKAHEAD)
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER))
-        .order_by("next_attempt_at").values_list("pk", flat=True)[:DISPATCH_BATCH]
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "account_id", "next_attempt_at", "needs_lookup")[:DISPATCH_BATCH]
     )
-    if ids:
-        PostTarget.objects.filter(pk__in=ids).update(dispatched_at=now)
-    return ids
+    if not due:
+        return []
+    limit = settings.CONTENT_POSTS_PER_MINUTE
+    sent = _recent_posts({account_id for _pk, account_id, _at, _look in due}, now)
+    queued: list[Queued] = []
+    paced: dict[datetime, list[int]] = {}
+    for pk, account_id, at, look_first in due:
+        if look_first:
+            # A look-up for a share already counted; if Weibo lacks the post, the new share replaces it.
+            queued.append(Queued(pk, at))
+            continue
+        times = sent.setdefault(account_id, [])
+        when = max(at, now)
+        in_window = [t for t in times if t > when - PACE_WINDOW]
+        if len(in_window) >= limit:
+            # The earliest moment the window holds fewer than ``limit`` posts again.
+            when = sorted(in_window)[-limit] + PACE_WINDOW + PACE_MARGIN
+            paced.setdefault(when.replace(microsecond=0) + timedelta(seconds=1), []).append(pk)
+        else:
+            queued.append(Queued(pk, at))
+        times.append(when)
+    PostTarget.objects.filter(pk__in=[q.target_id for q in queued]).update(dispatched_at=now)
+    for later, ids in paced.items():
+        PostTarget.objects.filter(pk__in=ids, state__in=DUE_STATES).update(
+            next_attempt_at=later, dispatched_at=None,
+            message=_("Paced: Weibo takes at most %(n)s posts a minute from one account; moved to %(time)s.")
+            % {"n": settings.CONTENT_POSTS_PER_MINUTE, "time": date_format(timezone.localtime(later), "H:i:s")})
+    return queued
+
+
+def _recent_posts(accounts: set[int], now: datetime) -> dict[int, list[datetime]]:
+    """Per account, when its recent posts went or will go: shares of the last minute, targets being
+    published, and targets queued (at their due time)."""
+    times: dict[int, list[datetime]] = {}
+    shares = (PublishAttempt.objects.filter(action="share", started_at__gte=now - PACE_WINDOW,
+                                            target__account_id__in=accounts)
+              .values_list("target__account_id", "started_at"))
+    busy = (PostTarget.objects.filter(account_id__in=accounts)
+            .filter(Q(state=TargetState.PUBLISHING)
+                    | Q(state__in=DUE_STATES, dispatched_at__gte=now - REDISPATCH_AFTER, needs_lookup=False))
+            .values_list("account_id", "next_attempt_at", "claimed_at", "state"))
+    for account_id, started in shares:
+        times.setdefault(account_id, []).append(started)
+    for account_id, due, claimed, state in busy:
+        times.setdefault(account_id, []).append(claimed if state == TargetState.PUBLISHING else due)
+    return times
 
 
 def target_publish(*, target_id: int) -> PostTarget | None:
@@ -108,13 +173,18 @@ def target_publish(*, target_id: int) -> PostTarget | None:
     Precondition: no transaction is open; each step commits on its own before Weibo is called.
     """
     now = timezone.now()
+    # dispatched_at is cleared: whatever comes of this attempt, its next step is queued afresh.
     claimed = PostTarget.objects.filter(pk=target_id, state__in=DUE_STATES, next_attempt_at__lte=now).update(
-        state=TargetState.PUBLISHING, claimed_at=now, attempts=F("attempts") + 1)
+        state=TargetState.PUBLISHING, claimed_at=now, attempts=F("attempts") + 1, dispatched_at=None)
     if not claimed:
-        return None  # not due, already taken, or done: a redelivered task ends here
-    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        # Not due (a task that ran early, or a redelivery after a reschedule), already taken, or
+        # done: nothing happens. A target still waiting may be queued again by the next dispatch.
+        PostTarget.objects.filter(pk=target_id, state__in=DUE_STATES, next_attempt_at__gt=now).update(
+            dispatched_at=None)
+        return None
+    target = PostTarget.objects.select_related("post", "account", "account__weibo_connection").get(pk=target_id)
     try:
-        client = account_client(account=target.account)
+        client = account_client(account=target.account, connection=_connection(target.account))
     except WeiboError as error:
         return _settle(target, error)
     if target.needs_lookup:
@@ -132,6 +202,14 @@ def target_publish(*, target_id: int) -> PostTarget | None:
             return _save(target, state=TargetState.CONFIRMING, lookups=target.lookups + 1,
                          next_attempt_at=timezone.now() + CONFIRM_DELAY)
     return _share(target, client)
+
+
+def _connection(account) -> WeiboConnection | None:
+    """The connection loaded with the target (select_related), or None when the account has none."""
+    try:
+        return account.weibo_connection
+    except WeiboConnection.DoesNotExist:
+        return None
 
 
 def _share(target: PostTarget, client: WeiboClient) -> PostTarget:
@@ -173,8 +251,9 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
     """The state a gateway error leaves the target in, with a message people can act on."""
     now = timezone.now()
     if error.outcome in (Outcome.PENDING, Outcome.UNCONFIRMED):
-        return _save(target, state=TargetState.CONFIRMING, needs_lookup=True,
-                     pending=error.outcome == Outcome.PENDING, next_attempt_at=now + CONFIRM_DELAY,
+        pending = error.outcome == Outcome.PENDING
+        return _save(target, state=TargetState.CONFIRMING, needs_lookup=True, pending=pending,
+                     next_attempt_at=now + (CONFIRM_DELAY if pending else LOST_ANSWER_DELAY),
                      message=error.describe())
     if after_share:
         # A definite answer to the share (and the look-up before it found nothing): nothing is out there.
@@ -185,8 +264,9 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
         return _save(target, state=waiting, next_attempt_at=until, needs_lookup=target.needs_lookup,
                      message=_("Rate limited until %(until)s: moved to then.") % {
                          "until": date_format(timezone.localtime(until), "Y-m-d H:i")})
-    if error.outcome == Outcome.RETRY and target.attempts <= len(RETRY_BACKOFF):
-        return _save(target, state=waiting, next_attempt_at=now + RETRY_BACKOFF[target.attempts - 1],
+    busy = max(_busy_in_a_row(target), 1) if error.outcome == Outcome.RETRY else 0
+    if error.outcome == Outcome.RETRY and busy <= len(RETRY_BACKOFF):
+        return _save(target, state=waiting, next_attempt_at=now + RETRY_BACKOFF[busy - 1],
                      needs_lookup=target.needs_lookup, message=error.describe())
     if (error.outcome == Outcome.DUPLICATE and after_share and target.attempts > 1
             and target.publish_attempts.filter(outcome=Outcome.DUPLICATE.value).count() == 1):
@@ -204,10 +284,21 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
     return target
 
 
+def _busy_in_a_row(target: PostTarget) -> int:
+    """How many of the target's last calls in a row were answered "busy, retry" (this one included)."""
+    outcomes = target.publish_attempts.order_by("-started_at", "-pk").values_list("outcome", flat=True)
+    count = 0
+    for outcome in outcomes[: len(RETRY_BACKOFF) + 1]:
+        if outcome != Outcome.RETRY.value:
+            break
+        count += 1
+    return count
+
+
 def _save(target: PostTarget, **fields) -> PostTarget:
     for name, value in fields.items():
         setattr(target, name, value)
-    target.save(update_fields=list(fields))
+    PostTarget.objects.filter(pk=target.pk).update(**fields)  # an UPDATE of these columns, nothing else
     return target
 
 

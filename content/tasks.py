@@ -14,9 +14,9 @@ def targets_dispatch() -> int:
     queue one publish task per due target."""
     publishing.targets_sweep()
     publishing.targets_resume()
-    ids = publishing.targets_dispatch()
-    transaction.on_commit(lambda: [target_publish.delay(target_id) for target_id in ids])
-    return len(ids)
+    queued = publishing.targets_dispatch()
+    transaction.on_commit(lambda: [target_publish.apply_async((q.target_id,), eta=q.at) for q in queued])
+    return len(queued)
 
 
 @shared_task(name=PUBLISH_TASK, ignore_result=True)

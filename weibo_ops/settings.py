@@ -257,6 +257,13 @@ HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45,
 # and, only if Weibo does not have it, sent again.
 CONTENT_PUBLISH_STALE_SECONDS = env_int("CONTENT_PUBLISH_STALE_SECONDS", 300, minimum=5)
 CONTENT_DISPATCH_SECONDS = env_int("CONTENT_DISPATCH_SECONDS", 2, minimum=1)  # how often due targets are queued
+# Posts one account sends in a minute at most: Weibo answers faster posting with 20016 and blocks
+# the account's posting for an hour, so targets beyond it are moved by a minute instead.
+CONTENT_POSTS_PER_MINUTE = env_int("CONTENT_POSTS_PER_MINUTE", 5, minimum=1)
+
+# A task with an ETA (a post due in a few seconds) starts within this many seconds of it; Celery's
+# default of 1 s would make every scheduled post up to a second late.
+CELERY_WORKER_TIMER_PRECISION = 0.1
 
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {

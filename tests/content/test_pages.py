@@ -234,3 +234,17 @@ def test_the_dashboard_counts_what_waits_for_review_and_todays_plan(demo, login,
     assert today.planned == 4
     page = login(demo.people["reviewer"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
     assert "1 post waits for your review" in page.content.decode()
+
+
+def test_a_slot_typed_as_0900_is_0900_in_shanghai_stored_as_utc(demo, login, pillar):
+    from datetime import UTC, datetime
+
+    day = timezone.localdate() + timedelta(days=2)
+    client = login(demo.people["operator"])
+    client.post(reverse("content:compose"), {
+        "text": f"早安，鲜奶到家 {LINK}", "accounts": [demo.accounts["鲜牧乳业"].pk], "pillar": pillar.pk,
+        "is_original": "on", "intent": "submit", "scheduled_at": f"{day:%Y-%m-%d}T09:00"})
+    target = PostTarget.objects.get()
+    assert target.scheduled_at == datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 +08:00
+    page = client.get(reverse("content:post", args=[target.post_id])).content.decode()
+    assert f"{day:%Y-%m-%d} 09:00" in page

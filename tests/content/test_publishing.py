@@ -168,9 +168,36 @@ def test_a_post_that_may_be_out_is_looked_up_after_reconnection(demo, brand, wei
 def test_the_dispatcher_queues_each_due_target_once(demo, brand):
     due = make_target(demo, brand, f"到点了 {LINK}due")
     later = make_target(demo, brand, f"还没到 {LINK}later", next_attempt_at=timezone.now() + timedelta(hours=1))
-    assert publishing.targets_dispatch() == [due.pk]
+    [queued] = publishing.targets_dispatch()
+    assert queued.target_id == due.pk and queued.at == due.next_attempt_at  # the task's ETA: its due time
     assert publishing.targets_dispatch() == []  # queued a moment ago: not again
-    assert later.pk not in publishing.targets_dispatch(now=timezone.now() + timedelta(minutes=2))
+    assert later.pk not in {q.target_id for q in publishing.targets_dispatch(now=timezone.now() + timedelta(minutes=2))}
+
+
+def test_the_dispatcher_queues_a_target_due_in_seconds_with_its_time_and_an_early_task_does_nothing(demo, brand):
+    soon = make_target(demo, brand, f"马上到点 {LINK}soon", next_attempt_at=timezone.now() + timedelta(seconds=3))
+    [queued] = publishing.targets_dispatch()
+    assert (queued.target_id, queued.at) == (soon.pk, soon.next_attempt_at)
+    assert publishing.target_publish(target_id=soon.pk) is None  # ran early (another host's clock): not claimed
+    soon.refresh_from_db()
+    assert (soon.state, soon.dispatched_at) == (TargetState.SCHEDULED, None)  # the next dispatch queues it again
+    assert copies_on_weibo(brand, soon.text) == 0
+
+
+def test_each_account_is_paced_to_its_posts_a_minute(demo, brand, settings):
+    settings.CONTENT_POSTS_PER_MINUTE = 5
+    targets = [make_target(demo, brand, f"第{n}条 {LINK}pace{n}") for n in range(7)]
+    queued = publishing.targets_dispatch()
+    assert [q.target_id for q in queued] == [t.pk for t in targets[:5]]
+    for target in targets[5:]:
+        target.refresh_from_db()
+        assert target.next_attempt_at > timezone.now() + timedelta(seconds=55)
+        assert target.state == TargetState.SCHEDULED and "5" in target.message
+    for q in queued:
+        publishing.target_publish(target_id=q.target_id)
+    assert publishing.targets_dispatch(now=timezone.now() + timedelta(seconds=20)) == []  # the minute is full
+    later = publishing.targets_dispatch(now=timezone.now() + timedelta(seconds=62))
+    assert {q.target_id for q in later} == {t.pk for t in targets[5:]}
 
 
 @pytest.mark.django_db(transaction=True)
