@@ -90,6 +90,6 @@ def approval_plan(post: Post, *, playbooks: dict[int, PlaybookVersion] | None = 
 def may_approve(user: User, post: Post, account: Account, named: list[User]) -> bool:
     if not account_allows(user, account, Action.APPROVE):
         return False
-    if post.created_by_id == user.pk and not user.is_org_wide:
-        return False
+    if user.pk in (post.created_by_id, post.edited_by_id) and not user.is_org_wide:
+        return False  # nobody approves what they wrote
     return not named or user.pk in {u.pk for u in named}

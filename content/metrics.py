@@ -29,6 +29,7 @@ SCHEDULE = [
     (timedelta(days=30), timedelta(days=1)),
 ]
 BATCH = 2000  # targets per run; the next run takes the rest
+POSTPONE = timedelta(hours=1)  # an account whose counts cannot be read (budget, token) is tried again then
 
 
 def next_reading(published_at: datetime, now: datetime) -> datetime | None:
@@ -58,7 +59,9 @@ def metrics_collect(*, now: datetime | None = None) -> int:
             client = account_client(account=targets[0].account)
             counts = {c.id: c for c in client.counts([t.mid for t in targets])}
         except WeiboError as error:
+            # Postponed, so that an account that keeps failing does not fill every batch.
             logger.info("metrics for account %s postponed: %s", targets[0].account_id, error.outcome.value)
+            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(metrics_next_at=now + POSTPONE)
             continue
         taken = timezone.now()
         snapshots = []

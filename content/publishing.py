@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,7 +33,7 @@ from weibo_ops.weibo.client import WeiboClient
 from weibo_ops.weibo.errors import Outcome, WeiboError
 from weibo_ops.weibo.types import Status
 
-from .models import DUE_STATES, PostTarget, PublishAttempt, TargetState
+from .models import DUE_STATES, PostState, PostTarget, PublishAttempt, TargetState
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +89,13 @@ def targets_resume(*, now: datetime | None = None) -> int:
     resumed = paused.filter(needs_lookup=True).update(
         state=TargetState.CONFIRMING, next_attempt_at=now, dispatched_at=None,
         message=_("The account is connected again; checking with Weibo before anything is sent."))
-    resumed += paused.filter(needs_lookup=False, scheduled_at__gte=now - RESUME_WITHIN).update(
-        state=TargetState.SCHEDULED, next_attempt_at=now, dispatched_at=None, message="")
-    resumed += paused.filter(needs_lookup=False).update(
+    # A post sent back to review meanwhile waits for its approval; the others keep their slot.
+    resumed += paused.exclude(post__state=PostState.APPROVED).update(
+        state=TargetState.WAITING, message=_("Waiting for approval."))
+    resumed += paused.filter(scheduled_at__gte=now - RESUME_WITHIN).update(
+        state=TargetState.SCHEDULED, next_attempt_at=Greatest(F("scheduled_at"), Value(now)), dispatched_at=None,
+        message="")
+    resumed += paused.update(
         state=TargetState.FAILED, message=_("Not published: the account needed re-authorisation for more than "
                                             "%(hours)s hours after the slot. Schedule it again.")
         % {"hours": int(RESUME_WITHIN.total_seconds() // 3600)})
@@ -124,7 +129,7 @@ def targets_dispatch(*, now: datetime | None = None) -> list[Queued]:
     limit = settings.CONTENT_POSTS_PER_MINUTE
     sent = _recent_posts({account_id for _pk, account_id, _at, _look in due}, now)
     queued: list[Queued] = []
-    paced: dict[datetime, list[int]] = {}
+    paced: dict[tuple[datetime, datetime], list[int]] = {}
     for pk, account_id, at, look_first in due:
         if look_first:
             # A look-up for a share already counted; if Weibo lacks the post, the new share replaces it.
@@ -136,13 +141,14 @@ def targets_dispatch(*, now: datetime | None = None) -> list[Queued]:
         if len(in_window) >= limit:
             # The earliest moment the window holds fewer than ``limit`` posts again.
             when = sorted(in_window)[-limit] + PACE_WINDOW + PACE_MARGIN
-            paced.setdefault(when.replace(microsecond=0) + timedelta(seconds=1), []).append(pk)
+            paced.setdefault((when.replace(microsecond=0) + timedelta(seconds=1), at), []).append(pk)
         else:
             queued.append(Queued(pk, at))
         times.append(when)
     PostTarget.objects.filter(pk__in=[q.target_id for q in queued]).update(dispatched_at=now)
-    for later, ids in paced.items():
-        PostTarget.objects.filter(pk__in=ids, state__in=DUE_STATES).update(
+    for (later, due_at), ids in paced.items():
+        # Only if nobody moved it meanwhile: a person's new slot wins over the pace.
+        PostTarget.objects.filter(pk__in=ids, state__in=DUE_STATES, next_attempt_at=due_at).update(
             next_attempt_at=later, dispatched_at=None,
             message=_("Paced: Weibo takes at most %(n)s posts a minute from one account; moved to %(time)s.")
             % {"n": settings.CONTENT_POSTS_PER_MINUTE, "time": date_format(timezone.localtime(later), "H:i:s")})
@@ -183,25 +189,39 @@ def target_publish(*, target_id: int) -> PostTarget | None:
             dispatched_at=None)
         return None
     target = PostTarget.objects.select_related("post", "account", "account__weibo_connection").get(pk=target_id)
+    if target.post.state != PostState.APPROVED and not target.needs_lookup:
+        # Sent back to review after it was queued (an edit, a rejection): it waits for the new approval.
+        # (A post Weibo may already hold is still looked for: that is confirming, not publishing.)
+        return _save(target, state=TargetState.WAITING, message=_("Waiting for approval."))
     try:
         client = account_client(account=target.account, connection=_connection(target.account))
     except WeiboError as error:
         return _settle(target, error)
     if target.needs_lookup:
-        started = timezone.now()
-        try:
-            found = client.find_own_post(target.text, since=(target.first_call_at or started) - LOOKUP_SLACK)
-        except WeiboError as error:
-            _attempt(target, "lookup", started, error=error)
-            return _settle(target, error)
-        _attempt(target, "lookup", started, outcome="found" if found else "not_found")
-        if found is not None:
-            return _published(target, found)
-        if target.pending and target.lookups + 1 < CONFIRM_LOOKUPS:
-            # Weibo accepted it (20032) and said it would show within minutes: keep looking a while.
-            return _save(target, state=TargetState.CONFIRMING, lookups=target.lookups + 1,
-                         next_attempt_at=timezone.now() + CONFIRM_DELAY)
+        settled = _look_up(target, client)
+        if settled is not None:
+            return settled
+        if target.post.state != PostState.APPROVED:
+            return _save(target, state=TargetState.WAITING, needs_lookup=False, message=_("Waiting for approval."))
     return _share(target, client)
+
+
+def _look_up(target: PostTarget, client: WeiboClient) -> PostTarget | None:
+    """Look for a post Weibo may hold: the settled target, or None when it is not there (share it)."""
+    started = timezone.now()
+    try:
+        found = client.find_own_post(target.text, since=(target.first_call_at or started) - LOOKUP_SLACK)
+    except WeiboError as error:
+        _attempt(target, "lookup", started, error=error)
+        return _settle(target, error)
+    _attempt(target, "lookup", started, outcome="found" if found else "not_found")
+    if found is not None:
+        return _published(target, found)
+    if target.pending and target.lookups + 1 < CONFIRM_LOOKUPS:
+        # Weibo accepted it (20032) and said it would show within minutes: keep looking a while.
+        return _save(target, state=TargetState.CONFIRMING, lookups=target.lookups + 1,
+                     next_attempt_at=timezone.now() + CONFIRM_DELAY)
+    return None
 
 
 def _connection(account) -> WeiboConnection | None:

@@ -61,9 +61,12 @@ class PostDetail:
     diff: list[tuple[str, str]] | None  # against the previous version
 
 
-def post_detail(*, post: Post) -> PostDetail:
-    targets = list(post.targets.select_related("account").prefetch_related("publish_attempts")
-                   .order_by("account__name"))
+def post_detail(*, post: Post, user: User | None = None) -> PostDetail:
+    """The post with its targets: only those on accounts ``user`` may see, when given."""
+    targets = post.targets.select_related("account").prefetch_related("publish_attempts").order_by("account__name")
+    if user is not None:
+        targets = targets.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
+    targets = list(targets)
     revisions = list(post.revisions.select_related("created_by").order_by("-version"))
     return PostDetail(post, targets, list(post.approvals.select_related("reviewer").order_by("-created_at")),
                       approval_plan(post) if post.state == PostState.IN_REVIEW else [], revisions,
@@ -124,6 +127,11 @@ def review_queue(*, user: User, now: datetime | None = None) -> list[QueueItem]:
             decision.reviewer = reviewers[decision.reviewer_id]
     items = []
     for post in posts:
+        if not user.is_org_wide and user.pk in (post.created_by_id, post.edited_by_id):
+            continue  # their own: someone else reviews it
+        if any(d.reviewer_id == user.pk and d.version == post.version and d.decision == "approved"
+               for d in post.approvals.all()):
+            continue  # approved by them already; it waits for the other approvers
         targets = list(post.targets.all())
         minutes = min((latest[t.account_id].approval_target_minutes for t in targets if t.account_id in latest),
                       default=30)
@@ -142,6 +150,7 @@ def review_queue(*, user: User, now: datetime | None = None) -> list[QueueItem]:
 class SimilarPost:
     post: Post
     score: float
+    hidden: bool = False  # on accounts the person cannot see: the score is shown, not the post
 
 
 def similar_post(*, brand: Brand, text: str, exclude_post_id: int | None = None,

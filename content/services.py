@@ -8,17 +8,18 @@ Who must approve is decided in ``approval.py``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from positioning.access import Action, account_require, people_who_may
+from positioning.access import Action, account_allows, account_require, people_who_may
 from positioning.models import Account, Brand, PlaybookVersion
 from positioning.selectors import playbook_current
 from team.models import User
@@ -43,6 +44,7 @@ DEFAULT_PILLARS = [("公司动态", "#4a7bd0"), ("产品", "#2f9e6e"), ("公共�
 # Targets in flight: a worker holds them or Weibo may have them. Nobody edits or moves these.
 IN_FLIGHT = [TargetState.PUBLISHING, TargetState.CONFIRMING]
 LOCKED_STATES = [TargetState.PUBLISHED, *IN_FLIGHT]
+LATE_RELEASE = timedelta(hours=12)  # a post approved this long after its slot waits for a new time
 
 
 @transaction.atomic
@@ -106,6 +108,25 @@ def post_problems(*, text: str, accounts: list[Account], variants: dict[int, str
     return {name: list(dict.fromkeys(messages)) for name, messages in problems.items()}
 
 
+IMAGE_KINDS = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG": ("image/png", "png"), b"GIF8": ("image/gif", "gif")}
+
+
+def image_kind(head: bytes) -> str | None:
+    """The picture's media type read from its first bytes (never from its name)."""
+    return next((kind for magic, (kind, _ext) in IMAGE_KINDS.items() if head.startswith(magic)), None)
+
+
+def _stored_image(image: UploadedFile) -> UploadedFile:
+    """The upload renamed to a random name with the extension of what it is: the person's file name
+    (x.html, x.svg) never reaches the media folder."""
+    image.seek(0)
+    head = image.read(16)
+    image.seek(0)
+    ext = next(ext for magic, (_kind, ext) in IMAGE_KINDS.items() if head.startswith(magic))
+    image.name = f"{secrets.token_hex(12)}.{ext}"
+    return image
+
+
 def image_problems(image: UploadedFile | None) -> list[str]:
     """Weibo takes JPEG, GIF or PNG under 5 MB; checked by content, not by the file's name."""
     if image is None:
@@ -138,7 +159,8 @@ def _check(*, by: User, pillar: Pillar, text: str, accounts: list[Account], vari
 def _revision(post: Post, by: User) -> None:
     variants = {t.account.name: t.variant for t in post.targets.select_related("account") if t.variant}
     PostRevision.objects.update_or_create(post=post, version=post.version, defaults={
-        "text": post.text, "variants": variants, "pillar": post.pillar.name, "created_by": by})
+        "text": post.text, "variants": variants, "pillar": post.pillar.name},
+        create_defaults={"text": post.text, "variants": variants, "pillar": post.pillar.name, "created_by": by})
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -152,7 +174,7 @@ def post_create(*, by: User, pillar: Pillar, text: str, accounts: list[Account],
     _check(by=by, pillar=pillar, text=text, accounts=accounts, variants=variants, image=image)
     post = Post(brand=pillar.brand, pillar=pillar, text=text, is_original=is_original, created_by=by)
     if image is not None:
-        post.image = image
+        post.image = _stored_image(image)
     post.save()
     PostTarget.objects.bulk_create(
         PostTarget(post=post, account=account, variant=variants.get(account.pk, "")) for account in accounts
@@ -165,12 +187,15 @@ def post_create(*, by: User, pillar: Pillar, text: str, accounts: list[Account],
 @transaction.atomic
 def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: list[Account],
                 variants: dict[int, str] | None = None, is_original: bool = True,
-                image: UploadedFile | None = None) -> Post:
+                image: UploadedFile | None = None, ip: str | None = None) -> Post:
     """Change a post. Editing a post under review or approved makes a new version that goes back
     to review; targets already published keep the text they went out with."""
     post = Post.objects.select_for_update().get(pk=post.pk)
-    targets = {t.account_id: t for t in post.targets.select_related("account")}
+    # Locked: a worker's claim waits for this edit, then sees the targets as the edit left them.
+    targets = {t.account_id: t for t in _locked(post.targets.select_related("account"))}
     variants = {k: v.strip() for k, v in (variants or {}).items() if v and v.strip() and v.strip() != text}
+    if pillar.brand_id != post.brand_id:
+        raise ValidationError({"pillar": _("Choose a pillar of the post's own brand.")})
     _check(by=by, pillar=pillar, text=text, accounts=accounts, variants=variants, image=image)
     _update_allowed(by, targets, wanted := {a.pk: a for a in accounts})
     old = (post.text, post.pillar_id, {a: t.variant for a, t in targets.items()})
@@ -183,15 +208,18 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
             target.save(update_fields=["variant"])
     post.text, post.pillar, post.is_original = text, pillar, is_original
     if image is not None:
-        post.image = image
+        post.image = _stored_image(image)
     fields = ["text", "pillar", "is_original", "image", "updated_at"]
     reviewed = post.state in (PostState.IN_REVIEW, PostState.APPROVED, PostState.REJECTED)
     if changed and reviewed:
         post.version += 1
-        fields.append("version")
+        post.edited_by = by
+        fields += ["version", "edited_by"]
         if approval_needed(post, accounts=accounts):
             post.state, post.submitted_at, post.review_comment = PostState.IN_REVIEW, timezone.now(), ""
-            fields += ["state", "submitted_at", "review_comment"]
+        else:  # no account or pillar asks for approval any more: nothing to wait for
+            post.state = PostState.APPROVED
+        fields += ["state", "submitted_at", "review_comment"]
     post.save(update_fields=fields)
     for account_id, target in targets.items():
         if account_id not in wanted:
@@ -199,11 +227,16 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
         elif target.state != TargetState.PUBLISHED:
             target.variant = variants.get(account_id, "")
             target.save(update_fields=["variant"])
-    PostTarget.objects.bulk_create(PostTarget(post=post, account=account, variant=variants.get(account.pk, ""),
-                                              scheduled_at=_post_time(targets))
-                                   for pk, account in wanted.items() if pk not in targets)
+    # An added account takes the post's slot only from someone who may publish there.
+    slot = _post_time(targets)
+    PostTarget.objects.bulk_create(
+        PostTarget(post=post, account=account, variant=variants.get(account.pk, ""),
+                   scheduled_at=slot if account_allows(by, account, Action.PUBLISH) else None)
+        for pk, account in wanted.items() if pk not in targets)
+    if post.state == PostState.APPROVED:
+        _release(post, ip=ip)
     if changed and post.state == PostState.IN_REVIEW:
-        post.targets.filter(state=TargetState.SCHEDULED).update(
+        post.targets.filter(state__in=[TargetState.SCHEDULED, TargetState.NEEDS_REAUTH]).update(
             state=TargetState.WAITING, message=_("Edited after approval: waiting for review again."))
         post.targets.filter(state=TargetState.WAITING, scheduled_at__isnull=False).update(
             message=_("Waiting for approval."))
@@ -217,13 +250,20 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
 def _update_allowed(by: User, targets: dict[int, PostTarget], wanted: dict[int, Account]) -> None:
     for target in targets.values():
         account_require(by, target.account, Action.DRAFT)
-        if target.state in IN_FLIGHT:
-            raise ValidationError({"text": _("The post is being published on %(account)s right now; edit it "
-                                             "once that has finished.") % {"account": target.account.name}})
+        # needs_lookup: Weibo may hold the post (its answer was lost); it is looked up by its text.
+        if target.state in IN_FLIGHT or (target.needs_lookup and target.state != TargetState.PUBLISHED):
+            raise ValidationError({"text": _("The post is being published on %(account)s right now (or Weibo's "
+                                             "answer is being confirmed); edit it once that has finished.")
+                                   % {"account": target.account.name}})
     for account_id, target in targets.items():
         if account_id not in wanted and target.state == TargetState.PUBLISHED:
             raise ValidationError({"accounts": _("It is already published on %(account)s; that account "
                                                  "stays.") % {"account": target.account.name}})
+
+
+def _locked(targets):
+    """The targets, locked for this transaction (PostgreSQL; SQLite locks the whole database)."""
+    return targets.select_for_update(of=("self",)) if connection.features.has_select_for_update_of else targets
 
 
 def _post_time(targets: dict) -> datetime | None:
@@ -238,7 +278,7 @@ def _review_require(post: Post, by: User) -> list[AccountApproval]:
         raise ValidationError(_("This post is not waiting for review (it is “%(state)s”).")
                               % {"state": post.get_state_display()})
     plan = approval_plan(post)
-    if post.created_by_id == by.pk and not by.is_org_wide:
+    if by.pk in (post.created_by_id, post.edited_by_id) and not by.is_org_wide:
         raise PermissionDenied(_("Someone other than the author approves a post."))
     named_for = {p.account.pk: p.approvers for p in plan}
     if not any(may_approve(by, post, p.account, named_for[p.account.pk]) for p in plan):
@@ -284,13 +324,19 @@ def _tell_approvers(post: Post) -> None:
 
 def _release(post: Post, *, ip: str | None) -> None:
     """Approved: the waiting targets with a time go on the schedule, carrying the approver's IP."""
-    for target in post.targets.filter(state=TargetState.WAITING):
+    now = timezone.now()
+    for target in _locked(post.targets.filter(state=TargetState.WAITING)):
         target.rip = ip or target.rip
-        if target.scheduled_at:
+        if target.scheduled_at and target.scheduled_at < now - LATE_RELEASE:
+            # Approved long after its slot: not sent out of the blue; a person picks a new time.
+            target.message = _("Approved after its slot had passed by more than %(hours)s hours: schedule it "
+                               "again.") % {"hours": int(LATE_RELEASE.total_seconds() // 3600)}
+        elif target.scheduled_at:
             target.state, target.next_attempt_at, target.message = TargetState.SCHEDULED, target.scheduled_at, ""
+            target.dispatched_at = None
         else:
             target.message = ""
-        target.save(update_fields=["rip", "state", "next_attempt_at", "message"])
+        target.save(update_fields=["rip", "state", "next_attempt_at", "dispatched_at", "message"])
     post.targets.exclude(state__in=LOCKED_STATES).filter(rip__isnull=True).update(rip=ip)
 
 
@@ -382,14 +428,15 @@ def post_schedule(*, post: Post, at: datetime, by: User, ip: str | None,
     are scheduled again (after the person fixed the text)."""
     _time_check(at)
     post = Post.objects.select_for_update().get(pk=post.pk)
-    all_targets = list(post.targets.select_related("account"))
+    all_targets = list(_locked(post.targets.select_related("account")))
     if accounts is not None:
         strangers = [a.name for a in accounts if a.pk not in {t.account_id for t in all_targets}]
         if strangers:
             raise ValidationError({"accounts": _("The post does not go to %(names)s; add the account to the post "
                                                  "first.") % {"names": "、".join(strangers)}})
-    targets = [t for t in all_targets
-               if t.state not in LOCKED_STATES and (accounts is None or t.account in accounts)]
+    # A cancelled account comes back only when it is named.
+    targets = [t for t in all_targets if t.state not in LOCKED_STATES and (
+        t.account in accounts if accounts is not None else t.state != TargetState.CANCELLED)]
     if not targets:
         raise ValidationError({"scheduled_at": _("Nothing left to schedule: the post is published or "
                                                  "being published on every account.")})
@@ -419,14 +466,16 @@ def target_move(*, target: PostTarget, at: datetime, by: User, ip: str | None = 
     """Move one account's post to another slot (the calendar's drag and drop)."""
     _time_check(at)
     target = PostTarget.objects.select_for_update().select_related("post", "account").get(pk=target.pk)
-    needed = Action.PUBLISH if target.state == TargetState.SCHEDULED else Action.DRAFT
-    account_require(by, target.account, needed)
-    if target.state in LOCKED_STATES or target.state == TargetState.CANCELLED:
+    account_require(by, target.account, Action.PUBLISH)  # a time on the calendar is a decision to publish
+    if target.state in LOCKED_STATES or target.state == TargetState.CANCELLED or target.needs_lookup:
         raise ValidationError({"scheduled_at": _("A post that is %(state)s cannot be moved.")
                                % {"state": target.get_state_display()}})
     before = target.scheduled_at
     target.scheduled_at = at
     fields = ["scheduled_at"]
+    if target.state == TargetState.WAITING and target.post.state == PostState.APPROVED:
+        target.state, target.message, target.rip = TargetState.SCHEDULED, "", target.rip or ip
+        fields += ["state", "message", "rip"]
     if target.state == TargetState.SCHEDULED:
         target.next_attempt_at, target.dispatched_at = at, None
         fields += ["next_attempt_at", "dispatched_at"]
@@ -435,6 +484,15 @@ def target_move(*, target: PostTarget, at: datetime, by: User, ip: str | None = 
         "account": [None, target.account.name],
         "scheduled_at": [before.isoformat() if before else None, at.isoformat()]})
     return target
+
+
+@transaction.atomic
+def post_retime(*, post: Post, at: datetime, by: User, ip: str | None = None) -> Post:
+    """Move every account of the post that can still move to ``at``, all or none (the composer's
+    "save with a time")."""
+    for target in _locked(post.targets.exclude(state__in=[*LOCKED_STATES, TargetState.CANCELLED])):
+        target_move(target=target, at=at, by=by, ip=ip)
+    return post
 
 
 @transaction.atomic

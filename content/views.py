@@ -4,7 +4,7 @@ calls of selectors and services, and nothing else."""
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from .models import Pillar, Post, PostState, PostTarget, TargetState
 
 POSTS_PAGE = 30  # posts per page of the post list
 MONTH_DAYS = 35  # five weeks: a month view always shows whole weeks
+MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2999, 12, 1)  # calendar pages outside these are typos
 
 
 def _visible_post(request, post_id: int) -> Post:
@@ -42,7 +44,20 @@ def _visible_post(request, post_id: int) -> Post:
 
 
 def _back(request, post: Post):
-    return redirect(request.POST.get("next") or reverse("content:post", args=[post.pk]))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("content:post", args=[post.pk])
+    return redirect(target)
+
+
+def _day(value: str | None) -> date | None:
+    """A date from a query string, or None when there is none or it is not a real date."""
+    try:
+        day = parse_date(value or "")
+    except ValueError:  # 2025-02-30
+        return None
+    return day if day and MIN_DAY <= day <= MAX_DAY else None
 
 
 def _service_error(request, error: ValidationError | PermissionDenied) -> None:
@@ -60,7 +75,7 @@ def _service_error(request, error: ValidationError | PermissionDenied) -> None:
 def calendar(request):
     view = "month" if request.GET.get("view") == "month" else "week"
     today = timezone.localdate()
-    start = parse_date(request.GET.get("start") or "") or today
+    start = _day(request.GET.get("start")) or today
     if view == "week":
         start -= timedelta(days=start.weekday())
         days, step = 7, timedelta(days=7)
@@ -76,7 +91,7 @@ def calendar(request):
         account = get_object_or_404(accounts_for(request.user, Action.VIEW), pk=account_id)
     rows = selectors.calendar(user=request.user, start=start, days=days, account=account)
     if view == "month":
-        month_first = (parse_date(request.GET.get("start") or "") or today).replace(day=1)
+        month_first = (_day(request.GET.get("start")) or today).replace(day=1)
         previous = (month_first - timedelta(days=1)).replace(day=1)
         following = (month_first + timedelta(days=32)).replace(day=1)
     else:
@@ -88,6 +103,7 @@ def calendar(request):
         "cadence": selectors.cadence(user=request.user),
         "weeks": [[start + timedelta(days=w * 7 + d) for d in range(7)] for w in range(days // 7)],
         "drafting": {a.pk for a in accounts_for(request.user, Action.DRAFT)},
+        "publishing": {a.pk for a in accounts_for(request.user, Action.PUBLISH)},
     })
 
 
@@ -139,7 +155,8 @@ def post_edit(request, post_id: int):
         try:
             post = services.post_update(post=post, by=request.user, pillar=data["pillar"], text=data["text"],
                                         accounts=list(data["accounts"]), variants=form.variants(),
-                                        is_original=data["is_original"], image=data.get("image"))
+                                        is_original=data["is_original"], image=data.get("image"),
+                                        ip=client_ip(request))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -157,8 +174,7 @@ def _after_save(request, form: PostForm, post: Post, saved: str):
         elif intent == "submit":
             post = services.post_submit(post=post, by=request.user, ip=client_ip(request))
         elif at:
-            for target in post.targets.exclude(state__in=services.LOCKED_STATES):
-                services.target_move(target=target, at=at, by=request.user, ip=client_ip(request))
+            services.post_retime(post=post, at=at, by=request.user, ip=client_ip(request))
     except (ValidationError, PermissionDenied) as error:
         messages.success(request, saved)
         _service_error(request, error)
@@ -197,6 +213,8 @@ def _checks(request, data, post: Post | None, form: PostForm | None = None) -> d
     brand = chosen[0].brand if chosen else (post.brand if post else None)
     if text.strip() and brand is not None:
         similar = selectors.similar_post(brand=brand, text=text, exclude_post_id=post.pk if post else None)
+        if similar is not None and not selectors.post_visible(user=request.user, post=similar.post):
+            similar.hidden = True  # its score warns; its words stay with the accounts that may see them
     return {"lengths": lengths, "limit": weibo_text.MAX_LENGTH,
             "problems": [(names.get(k, _("Text")), m) for k, ms in problems.items() for m in ms],
             "similar": similar, "checked": bool(text.strip())}
@@ -227,8 +245,8 @@ def post_list(request):
 @require_GET
 def post_detail(request, post_id: int):
     post = _visible_post(request, post_id)
-    detail = selectors.post_detail(post=post)
     user = request.user
+    detail = selectors.post_detail(post=post, user=user)
     return render(request, "content/post_detail.html", {
         "d": detail, "post": post,
         "can_edit": all(account_allows(user, t.account, Action.DRAFT) for t in detail.targets),
@@ -257,7 +275,8 @@ def post_image(request, post_id: int):
     post = _visible_post(request, post_id)
     if not post.image:
         raise Http404
-    response = FileResponse(post.image.open("rb"))
+    kind = services.image_kind(post.image.open("rb").read(16))
+    response = FileResponse(post.image.open("rb"), content_type=kind or "application/octet-stream")
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -373,7 +392,8 @@ def target_move(request, target_id: int):
                                  by=request.user, ip=client_ip(request))
         except (ValidationError, PermissionDenied) as error:
             if request.htmx:
-                return HttpResponse(" ".join(getattr(error, "messages", [str(error)])), status=400)
+                return HttpResponse(" ".join(getattr(error, "messages", [str(error)])), status=400,
+                                    content_type="text/plain; charset=utf-8")
             _service_error(request, error)
         else:
             if request.htmx:
@@ -381,7 +401,8 @@ def target_move(request, target_id: int):
             messages.success(request, _("Moved."))
     else:
         if request.htmx:
-            return HttpResponse(" ".join(m for ms in form.errors.values() for m in ms), status=400)
+            return HttpResponse(" ".join(m for ms in form.errors.values() for m in ms), status=400,
+                                content_type="text/plain; charset=utf-8")
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)

@@ -322,11 +322,19 @@ class CheckSerializer(serializers.Serializer):
 
 
 class SimilarSerializer(serializers.Serializer):
-    post = serializers.IntegerField(source="post.pk")
+    post = serializers.IntegerField(source="post.pk", allow_null=True)
     text = serializers.CharField(source="post.text")
     pillar_name = serializers.CharField(source="post.pillar.name")
-    created_at = serializers.DateTimeField(source="post.created_at")
-    score = serializers.FloatField(help_text="0 to 1: how close the texts are.")
+    created_at = serializers.DateTimeField(source="post.created_at", allow_null=True)
+    score = serializers.FloatField(help_text="0 to 100: how close the texts are, in %.")
+    hidden = serializers.BooleanField(help_text="The post is on accounts the caller cannot see: only its score "
+                                                "is given.")
+
+    def to_representation(self, instance):
+        if instance.hidden:
+            return {"post": None, "text": "", "pillar_name": "", "created_at": None, "score": instance.score,
+                    "hidden": True}
+        return super().to_representation(instance)
 
 
 class CheckResultSerializer(serializers.Serializer):

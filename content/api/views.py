@@ -112,7 +112,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _detail(self, post: Post, *, code: int = status.HTTP_200_OK) -> Response:
         post = Post.objects.select_related("pillar", "brand", "created_by").get(pk=post.pk)
-        data = PostDetailSerializer(selectors.post_detail(post=post), context=self.get_serializer_context()).data
+        detail = selectors.post_detail(post=post, user=self.request.user)
+        data = PostDetailSerializer(detail, context=self.get_serializer_context()).data
         return Response(data, status=code)
 
     def _ip(self) -> str | None:
@@ -156,7 +157,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         post = services.post_update(
             post=post, by=request.user, pillar=data.get("pillar", post.pillar), text=data.get("text", post.text),
             accounts=accounts, variants=variants, is_original=data.get("is_original", post.is_original),
-            image=data.get("image"))
+            image=data.get("image"), ip=client_ip(request))
         return self._detail(post)
 
     @extend_schema(request=None, responses=PostDetailSerializer)
@@ -217,7 +218,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ids = services.post_publish_now(post=post, by=request.user, ip=self._ip())
         post = Post.objects.select_related("pillar", "brand", "created_by").get(pk=post.pk)
         return Response({"targets": ids, "post": PostDetailSerializer(
-            selectors.post_detail(post=post), context=self.get_serializer_context()).data})
+            selectors.post_detail(post=post, user=self.request.user), context=self.get_serializer_context()).data})
 
     @extend_schema(responses={(200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY), 404: None})
     @action(detail=True, methods=["get"])
@@ -250,6 +251,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if text.strip() and accounts:
             similar = selectors.similar_post(brand=accounts[0].brand, text=text,
                                              exclude_post_id=body.validated_data.get("post"))
+            if similar is not None and not selectors.post_visible(user=request.user, post=similar.post):
+                similar.hidden = True
         return Response(CheckResultSerializer({"ok": not problems, "problems": problems, "lengths": lengths,
                                                "limit": weibo_text.MAX_LENGTH, "similar": similar}).data)
 
