@@ -60,6 +60,23 @@ def _day(value: str | None) -> date | None:
     return day if day and MIN_DAY <= day <= MAX_DAY else None
 
 
+def _act(request, call, success):
+    """Run one service call; show its refusal, or ``success`` (a message, or a function of the result)."""
+    try:
+        result = call()
+    except (ValidationError, PermissionDenied) as error:
+        _service_error(request, error)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return result
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 def _service_error(request, error: ValidationError | PermissionDenied) -> None:
     if isinstance(error, PermissionDenied):
         messages.error(request, str(error) or _("You may not do that."))
@@ -286,13 +303,9 @@ def post_image(request, post_id: int):
 @require_POST
 def post_submit(request, post_id: int):
     post = _visible_post(request, post_id)
-    try:
-        post = services.post_submit(post=post, by=request.user, ip=client_ip(request))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Submitted for review.") if post.state == PostState.IN_REVIEW
-                         else _("Approved: no approval is needed for it."))
+    _act(request, lambda: services.post_submit(post=post, by=request.user, ip=client_ip(request)),
+         lambda done: _("Submitted for review.") if done.state == PostState.IN_REVIEW
+         else _("Approved: no approval is needed for it."))
     return _back(request, post)
 
 
@@ -326,13 +339,9 @@ def post_review(request, post_id: int):
 @require_POST
 def post_fast_track(request, post_id: int):
     post = _visible_post(request, post_id)
-    try:
-        services.post_fast_track(post=post, by=request.user, reason=request.POST.get("reason", ""),
-                                 ip=client_ip(request))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Fast-tracked: the override is recorded."))
+    _act(request, lambda: services.post_fast_track(post=post, by=request.user, reason=request.POST.get("reason", ""),
+                                                   ip=client_ip(request)),
+         _("Fast-tracked: the override is recorded."))
     return _back(request, post)
 
 
@@ -342,19 +351,13 @@ def post_schedule(request, post_id: int):
     post = _visible_post(request, post_id)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _form_errors(request, form)
         return _back(request, post)
     at = form.cleaned_data["scheduled_at"]
-    try:
-        post = services.post_schedule(post=post, at=timezone.make_aware(at) if timezone.is_naive(at) else at,
-                                      by=request.user, ip=client_ip(request))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Scheduled.") if post.state == PostState.APPROVED
-                         else _("Scheduled; it goes out once approved."))
+    _act(request, lambda: services.post_schedule(post=post, at=timezone.make_aware(at) if timezone.is_naive(at)
+                                                 else at, by=request.user, ip=client_ip(request)),
+         lambda done: _("Scheduled.") if done.state == PostState.APPROVED
+         else _("Scheduled; it goes out once approved."))
     return _back(request, post)
 
 
@@ -362,12 +365,8 @@ def post_schedule(request, post_id: int):
 @require_POST
 def post_publish_now(request, post_id: int):
     post = _visible_post(request, post_id)
-    try:
-        services.post_publish_now(post=post, by=request.user, ip=client_ip(request))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Publishing now; the states below update when Weibo answers."))
+    _act(request, lambda: services.post_publish_now(post=post, by=request.user, ip=client_ip(request)),
+         _("Publishing now; the states below update when Weibo answers."))
     return _back(request, post)
 
 
@@ -403,9 +402,7 @@ def target_move(request, target_id: int):
         if request.htmx:
             return HttpResponse(" ".join(m for ms in form.errors.values() for m in ms), status=400,
                                 content_type="text/plain; charset=utf-8")
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _form_errors(request, form)
     return _back(request, target.post)
 
 
@@ -413,12 +410,8 @@ def target_move(request, target_id: int):
 @require_POST
 def target_cancel(request, target_id: int):
     target = _visible_target(request, target_id)
-    try:
-        services.target_cancel(target=target, by=request.user, ip=client_ip(request))
-    except (ValidationError, PermissionDenied) as error:
-        _service_error(request, error)
-    else:
-        messages.success(request, _("Cancelled on %(account)s.") % {"account": target.account.name})
+    _act(request, lambda: services.target_cancel(target=target, by=request.user, ip=client_ip(request)),
+         _("Cancelled on %(account)s.") % {"account": target.account.name})
     return _back(request, target.post)
 
 

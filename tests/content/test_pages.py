@@ -248,3 +248,22 @@ def test_a_slot_typed_as_0900_is_0900_in_shanghai_stored_as_utc(demo, login, pil
     assert target.scheduled_at == datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 +08:00
     page = client.get(reverse("content:post", args=[target.post_id])).content.decode()
     assert f"{day:%Y-%m-%d} 09:00" in page
+
+
+def test_calendar_and_queue_queries_do_not_grow_with_posts(demo, login, pillar, django_assert_max_num_queries):
+    def add(n):
+        for i in range(n):
+            post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"第{i}号 {LINK}{i}",
+                                        accounts=[demo.accounts["鲜牧乳业"], demo.accounts["鲜牧酸奶"]])
+            services.post_schedule(post=post, at=timezone.now() + timedelta(hours=1, minutes=i),
+                                   by=demo.people["operator"], ip="198.51.100.1")
+
+    reviewer = login(demo.people["reviewer"])
+    add(3)
+    with django_assert_max_num_queries(30) as few:
+        reviewer.get(reverse("content:queue"))
+        reviewer.get(reverse("content:calendar"))
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert reviewer.get(reverse("content:queue")).status_code == 200
+        assert reviewer.get(reverse("content:calendar")).status_code == 200
