@@ -264,11 +264,12 @@ def post_detail(request, post_id: int):
     post = _visible_post(request, post_id)
     user = request.user
     detail = selectors.post_detail(post=post, user=user)
+    # Accounts the post can still go out on: nothing to schedule or publish once all are out or cancelled.
+    remaining = [t for t in detail.targets if t.state not in [*services.LOCKED_STATES, TargetState.CANCELLED]]
     return render(request, "content/post_detail.html", {
         "d": detail, "post": post,
         "can_edit": all(account_allows(user, t.account, Action.DRAFT) for t in detail.targets),
-        "can_publish": all(account_allows(user, t.account, Action.PUBLISH) for t in detail.targets
-                           if t.state not in services.LOCKED_STATES),
+        "can_publish": bool(remaining) and all(account_allows(user, t.account, Action.PUBLISH) for t in remaining),
         "can_review": post.state == PostState.IN_REVIEW and any(
             may_approve(user, post, item.account, item.approvers) for item in detail.plan),
         "can_fast_track": user.is_org_wide and post.state != PostState.APPROVED,

@@ -267,3 +267,16 @@ def test_calendar_and_queue_queries_do_not_grow_with_posts(demo, login, pillar, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert reviewer.get(reverse("content:queue")).status_code == 200
         assert reviewer.get(reverse("content:calendar")).status_code == 200
+
+
+def test_a_post_out_on_every_account_offers_no_schedule_or_publish_now(demo, login, pillar):
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"已发出 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    Post.objects.filter(pk=post.pk).update(state=PostState.APPROVED)
+    client = login(demo.people["operator"])
+    assert reverse("content:post_publish_now", args=[post.pk]) in client.get(
+        reverse("content:post", args=[post.pk])).content.decode()
+    PostTarget.objects.update(state=TargetState.PUBLISHED, mid="4900000000000001")
+    page = client.get(reverse("content:post", args=[post.pk])).content.decode()
+    assert reverse("content:post_publish_now", args=[post.pk]) not in page
+    assert reverse("content:post_schedule", args=[post.pk]) not in page
