@@ -103,6 +103,9 @@ class PlaybookForm(forms.Form):
     )
     reply_within_hours = forms.IntegerField(
         label=_("reply to every @ and comment within (hours)"), min_value=1, max_value=72, initial=2)
+    resolve_within_hours = forms.IntegerField(
+        label=_("resolve every complaint and question within (hours)"), min_value=1, max_value=720, initial=24)
+    replies_need_approval = forms.BooleanField(label=_("fan replies need approval"), required=False)
     interaction_rules = forms.CharField(label=_("interaction rules"), required=False,
                                         widget=forms.Textarea(attrs={"rows": 4}))
     escalation_rules = forms.CharField(label=_("escalation rules"), required=False,
@@ -125,6 +128,8 @@ class PlaybookForm(forms.Form):
                 "content_mix": "\n".join(f"{i['pillar']}: {i['per_day']}" for i in current.content_mix),
                 "time_slots": ", ".join(current.time_slots),
                 "reply_within_hours": current.reply_within_hours,
+                "resolve_within_hours": current.resolve_within_hours,
+                "replies_need_approval": current.replies_need_approval,
                 "interaction_rules": current.interaction_rules,
                 "escalation_rules": current.escalation_rules,
                 "forbidden_words": "\n".join(current.forbidden_words),

@@ -142,6 +142,13 @@ class PlaybookVersion(models.Model):
         _("reply to every @ and comment within (hours)"), default=2,
         validators=[MinValueValidator(1), MaxValueValidator(72)],
     )
+    resolve_within_hours = models.PositiveSmallIntegerField(
+        _("resolve every complaint and question within (hours)"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
+    replies_need_approval = models.BooleanField(
+        _("fan replies need approval"), default=False,
+        help_text=_("Replies from the inbox wait for an approver before they go out."))
     interaction_rules = models.TextField(_("interaction rules"), blank=True)
     escalation_rules = models.TextField(_("escalation rules"), blank=True)
     forbidden_words = models.JSONField(_("forbidden words"), default=list, blank=True,

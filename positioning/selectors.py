@@ -110,6 +110,8 @@ DIFF_FIELDS = [
     ("content_mix", _("content mix per day")),
     ("time_slots", _("posting time slots")),
     ("reply_within_hours", _("reply to every @ and comment within (hours)")),
+    ("resolve_within_hours", _("resolve every complaint and question within (hours)")),
+    ("replies_need_approval", _("fan replies need approval")),
     ("interaction_rules", _("interaction rules")),
     ("escalation_rules", _("escalation rules")),
     ("forbidden_words", _("forbidden words")),

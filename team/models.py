@@ -96,6 +96,23 @@ AUDIT_ACTIONS = {
     "person.update": _("edited the person"),
     "api_token.create": _("created an API token"),
     "api_token.revoke": _("revoked an API token"),
+    "inbox.assign": _("assigned an inbox item"),
+    "inbox.close": _("closed an inbox item"),
+    "inbox.reopen": _("reopened an inbox item"),
+    "inbox.update": _("changed an inbox item"),
+    "reply.create": _("wrote a reply to a fan"),
+    "reply.approve": _("approved a reply to a fan"),
+    "reply.refuse": _("sent a reply to a fan back"),
+    "ticket.create": _("escalated a complaint to a department"),
+    "ticket.update": _("updated a ticket"),
+    "fan_tag.create": _("added a tag"),
+    "fan_tag.update": _("edited a tag"),
+    "routing_rule.create": _("added a routing rule"),
+    "routing_rule.update": _("edited a routing rule"),
+    "routing_rule.move": _("reordered the routing rules"),
+    "reply_template.create": _("added a reply template"),
+    "reply_template.update": _("edited a reply template"),
+    "desk.update": _("set a department's escalation desk"),
 }
 
 

@@ -265,6 +265,19 @@ CONTENT_POSTS_PER_MINUTE = env_int("CONTENT_POSTS_PER_MINUTE", 5, minimum=1)
 # default of 1 s would make every scheduled post up to a second late.
 CELERY_WORKER_TIMER_PRECISION = 0.1
 
+# Fan interaction. Polling reads three list endpoints per account per poll; at the default 3 minutes
+# that is 60 of an account's 150 calls an hour (WEIBO_API.md asks for 3-5 minutes at most).
+FANS_POLL_SECONDS = env_int("FANS_POLL_SECONDS", 180, minimum=1)
+FANS_POLL_PAGES = env_int("FANS_POLL_PAGES", 3, minimum=1)  # pages of 200 per source per poll
+FANS_POLL_RESERVE_CALLS = env_int("FANS_POLL_RESERVE_CALLS", 30, minimum=0)  # kept for replies and publishing
+FANS_INGEST_LEASE_SECONDS = env_int("FANS_INGEST_LEASE_SECONDS", 120, minimum=5)  # a killed poller's hold
+FANS_PUSH_SECONDS = env_int("FANS_PUSH_SECONDS", 5, minimum=1)  # how often pushed messages become items
+FANS_MESSAGE_REPLY_HOURS = env_int("FANS_MESSAGE_REPLY_HOURS", 72, minimum=1)  # the platform's reply window
+FANS_REPLY_STALE_SECONDS = env_int("FANS_REPLY_STALE_SECONDS", 300, minimum=5)
+FANS_SLA_NEAR_MINUTES = env_int("FANS_SLA_NEAR_MINUTES", 30, minimum=1)  # "about to breach" this long before
+FANS_PROFILE_DAYS = env_int("FANS_PROFILE_DAYS", 7, minimum=1)  # a fan's profile is read again after this
+FANS_PROFILE_BATCH = env_int("FANS_PROFILE_BATCH", 20, minimum=1)  # users/show calls per run (every 5 min)
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "weibo_ops.heartbeat",  # weibo_ops.celery.HEARTBEAT_TASK; settings import no app code
@@ -282,6 +295,26 @@ CELERY_BEAT_SCHEDULE = {
         # The shortest reading interval of content.metrics.SCHEDULE is 10 minutes.
         "schedule": timedelta(minutes=env_int("CONTENT_METRICS_MINUTES", 5, minimum=1)),
         "options": {"expires": 240},  # seconds: a missed run is replaced by the next one
+    },
+    "fans-poll": {
+        "task": "fans.inbox_poll",  # fans.tasks.POLL_TASK
+        "schedule": timedelta(seconds=FANS_POLL_SECONDS),
+        "options": {"expires": FANS_POLL_SECONDS},  # seconds: a late poll is replaced by the next one
+    },
+    "fans-pushes": {
+        "task": "fans.pushes_ingest",  # fans.tasks.PUSHES_TASK
+        "schedule": timedelta(seconds=FANS_PUSH_SECONDS),
+        "options": {"expires": 30},
+    },
+    "fans-sweep": {
+        "task": "fans.sweep",  # fans.tasks.SWEEP_TASK: lost replies, overdue tickets
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
+    "fans-profiles": {
+        "task": "fans.profiles_refresh",  # fans.tasks.PROFILES_TASK
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
     },
     "weibo-connections-check": {
         "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK

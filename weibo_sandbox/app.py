@@ -907,6 +907,28 @@ async def admin_messages(box: Sandbox, request: Request) -> dict:
     return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_message(fan, own, text)}
 
 
+async def admin_fan_post(box: Sandbox, request: Request) -> dict:
+    """A fan @s an own account in a post (``kind`` mention) or comments on its newest post (``comment``):
+    what a test needs to see one known item arrive in the app's inbox."""
+    body = await _body(request)
+    own = _own(box, _int_field(body, "to_uid", required=True))
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise AdminError("text is required")
+    kind = body.get("kind", "mention")
+    fan = _fan(box, _int_field(body, "from_uid"))
+    if kind == "mention":
+        status = box.platform.add_status(fan, f"@{own.screen_name} {text}")
+        return {"from_uid": fan.id, "to_uid": own.id, "status": box.platform.status_json(status)}
+    if kind != "comment":
+        raise AdminError("kind must be mention or comment")
+    posts = [sid for sid in box.platform.timelines.get(own.id, []) if not box.platform.statuses[sid].deleted]
+    if not posts:
+        raise AdminError(f"account {own.id} has no post to comment on")
+    comment = box.platform.add_comment(fan, box.platform.statuses[posts[-1]], text)
+    return {"from_uid": fan.id, "to_uid": own.id, "comment": box.platform.comment_json(comment)}
+
+
 async def admin_follow(box: Sandbox, request: Request) -> dict:
     body = await _body(request)
     own = _own(box, _int_field(body, "to_uid", required=True))
@@ -1037,6 +1059,7 @@ def create_app(config: SandboxConfig, *, sandbox: Sandbox | None = None) -> Star
         Route("/_sandbox/tokens/{action:str}", admin(admin_tokens), methods=["POST"]),
         Route("/_sandbox/messages", admin(admin_messages), methods=["GET", "POST"]),
         Route("/_sandbox/follow", admin(admin_follow), methods=["POST"]),
+        Route("/_sandbox/fan_posts", admin(admin_fan_post), methods=["POST"]),
         Route("/_sandbox/unfollow", admin(admin_follow), methods=["POST"]),
         Route("/_sandbox/pushes", admin(admin_pushes), methods=["GET"]),
         Route("/_sandbox/push/verify", admin(admin_push_verify), methods=["POST"]),

@@ -53,7 +53,7 @@ def test_name_check_warns_outside_three_to_five_characters(demo, login):
 def post_playbook(client, account, **fields):
     """The playbook form as a manager submits it, in English, with ``fields`` over the defaults."""
     data = {"approval_required": "on", "approval_mode": "any", "approval_target_minutes": "30",
-            "reply_within_hours": "2", **fields}
+            "reply_within_hours": "2", "resolve_within_hours": "24", **fields}
     return client.post(reverse("positioning:playbook_edit", args=[account.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
 
 

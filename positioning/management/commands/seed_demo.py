@@ -49,7 +49,7 @@ ACCOUNTS = [
             "content_mix": [{"pillar": "品牌故事", "per_day": 1}, {"pillar": "产品资讯", "per_day": 1},
                             {"pillar": "热点话题", "per_day": 1}, {"pillar": "粉丝互动", "per_day": 1}],
             "time_slots": ["08:30", "12:00", "17:30", "20:30"],
-            "reply_within_hours": 2,
+            "reply_within_hours": 2, "resolve_within_hours": 24,
             "interaction_rules": (
                 "每条 @ 和评论都回复，哪怕只是一个微笑表情。\n"
                 "粉丝建议被采纳后，回到原微博告诉对方。\n"
@@ -75,7 +75,7 @@ ACCOUNTS = [
         "playbook": {
             "content_mix": [{"pillar": "服务公告", "per_day": 1}, {"pillar": "常见问题", "per_day": 1}],
             "time_slots": ["09:00", "19:00"],
-            "reply_within_hours": 1,
+            "reply_within_hours": 1, "resolve_within_hours": 8,
             "interaction_rules": "私信与投诉 1 小时内首次回复；已转交的问题每天向粉丝同步一次进度。",
             "escalation_rules": "配送问题转物流部，截止 24 小时；质量问题转客户服务部并抄送公关部。",
             "forbidden_words": ["不可能", "不归我们管"],

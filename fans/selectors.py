@@ -1,0 +1,323 @@
+"""Reads of fan interaction: the inbox (a constant number of queries whatever the page size, keyset
+pages so that the millionth item costs what the first does), a conversation with its fan, SLA
+counters, response and resolution rates, and the fan lists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from positioning.access import Action, accounts_for
+from team.models import User
+
+from .models import (
+    ANSWERABLE,
+    TICKET_DONE,
+    Fan,
+    Interaction,
+    Reply,
+    State,
+    Ticket,
+    TicketState,
+)
+from .scoring import LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD
+
+INBOX_PAGE = 50  # items per inbox page
+INBOX_PAGE_MAX = 200
+HISTORY_ITEMS = 20  # a fan's earlier interactions shown beside a conversation
+CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,20})")  # keyset position: microseconds since epoch . id
+
+
+@dataclass
+class InboxFilters:
+    account: int | None = None
+    kind: str = ""
+    assignee: str = ""  # "me", "none", or a person's id
+    state: str = State.OPEN  # open, closed, or "" for both
+    sla: str = ""  # breached, near, ok
+    tag: int | None = None
+    q: str = ""
+    complaint: bool = False
+    loop: str = ""  # "open": resolved complaints not told back to the fan yet; "closed": told
+    priority: int | None = None
+
+
+@dataclass
+class InboxPage:
+    items: list[Interaction]
+    next_cursor: str = ""
+    now: datetime = field(default_factory=timezone.now)
+
+
+def cursor_encode(item: Interaction) -> str:
+    micros = int(item.created_at.timestamp() * 1_000_000)
+    return f"{micros}.{item.pk}"
+
+
+def cursor_decode(value: str) -> tuple[datetime, int] | None:
+    match = CURSOR.fullmatch(value or "")
+    if not match:
+        return None
+    try:
+        at = datetime.fromtimestamp(int(match.group(1)) / 1_000_000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return at, int(match.group(2))
+
+
+def visible_items(*, user: User) -> QuerySet[Interaction]:
+    if user.is_org_wide:
+        return Interaction.objects.all()
+    return Interaction.objects.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
+
+
+def _resolved_unanswered() -> Exists:
+    return Exists(Ticket.objects.filter(interaction=OuterRef("pk"), state=TicketState.RESOLVED))
+
+
+def _assignee_filter(items: QuerySet, assignee: str, user: User) -> QuerySet:
+    if assignee == "me":
+        return items.filter(assignee=user)
+    if assignee == "none":
+        return items.filter(assignee__isnull=True)
+    if assignee.isascii() and assignee.isdigit():
+        return items.filter(assignee_id=int(assignee))
+    return items
+
+
+def _sla_filter(items: QuerySet, sla: str, now: datetime) -> QuerySet:
+    waiting = Q(needs_answer=True, first_response_at__isnull=True, state=State.OPEN)
+    near = timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES)
+    if sla == "breached":
+        return items.filter(waiting, first_response_due__lt=now)
+    if sla == "near":
+        return items.filter(waiting, first_response_due__gte=now, first_response_due__lt=now + near)
+    if sla == "ok":
+        return items.exclude(waiting & Q(first_response_due__lt=now + near))
+    return items
+
+
+def inbox_queryset(*, user: User, filters: InboxFilters, now: datetime | None = None) -> QuerySet[Interaction]:
+    now = now or timezone.now()
+    items = visible_items(user=user)
+    if filters.account:
+        items = items.filter(account_id=filters.account)
+    if filters.kind:
+        items = items.filter(kind=filters.kind)
+    if filters.state:
+        items = items.filter(state=filters.state)
+    items = _sla_filter(_assignee_filter(items, filters.assignee, user), filters.sla, now)
+    if filters.tag:
+        items = items.filter(tags__id=filters.tag)
+    if filters.q:
+        items = items.filter(Q(text__icontains=filters.q) | Q(fan__screen_name__icontains=filters.q))
+    if filters.complaint:
+        items = items.filter(is_complaint=True)
+    if filters.priority is not None:
+        items = items.filter(priority=filters.priority)
+    if filters.loop == "open":
+        items = items.filter(_resolved_unanswered(), loop_closed_at__isnull=True)
+    elif filters.loop == "closed":
+        items = items.filter(loop_closed_at__isnull=False)
+    return items
+
+
+def inbox_page(*, user: User, filters: InboxFilters, cursor: str = "", limit: int = INBOX_PAGE) -> InboxPage:
+    """One page of the inbox, newest first: 3 queries whatever ``limit`` (items with their account,
+    fan and assignee; their tags; their tickets)."""
+    now = timezone.now()
+    limit = max(1, min(limit, INBOX_PAGE_MAX))
+    items = inbox_queryset(user=user, filters=filters, now=now)
+    position = cursor_decode(cursor)
+    if position is not None:
+        at, pk = position
+        items = items.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    rows = list(
+        items.select_related("account", "fan", "assignee")
+        .prefetch_related("tags", Prefetch("tickets", queryset=Ticket.objects.select_related("department")))
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(items=rows, next_cursor=cursor_encode(rows[-1]) if more and rows else "", now=now)
+
+
+def inbox_counts(*, user: User) -> dict[str, int]:
+    """Open items by what they need, in one query: for the inbox's tabs and the dashboard."""
+    now = timezone.now()
+    near = now + timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES)
+    waiting = Q(needs_answer=True, first_response_at__isnull=True)
+    return visible_items(user=user).filter(state=State.OPEN).aggregate(
+        open=Count("id"),
+        unassigned=Count("id", filter=Q(assignee__isnull=True, needs_answer=True)),
+        mine=Count("id", filter=Q(assignee=user)),
+        breached=Count("id", filter=waiting & Q(first_response_due__lt=now)),
+        near=Count("id", filter=waiting & Q(first_response_due__gte=now, first_response_due__lt=near)),
+        complaints=Count("id", filter=Q(is_complaint=True)),
+    ) | {"loops_open": visible_items(user=user).filter(_resolved_unanswered(), loop_closed_at__isnull=True).count()}
+
+
+def sla_status(item: Interaction, now: datetime | None = None) -> str:
+    """met, late (answered after the target), breached, near, ok, or "" when no answer is due."""
+    if not item.needs_answer or item.first_response_due is None:
+        return ""
+    if item.first_response_at is not None:
+        return "met" if item.first_response_at <= item.first_response_due else "late"
+    if item.state == State.CLOSED:
+        return ""
+    now = now or timezone.now()
+    if item.first_response_due < now:
+        return "breached"
+    if item.first_response_due < now + timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES):
+        return "near"
+    return "ok"
+
+
+@dataclass
+class Thread:
+    item: Interaction
+    conversation: list[Interaction]
+    replies: list[Reply]
+    history: list[Interaction]
+    tickets: list[Ticket]
+    events: list[tuple[datetime, str, object]] = field(default_factory=list)
+
+
+def thread(*, user: User, item: Interaction) -> Thread:
+    """The conversation an item is part of (the post and every comment on it we hold, or the private
+    messages with this fan), our replies in it, the fan's other interactions with the matrix the
+    person may see, and the tickets."""
+    conversation = list(
+        Interaction.objects.filter(account_id=item.account_id, thread_key=item.thread_key)
+        .select_related("fan", "assignee").prefetch_related("tags").order_by("created_at", "id")[:200]
+    )
+    replies = list(Reply.objects.filter(interaction__in=[i.pk for i in conversation])
+                   .select_related("created_by", "approved_by", "template").order_by("created_at", "id"))
+    history = list(
+        visible_items(user=user).filter(fan_id=item.fan_id).exclude(thread_key=item.thread_key, account=item.account)
+        .select_related("account").order_by("-created_at", "-id")[:HISTORY_ITEMS]
+    )
+    tickets = list(Ticket.objects.filter(interaction=item).select_related("department", "created_by", "resolved_by")
+                   .prefetch_related("updates__by"))
+    events: list[tuple[datetime, str, object]] = [(i.created_at, "item", i) for i in conversation]
+    events += [(r.sent_at or r.created_at, "reply", r) for r in replies]
+    events.sort(key=lambda e: e[0])
+    return Thread(item=item, conversation=conversation, replies=replies, history=history, tickets=tickets,
+                  events=events)
+
+
+@dataclass
+class Rate:
+    label: str
+    key: int | None
+    total: int = 0
+    answered: int = 0
+    answered_in_time: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+    waiting: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.total if self.total else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.answered_in_time / self.total if self.total else None
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self.resolved / self.total if self.total else None
+
+
+RATE_WINDOW = timedelta(days=7)
+
+
+def _rate_rows(items: QuerySet, key: str) -> list[dict]:
+    return list(items.values(key).annotate(
+        total=Count("id"),
+        answered=Count("id", filter=Q(first_response_at__isnull=False)),
+        answered_in_time=Count("id", filter=Q(first_response_at__lte=F("first_response_due"))),
+        resolved=Count("id", filter=Q(closed_at__isnull=False)),
+        resolved_in_time=Count("id", filter=Q(closed_at__lte=F("resolution_due"))),
+        waiting=Count("id", filter=Q(first_response_at__isnull=True, state=State.OPEN)),
+    ).order_by(key))
+
+
+def rates(*, user: User, since: datetime | None = None) -> dict[str, list[Rate]]:
+    """Response and resolution rates per account and per person over items that asked for an answer
+    since ``since`` (7 days by default): two grouped queries plus the names."""
+    since = since or timezone.now() - RATE_WINDOW
+    items = visible_items(user=user).filter(needs_answer=True, kind__in=ANSWERABLE, created_at__gte=since)
+    accounts = {a.pk: a.name for a in accounts_for(user, Action.VIEW)}
+    by_account = [Rate(label=accounts.get(row["account_id"], "?"), key=row["account_id"],
+                       **{k: row[k] for k in ("total", "answered", "answered_in_time", "resolved", "resolved_in_time",
+                                              "waiting")})
+                  for row in _rate_rows(items, "account_id")]
+    person_rows = _rate_rows(items.filter(assignee__isnull=False), "assignee_id")
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["assignee_id"] for r in person_rows])}
+    by_person = [Rate(label=names.get(row["assignee_id"], "?"), key=row["assignee_id"],
+                      **{k: row[k] for k in ("total", "answered", "answered_in_time", "resolved", "resolved_in_time",
+                                             "waiting")})
+                 for row in person_rows]
+    return {"accounts": by_account, "people": by_person}
+
+
+# --- fans ----------------------------------------------------------------------------------------
+
+FAN_LISTS = ("all", "node", "loyal", "sharers", "dormant", "zombies")
+DORMANT_AFTER = timedelta(days=30)
+
+
+def visible_fans(*, user: User) -> QuerySet[Fan]:
+    if user.is_org_wide:
+        return Fan.objects.all()
+    accounts = accounts_for(user, Action.VIEW).values("pk")
+    return Fan.objects.filter(Exists(Interaction.objects.filter(fan=OuterRef("pk"), account__in=accounts)))
+
+
+def fan_list(*, user: User, which: str = "all", q: str = "", tag: int | None = None) -> QuerySet[Fan]:
+    fans = visible_fans(user=user).prefetch_related("tags")
+    now = timezone.now()
+    if which == "node":
+        fans = fans.filter(influence__gte=NODE_FAN_INFLUENCE).order_by("-influence", "-id")
+    elif which == "loyal":
+        fans = fans.filter(loyalty__gte=LOYAL_THRESHOLD).order_by("-loyalty", "-id")
+    elif which == "sharers":
+        # Shared their experience lately (praise, or a repost that says something): worth a visit back.
+        shared = Interaction.objects.filter(fan=OuterRef("pk"), created_at__gte=now - DORMANT_AFTER).filter(
+            Q(is_praise=True) | Q(kind="mention", status_text__gt="", text__gt=""))
+        fans = fans.filter(Exists(shared)).order_by("-last_interaction_at", "-id")
+    elif which == "dormant":
+        fans = fans.filter(last_interaction_at__lt=now - DORMANT_AFTER).order_by("-loyalty", "-last_interaction_at")
+    elif which == "zombies":
+        fans = fans.filter(zombie__gte=ZOMBIE_THRESHOLD).order_by("-zombie", "-id")
+    else:
+        fans = fans.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")
+    if q:
+        fans = fans.filter(Q(screen_name__icontains=q) | Q(uid=q))
+    if tag:
+        fans = fans.filter(tags__id=tag)
+    return fans
+
+
+def fan_history(*, user: User, fan: Fan, limit: int = 100) -> list[Interaction]:
+    return list(visible_items(user=user).filter(fan=fan).select_related("account", "assignee")
+                .prefetch_related("tags").order_by("-created_at", "-id")[:limit])
+
+
+def desk_tickets(*, user: User, state: str = "active") -> QuerySet[Ticket]:
+    """Tickets of the person's department (every department for managers)."""
+    tickets = Ticket.objects.select_related("interaction__fan", "interaction__account", "department", "created_by")
+    if not user.is_org_wide:
+        tickets = tickets.filter(department_id=user.department_id or 0)
+    if state == "active":
+        tickets = tickets.exclude(state__in=TICKET_DONE)
+    elif state in TicketState.values:
+        tickets = tickets.filter(state=state)
+    return tickets.order_by("deadline", "id")
