@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('positioning', '0004_playbookversion_replies_need_approval_and_more'),
+        ('positioning', '0004_playbook_fan_sla'),
         ('team', '0002_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
