@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from positioning.models import Account, ConnectionState, PlaybookVersion
@@ -312,14 +312,15 @@ def source_poll(*, account: Account, source: str) -> PollResult:
             IngestCursor.objects.filter(pk=cursor.pk).update(**fields)
     except RateLimited as error:
         IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, paused_until=error.retry_at,
-                                                         problem=error.describe()[:300])
+                                                         polled_at=timezone.now(), problem=error.describe()[:300])
         result.skipped = "rate_limited"
     except NeedsReauthorisation as error:
         IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, problem=error.describe()[:300])
         result.skipped = "not_connected"
     except WeiboError as error:
         logger.info("Polling %s of account %s failed, the next poll tries again: %s", source, account.pk, error)
-        IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, problem=error.describe()[:300])
+        IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, polled_at=timezone.now(),
+                                                         problem=error.describe()[:300])
         result.skipped = "error"
     except BaseException:
         IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None)
@@ -334,9 +335,16 @@ def account_poll(*, account_id: int) -> list[PollResult]:
     return [source_poll(account=account, source=source) for source in POLLED]
 
 
-def accounts_to_poll() -> list[int]:
+def accounts_to_poll(*, now: datetime | None = None) -> list[int]:
+    """Connected accounts due for a poll: never polled (just connected), or polled more than
+    ``FANS_POLL_SECONDS`` ago. Beat asks every ``FANS_POLL_TICK_SECONDS``, so a newly connected account
+    is read within that tick while every account is still read only once per interval."""
+    now = now or timezone.now()
+    # A little slack: a poll that took a few seconds must not push the next one a whole tick later.
+    due = now - timedelta(seconds=settings.FANS_POLL_SECONDS) + timedelta(seconds=settings.FANS_POLL_TICK_SECONDS / 2)
+    fresh = IngestCursor.objects.filter(account=OuterRef("pk"), polled_at__gte=due)
     return list(Account.objects.filter(is_active=True, weibo_connection__state=ConnectionState.CONNECTED)
-                .values_list("pk", flat=True))
+                .exclude(Exists(fresh)).values_list("pk", flat=True))
 
 
 # --- pushes --------------------------------------------------------------------------------------

@@ -163,7 +163,8 @@ class Interaction(models.Model):
     reply_to_id = models.CharField(max_length=20, blank=True)  # the comment this comment answers
     reply_to_text = models.TextField(blank=True)
     thread_key = models.CharField(max_length=80, db_index=True)  # one conversation: a post, or a DM pair
-    reposted_from = models.CharField(max_length=200, blank=True)  # "//@name:" of a repost: who caused it
+    # "//@name:" of a repost: who caused it (indexed: every rescore counts the reposts a fan caused)
+    reposted_from = models.CharField(max_length=200, blank=True, db_index=True)
     # Text features (fans.text): for routing rules and the loyalty score.
     is_question = models.BooleanField(_("asks a question"), default=False)
     is_praise = models.BooleanField(_("praise"), default=False)

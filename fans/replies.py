@@ -33,7 +33,7 @@ from positioning.weibo import account_client
 from team.models import User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo import text as weibo_text
-from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, RateLimited, Unconfirmed, WeiboError
+from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, Pending, RateLimited, Unconfirmed, WeiboError
 
 from . import text as features
 from .models import (
@@ -52,6 +52,11 @@ logger = logging.getLogger(__name__)
 MESSAGE_LIMIT = 1000  # characters of a private-message reply
 RETRY_BACKOFF = [timedelta(seconds=s) for s in (5, 30, 120, 600)]  # after "Weibo is busy" answers
 LOOKUP_DELAY = timedelta(seconds=5)  # a lost answer: look for the comment after this long
+# 20032, "accepted, server slow": Weibo shows the comment within a minute or two ("please wait 1-2 minutes").
+PENDING_LOOKUP_DELAY = timedelta(seconds=90)
+# Replies that are still on their way or out: a second identical one to the same item is a double click.
+REPLY_ACTIVE = [ReplyState.AWAITING_APPROVAL, ReplyState.QUEUED, ReplyState.SENDING, ReplyState.SENT,
+                ReplyState.RATE_LIMITED, ReplyState.UNCONFIRMED, ReplyState.PAUSED]
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,10 @@ def reply_create(*, item: Interaction, text: str, by: User, template: ReplyTempl
     if template is not None and template.brand_id != item.account.brand_id:
         raise ValidationError({"template": _("That template belongs to another brand.")})
     text = text.strip()
+    # The item's row is the lock that makes a double submit (two tabs, a double click) one reply.
+    Interaction.objects.select_for_update().filter(pk=item.pk).first()
+    if Reply.objects.filter(interaction=item, text=text, state__in=REPLY_ACTIVE).exists():
+        raise ValidationError({"text": [_("This reply is already on its way to the fan (or sent): it goes out once.")]})
     problems = reply_check(item=item, text=text, template=template)
     blocking = [p.message for p in problems if p.blocking]
     if blocking:
@@ -216,15 +225,25 @@ def _sent(reply: Reply, platform_id: str) -> None:
 
 
 def _look_up(reply: Reply, client) -> str | None:
-    """The id of our comment with this text under the post, if Weibo has it (a lost answer)."""
+    """The id of our comment with this text under the post, if Weibo has it (a lost answer).
+
+    The lost call may lie any time after the reply was written (``claimed_at`` is the current
+    attempt's, later than the lost one), so the reply's creation bounds the search; a comment that
+    another reply of ours already counts as its own is not this one."""
     item = reply.interaction
     if reply.method == ReplyMethod.MESSAGE or not item.status_id:
         return None
     page = client.comments(item.status_id, count=200)
-    since = (reply.claimed_at or reply.created_at).replace(microsecond=0) - timedelta(seconds=1)
+    since = reply.created_at.replace(microsecond=0) - timedelta(seconds=1)
+    own_uid = reply.account.weibo_uid or getattr(getattr(reply.account, "weibo_connection", None), "uid", "")
+    taken = set(Reply.objects.filter(interaction__account_id=reply.account_id, interaction__status_id=item.status_id)
+                .exclude(pk=reply.pk).exclude(platform_id="").values_list("platform_id", flat=True))
     for comment in page.items:
-        mine = comment.user is not None and comment.user.id == reply.account.weibo_uid
-        if mine and reply.text in comment.text and (comment.created_at is None or comment.created_at >= since):
+        mine = comment.user is not None and comment.user.id == own_uid and comment.id not in taken
+        answers = reply.method != ReplyMethod.COMMENT_REPLY or (
+            comment.reply_comment is None or comment.reply_comment.id == item.platform_id)
+        if mine and answers and reply.text in comment.text and (
+                comment.created_at is None or comment.created_at >= since):
             return comment.id
     return None
 
@@ -258,9 +277,13 @@ def reply_send(*, reply_id: int) -> str | None:
     except WeiboError as error:
         return _failed(reply, error, now)
     except BaseException:
-        # Not Weibo's answer (a bug, a lost database): leave it for the sweep to look up and retry.
-        Reply.objects.filter(pk=reply.pk, state=ReplyState.SENDING).update(state=ReplyState.QUEUED, needs_lookup=True,
-                                                                          retry_at=now + LOOKUP_DELAY)
+        # Not Weibo's answer (a bug, a lost database): leave it for the sweep to look up and retry; a
+        # private message cannot be looked up, so a person decides whether it went.
+        if reply.method == ReplyMethod.MESSAGE:
+            Reply.objects.filter(pk=reply.pk, state=ReplyState.SENDING).update(state=ReplyState.UNCONFIRMED)
+        else:
+            Reply.objects.filter(pk=reply.pk, state=ReplyState.SENDING).update(
+                state=ReplyState.QUEUED, needs_lookup=True, retry_at=now + LOOKUP_DELAY)
         raise
 
 
@@ -275,12 +298,14 @@ def _failed(reply: Reply, error: WeiboError, now) -> str:
     if isinstance(error, NeedsReauthorisation):
         Reply.objects.filter(pk=reply.pk).update(state=ReplyState.PAUSED, error=error.describe()[:500])
         return ReplyState.PAUSED
-    if isinstance(error, Unconfirmed):
+    if isinstance(error, Unconfirmed | Pending):
+        # A lost answer, or 20032 "accepted, but slow": Weibo may have the comment, so never send it
+        # again without looking first, and never tell the author it was rejected.
         if reply.method == ReplyMethod.MESSAGE:
             # No way to read a conversation back: a person decides whether to send again.
             Reply.objects.filter(pk=reply.pk).update(state=ReplyState.UNCONFIRMED, error=error.describe()[:500])
             return ReplyState.UNCONFIRMED
-        retry_at = now + LOOKUP_DELAY
+        retry_at = now + (PENDING_LOOKUP_DELAY if isinstance(error, Pending) else LOOKUP_DELAY)
         Reply.objects.filter(pk=reply.pk).update(state=ReplyState.QUEUED, retry_at=retry_at, needs_lookup=True)
         _send_later(reply, retry_at)
         return ReplyState.UNCONFIRMED
@@ -314,8 +339,10 @@ def replies_sweep() -> list[int]:
     connected again, and queued replies whose task was lost. Returns the ids queued."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.FANS_REPLY_STALE_SECONDS)
-    Reply.objects.filter(state=ReplyState.SENDING, claimed_at__lt=stale).update(state=ReplyState.QUEUED,
-                                                                                 needs_lookup=True, retry_at=now)
+    left = Reply.objects.filter(state=ReplyState.SENDING, claimed_at__lt=stale)
+    # A private message cannot be read back: sending it again could say it twice, so a person decides.
+    left.filter(method=ReplyMethod.MESSAGE).update(state=ReplyState.UNCONFIRMED)
+    left.exclude(method=ReplyMethod.MESSAGE).update(state=ReplyState.QUEUED, needs_lookup=True, retry_at=now)
     connected = Account.objects.filter(weibo_connection__state=ConnectionState.CONNECTED).values("pk")
     Reply.objects.filter(state=ReplyState.PAUSED, account__in=connected).update(state=ReplyState.QUEUED, retry_at=now)
     due = list(Reply.objects.filter(state__in=[ReplyState.QUEUED, ReplyState.RATE_LIMITED])

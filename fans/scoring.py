@@ -125,8 +125,9 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
         )
     }
     praise_days: dict[int, int] = {}
-    for row in (rows.filter(is_praise=True).annotate(day=TruncDate("created_at")).values("fan_id", "day")
-                .distinct().values("fan_id").annotate(days=Count("day"))):
+    # Distinct local days per fan (no ordering: the model's would split the groups per row).
+    for row in (rows.filter(is_praise=True).order_by().values("fan_id")
+                .annotate(days=Count(TruncDate("created_at"), distinct=True))):
         praise_days[row["fan_id"]] = row["days"]
     names = {fan.screen_name for fan in fans if fan.screen_name}
     downstream = {

@@ -21,7 +21,7 @@ from positioning.models import Account, Brand
 from team.models import Department, User
 from team.services import audit_record
 
-from .models import DepartmentDesk, Fan, FanNote, Interaction, ReplyTemplate, RoutingRule, State, Tag
+from .models import DepartmentDesk, Fan, FanNote, Interaction, Kind, ReplyTemplate, RoutingRule, State, Tag
 
 BULK_MAX = 200  # items one bulk action takes: a page of the inbox
 
@@ -56,12 +56,14 @@ def items_assign(*, items: list[Interaction], to: User | None, by: User, ip: str
                                        % {"person": to, "account": item.account.name}})
     now = timezone.now()
     changed = [item for item in items if item.assignee_id != (to.pk if to else None)]
+    before = {u.pk: str(u) for u in User.objects.filter(pk__in={i.assignee_id for i in changed if i.assignee_id})}
+    previous = {item.pk: before.get(item.assignee_id) for item in changed}
     for item in changed:
         item.assignee, item.assigned_at = to, now if to else None
     Interaction.objects.bulk_update(changed, ["assignee", "assigned_at"])
     for item in changed:
         audit_record(actor=by, action="inbox.assign", target=item, account_id=item.account_id, ip=ip,
-                     changes={"assignee": [None, str(to) if to else None]})
+                     changes={"assignee": [previous[item.pk], str(to) if to else None]})
     return len(changed)
 
 
@@ -162,8 +164,18 @@ def fan_note_add(*, fan: Fan, text: str, by: User) -> FanNote:
 
 @transaction.atomic
 def fan_tags_set(*, fan: Fan, tags: list[Tag], by: User) -> None:
+    """Set the fan's tags of the brands ``by`` answers for; one fan spans brands, and the tags of the
+    others stay as they are."""
+    from positioning.access import accounts_for
+
     _require_fan_reply(by, fan)
-    fan.tags.set(tags)
+    if by.is_org_wide:
+        fan.tags.set(tags)
+        return
+    brands = set(accounts_for(by, Action.REPLY).values_list("brand_id", flat=True))
+    if any(tag.brand_id not in brands for tag in tags):
+        raise ValidationError({"tags": _("Choose tags of a brand whose accounts you answer on.")})
+    fan.tags.set([*fan.tags.exclude(brand_id__in=brands), *tags])
 
 
 # --- configuration -------------------------------------------------------------------------------
@@ -209,6 +221,8 @@ def _rule_check(rule: RoutingRule, accounts: list[Account], tags: list[Tag]) -> 
     if any(t.brand_id != rule.brand_id for t in tags):
         errors["add_tags"] = _("Choose tags of this brand only.")
     rule.keywords = [w.strip() for w in rule.keywords if isinstance(w, str) and w.strip()]
+    if not isinstance(rule.kinds, list) or any(kind not in Kind.values for kind in rule.kinds):
+        errors["kinds"] = _("Choose types from the list: @ mentions, comments, private messages, follows.")
     if not (rule.assign_to_id or rule.assign_department_id or tags or rule.set_priority is not None
             or rule.mark_complaint):
         errors["assign_to"] = _("A rule must do something: assign, tag, set a priority or mark a complaint.")

@@ -149,6 +149,12 @@ def ticket_update(*, ticket: Ticket, by: User, state: str | None = None, note: s
                                       if state in TicketState.values else state}})
         if state == TicketState.RESOLVED and not (resolution.strip() or ticket.resolution):
             raise ValidationError({"resolution": _("Say how it was resolved: the operator tells the fan this.")})
+        if before in TICKET_DONE and Ticket.objects.filter(
+                interaction_id=ticket.interaction_id, department_id=ticket.department_id).exclude(
+                state__in=TICKET_DONE).exists():
+            # One open ticket per item and department (a constraint): work on the newer one instead.
+            raise ValidationError({"state": _("%(department)s already has an open ticket for this item: update "
+                                              "that one.") % {"department": ticket.department.name}})
         ticket.state = state
     elif not note.strip() and not resolution.strip() and external_id is None:
         raise ValidationError({"note": _("Nothing to update: add a note or change the state.")})
@@ -169,7 +175,8 @@ def ticket_update(*, ticket: Ticket, by: User, state: str | None = None, note: s
                  changes={"state": [before, ticket.state]} if ticket.state != before else {"note": [None, True]})
     item = ticket.interaction
     if ticket.state == TicketState.RESOLVED and before != TicketState.RESOLVED:
-        recipients = [ticket.created_by] + ([item.assignee] if item.assignee_id else [])
+        # The resolver knows: the creator and the person answering the fan are told.
+        recipients = [p for p in [ticket.created_by] + ([item.assignee] if item.assignee_id else []) if p.pk != by.pk]
         notice_send(
             recipients=recipients, kind="ticket_resolved",
             title=_("%(department)s resolved the complaint of %(fan)s: tell the fan")

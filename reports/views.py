@@ -6,7 +6,10 @@ from django.shortcuts import render
 from content import selectors as content_selectors
 from positioning import selectors as positioning_selectors
 from team import selectors as team_selectors
+from team.models import Role
 from team.permissions import audit_view_allowed
+
+from . import selectors
 
 RECENT_EVENTS = 12  # changes shown on the dashboard
 ATTENTION_NAMES = 12  # accounts named per kind of problem; a 150-account matrix lists the rest as a count
@@ -30,6 +33,7 @@ def dashboard(request):
     user = request.user
     accounts = positioning_selectors.my_accounts(user=user)
     account_ids = [row.account.pk for row in accounts]
+    desk_open = selectors.desk_open_count(user=user)
     return render(request, "reports/dashboard.html", {
         "accounts": accounts,
         "attention": attention_groups(item for row in accounts for item in row.attention),
@@ -37,4 +41,7 @@ def dashboard(request):
                        [:RECENT_EVENTS]),
         "can_read_audit": audit_view_allowed(user),
         "content": content_selectors.content_today(user=user),
+        "fans": selectors.fans_today(user=user) if user.is_org_wide or account_ids else None,
+        "desk_open": desk_open,
+        "show_desk": desk_open is not None and (desk_open > 0 or user.role == Role.DEPT_CONTACT),
     })

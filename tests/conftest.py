@@ -40,7 +40,7 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """The demo's seven people would cost seconds per test with the production hasher."""
+    """The demo's eight people would cost seconds per test with the production hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -74,7 +74,7 @@ class Demo:
 
 @pytest.fixture
 def demo(db) -> Demo:
-    """The demo brand of ``make run``: four accounts, seven people, two playbooks."""
+    """The demo brand of ``make run``: four accounts, eight people, two playbooks."""
     from positioning.models import Account, Brand
     from team.models import User
 

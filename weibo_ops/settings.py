@@ -229,6 +229,7 @@ else:
         }
     }
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "weibo_ops.broker:Transport"  # kombu's, with atomic writes (see broker.py)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
@@ -268,6 +269,8 @@ CELERY_WORKER_TIMER_PRECISION = 0.1
 # Fan interaction. Polling reads three list endpoints per account per poll; at the default 3 minutes
 # that is 60 of an account's 150 calls an hour (WEIBO_API.md asks for 3-5 minutes at most).
 FANS_POLL_SECONDS = env_int("FANS_POLL_SECONDS", 180, minimum=1)
+# Beat looks for accounts due a poll this often: a newly connected account is read within a tick.
+FANS_POLL_TICK_SECONDS = min(FANS_POLL_SECONDS, env_int("FANS_POLL_TICK_SECONDS", 30, minimum=1))
 FANS_POLL_PAGES = env_int("FANS_POLL_PAGES", 3, minimum=1)  # pages of 200 per source per poll
 FANS_POLL_RESERVE_CALLS = env_int("FANS_POLL_RESERVE_CALLS", 30, minimum=0)  # kept for replies and publishing
 FANS_INGEST_LEASE_SECONDS = env_int("FANS_INGEST_LEASE_SECONDS", 120, minimum=5)  # a killed poller's hold
@@ -298,8 +301,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "fans-poll": {
         "task": "fans.inbox_poll",  # fans.tasks.POLL_TASK
-        "schedule": timedelta(seconds=FANS_POLL_SECONDS),
-        "options": {"expires": FANS_POLL_SECONDS},  # seconds: a late poll is replaced by the next one
+        "schedule": timedelta(seconds=FANS_POLL_TICK_SECONDS),
+        "options": {"expires": FANS_POLL_TICK_SECONDS},  # seconds: a late tick is replaced by the next one
     },
     "fans-pushes": {
         "task": "fans.pushes_ingest",  # fans.tasks.PUSHES_TASK
@@ -420,6 +423,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostStateEnum": "content.models.PostState",
         "TargetStateEnum": "content.models.TargetState",
+        # Inbox items, replies and tickets each have a "state" too; kinds and priorities recur in rules.
+        "InboxStateEnum": "fans.models.State",
+        "ReplyStateEnum": "fans.models.ReplyState",
+        "TicketStateEnum": "fans.models.TicketState",
+        "InboxKindEnum": "fans.models.Kind",
+        "PriorityEnum": "fans.models.Priority",
+        "BulkActionEnum": ["assign", "tag", "untag", "close"],
     },
 }
 

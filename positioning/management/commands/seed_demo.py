@@ -34,6 +34,7 @@ PEOPLE = [
     ("agent", "陈晨（客服专员）", Role.CS_AGENT, "客户服务部", "138-0000-0005"),
     ("pr", "赵磊（公关经理）", Role.PR, "公关部", "138-0000-0006"),
     ("logistics", "孙悦（物流对接人）", Role.DEPT_CONTACT, "物流部", "138-0000-0007"),
+    ("service", "刘洋（售后对接人）", Role.DEPT_CONTACT, "客户服务部", "138-0000-0008"),
 ]
 
 ACCOUNTS = [

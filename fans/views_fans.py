@@ -1,0 +1,148 @@
+"""Pages: the fan CRM (lists, one fan with scores, tags, notes and history) and the response and
+resolution rates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from positioning.access import Action, accounts_for
+from team.models import User
+from weibo_ops.forms import add_service_errors
+
+from . import scoring, selectors, services
+from .forms_config import FanNoteForm, FanTagsForm
+from .models import Fan, Tag
+
+FANS_PAGE = 50  # fans per page of the CRM list
+STATS_DAYS = (1, 7, 30)  # the windows the rates page offers
+
+FAN_TABS = {
+    "all": gettext_lazy("All fans"),
+    "node": gettext_lazy("Node fans / opinion leaders"),
+    "loyal": gettext_lazy("Loyal fans to reward"),
+    "sharers": gettext_lazy("Sharers to revisit"),
+    "dormant": gettext_lazy("Dormant"),
+    "zombies": gettext_lazy("Zombies to review"),
+}
+SCORES = (
+    ("influence", gettext_lazy("Influence"), "/100"),
+    ("activity", gettext_lazy("Activity (interactions in 30 days)"), ""),
+    ("loyalty", gettext_lazy("Loyalty"), "/100"),
+    ("zombie", gettext_lazy("Zombie likelihood"), ""),
+)
+
+
+def _visible_tags(user: User):
+    if user.is_org_wide:
+        return Tag.objects.select_related("brand").order_by("brand__name", "name")
+    brands = accounts_for(user, Action.VIEW).values("brand_id")
+    return Tag.objects.filter(brand_id__in=brands).select_related("brand").order_by("brand__name", "name")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+@login_required
+@require_GET
+def fan_list(request):
+    which = request.GET.get("list", "all")
+    if which not in selectors.FAN_LISTS:
+        which = "all"
+    q = request.GET.get("q", "").strip()[:100]
+    tag = _int(request.GET.get("tag"))
+    fans = selectors.fan_list(user=request.user, which=which, q=q, tag=tag)
+    page = Paginator(fans, FANS_PAGE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("list", which), ("q", q), ("tag", tag or "")) if v)
+    return render(request, "fans/fans.html", {
+        "page": page, "which": which, "q": q, "tag": tag, "tags": list(_visible_tags(request.user)),
+        "tabs": [(key, FAN_TABS[key]) for key in selectors.FAN_LISTS], "query": query,
+        "zombie_threshold": scoring.ZOMBIE_THRESHOLD,
+    })
+
+
+def _fan_may_edit(user: User, fan: Fan) -> bool:
+    return user.is_org_wide or accounts_for(user, Action.REPLY).filter(interactions__fan=fan).exists()
+
+
+def _profile_age(fan: Fan) -> int | None:
+    return (timezone.now() - fan.profile_at).days if fan.profile_at else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fan_detail(request, fan_id: int):
+    fan = get_object_or_404(selectors.visible_fans(user=request.user).prefetch_related("tags"), pk=fan_id)
+    tags = _visible_tags(request.user)
+    note_form = FanNoteForm(request.POST if request.POST.get("form") == "note" else None)
+    tags_form = FanTagsForm(request.POST if request.POST.get("form") == "tags" else None, tags=tags,
+                            initial={"tags": list(fan.tags.all())})
+    if request.method == "POST":
+        saved = _fan_post(request, fan, note_form, tags_form)
+        if saved:
+            messages.success(request, saved)
+            return redirect("fans:fan", fan.pk)
+    reasons = scoring.reasons_text(fan)
+    scores = [{"key": key, "label": label, "value": getattr(fan, key), "unit": unit, "reasons": reasons.get(key, [])}
+              for key, label, unit in SCORES]
+    return render(request, "fans/fan_detail.html", {
+        "fan": fan, "scores": scores, "profile_days": _profile_age(fan),
+        "history": selectors.fan_history(user=request.user, fan=fan),
+        "notes": list(fan.notes.select_related("created_by")),
+        "note_form": note_form, "tags_form": tags_form, "can_edit": _fan_may_edit(request.user, fan),
+        "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD,
+    }, status=400 if note_form.errors or tags_form.errors else 200)
+
+
+def _fan_post(request, fan: Fan, note_form: FanNoteForm, tags_form: FanTagsForm) -> str | None:
+    """Add a note or set the tags; the message to show, or None when the form has errors.
+    A person who may not act on the fan gets the service's PermissionDenied (403)."""
+    if note_form.is_bound and note_form.is_valid():
+        try:
+            services.fan_note_add(fan=fan, text=note_form.cleaned_data["text"], by=request.user)
+        except ValidationError as error:
+            add_service_errors(note_form, error)
+            return None
+        return _("Note added.")
+    if tags_form.is_bound and tags_form.is_valid():
+        try:
+            services.fan_tags_set(fan=fan, tags=list(tags_form.cleaned_data["tags"]), by=request.user)
+        except ValidationError as error:
+            add_service_errors(tags_form, error)
+            return None
+        return _("Tags saved.")
+    return None
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _rate_rows(rows) -> list[dict]:
+    return [{"label": r.label, "key": r.key, "total": r.total, "answered": r.answered,
+             "response": _percent(r.response_rate), "on_time": _percent(r.on_time_rate), "resolved": r.resolved,
+             "resolution": _percent(r.resolution_rate), "waiting": r.waiting} for r in rows]
+
+
+@login_required
+@require_GET
+def stats(request):
+    days = _int(request.GET.get("days")) or 7
+    if days not in STATS_DAYS:
+        days = 7
+    since = timezone.now() - timedelta(days=days)
+    rates = selectors.rates(user=request.user, since=since)
+    return render(request, "fans/stats.html", {
+        "days": days, "choices": STATS_DAYS, "since": since,
+        "accounts": _rate_rows(rates["accounts"]), "people": _rate_rows(rates["people"]),
+    })
