@@ -120,9 +120,13 @@ def _send_later(reply: Reply, at=None) -> None:
 
 @transaction.atomic
 def reply_create(*, item: Interaction, text: str, by: User, template: ReplyTemplate | None = None,
-                 confirm_boilerplate: bool = False, rip: str | None = None, closes_loop: bool = False) -> Reply:
+                 confirm_boilerplate: bool = False, rip: str | None = None,
+                 closes_loop: bool | None = None) -> Reply:
     """Check and queue a reply (or hold it for approval). Raises ``ValidationError`` on the ``text``
-    field with every reason when it cannot go, ``PermissionDenied`` when ``by`` may not answer."""
+    field with every reason when it cannot go, ``PermissionDenied`` when ``by`` may not answer.
+
+    ``closes_loop``: whether the reply tells the fan their complaint is resolved; ``None`` decides
+    by itself (a public reply after a department resolved the complaint does)."""
     account_require(by, item.account, Action.REPLY)
     if template is not None and template.brand_id != item.account.brand_id:
         raise ValidationError({"template": _("That template belongs to another brand.")})
@@ -142,8 +146,8 @@ def reply_create(*, item: Interaction, text: str, by: User, template: ReplyTempl
     resolved = item.tickets.filter(state=TicketState.RESOLVED).exists()
     reply = Reply(interaction=item, account=item.account, method=reply_method(item), text=text, template=template,
                   is_boilerplate=boilerplate, created_by=by, rip=rip,
-                  closes_loop=closes_loop or (resolved and item.loop_closed_at is None
-                                              and reply_method(item) != ReplyMethod.MESSAGE))
+                  closes_loop=closes_loop if closes_loop is not None else (
+                      resolved and item.loop_closed_at is None and reply_method(item) != ReplyMethod.MESSAGE))
     needs_approval = replies_need_approval(item) and not (by.is_org_wide or account_allows(by, item.account,
                                                                                            Action.APPROVE))
     reply.state = ReplyState.AWAITING_APPROVAL if needs_approval else ReplyState.QUEUED

@@ -297,8 +297,10 @@ class ReplyWriteSerializer(serializers.Serializer):
                                                   help_text="The template it started from.")
     confirm_boilerplate = serializers.BooleanField(required=False, default=False,
                                                    help_text="Send a bare template all the same.")
-    closes_loop = serializers.BooleanField(required=False, default=False,
-                                           help_text="It tells the fan their complaint is resolved.")
+    closes_loop = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="It tells the fan their complaint is resolved. Left out or null: yes for a public reply after a "
+                  "department resolved the complaint, no otherwise.")
 
 
 class EscalateSerializer(serializers.Serializer):
