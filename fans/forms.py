@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from positioning.access import Action, accounts_for
 from positioning.models import Account, AccountMember
@@ -16,7 +17,8 @@ from team.models import Department, Role, User
 from .models import Interaction, Kind, Priority, ReplyTemplate, Tag
 from .selectors import InboxFilters, visible_items
 
-STATE_CHOICES = [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+STATE_CHOICES = [("open", pgettext_lazy("inbox item state", "Open")),
+                 ("closed", pgettext_lazy("inbox item state", "Closed")), ("all", _("All"))]
 SLA_CHOICES = [("", _("any")), ("breached", _("Breached")), ("near", _("Near breach")), ("ok", _("On time"))]
 LOOP_CHOICES = [("", _("any")), ("open", _("Resolved, fan not told yet")), ("closed", _("Fan told"))]
 # What a reply's live check reads: the text and the chosen template.

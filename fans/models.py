@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from positioning.models import Account, Brand
 from team.models import Department
@@ -55,7 +56,7 @@ class Fan(models.Model):
     avatar_url = models.CharField(_("avatar"), max_length=1000, blank=True)
     followers_count = models.PositiveBigIntegerField(_("followers"), default=0)
     friends_count = models.PositiveBigIntegerField(_("following"), default=0)
-    statuses_count = models.PositiveBigIntegerField(_("posts"), default=0)
+    statuses_count = models.PositiveBigIntegerField(pgettext_lazy("fan profile count", "posts"), default=0)
     verified = models.BooleanField(_("verified"), default=False)
     verified_reason = models.CharField(_("verification"), max_length=500, blank=True)
     registered_at = models.DateTimeField(_("on Weibo since"), null=True, blank=True)
@@ -109,7 +110,7 @@ class FanNote(models.Model):
 
 class Kind(models.TextChoices):
     MENTION = "mention", _("@ mention")
-    COMMENT = "comment", _("Comment")
+    COMMENT = "comment", pgettext_lazy("inbox item type", "Comment")
     COMMENT_MENTION = "comment_mention", _("@ in a comment")
     MESSAGE = "message", _("Private message")
     FOLLOW = "follow", _("New follower")
@@ -128,8 +129,8 @@ ANSWERABLE = [Kind.MENTION, Kind.COMMENT, Kind.COMMENT_MENTION, Kind.MESSAGE]
 
 
 class State(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("inbox item state", "Open")
+    CLOSED = "closed", pgettext_lazy("inbox item state", "Closed")
 
 
 class Priority(models.IntegerChoices):

@@ -93,6 +93,16 @@ def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path)
                                        "AND mid != ''").fetchone()[0]
             time.sleep(1)
         assert published == 3, (tmp_path / "make-run.log").read_text()[-3000:]
+        # The inbox fills from the sandbox: the first poll of every connected account, and the rules route.
+        polled, items = 0, 0
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and (polled < 4 or not items):
+            with sqlite3.connect(database, timeout=20) as db:
+                polled = db.execute("SELECT COUNT(DISTINCT account_id) FROM fans_ingestcursor "
+                                    "WHERE polled_at IS NOT NULL").fetchone()[0]
+                items = db.execute("SELECT COUNT(*) FROM fans_interaction").fetchone()[0]
+            time.sleep(1)
+        assert polled == 4 and items > 0, (polled, items, (tmp_path / "make-run.log").read_text()[-3000:])
         children = descendants(process.pid)
         assert len(children) >= 5  # honcho, web, worker, beat, sandbox (and their children)
 
