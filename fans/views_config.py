@@ -4,6 +4,9 @@ department desks. Everyone with an account sees them; managers and administrator
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +14,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.access import Action, accounts_for
@@ -153,40 +157,64 @@ def templates(request):
                                                    "many_brands": len(brands) > 1})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def template_new(request):
-    _require_manager(request.user, _("reply templates"))
-    form = TemplateForm(request.POST or None, brands=_brands(request.user))
+@dataclass(frozen=True)
+class _Editable:
+    """A brand's setting edited on a form page: reply templates and tags share one create/edit path."""
+
+    model: type
+    form: type
+    create: Callable
+    update: Callable
+    key: str  # the object's name in the template and in the update service
+    page: str
+    back: str
+    fields: tuple[str, ...]
+    what: str
+    added: str
+    saved: str
+
+
+def _edit(request, spec: _Editable, object_id: int | None = None):
+    brands = _brands(request.user)
+    obj = get_object_or_404(spec.model.objects.filter(brand__in=brands), pk=object_id) if object_id else None
+    _require_manager(request.user, str(spec.what))
+    extra = {"brand": obj.brand, "initial": {f: getattr(obj, f) for f in spec.fields}} if obj else {}
+    form = spec.form(request.POST or None, brands=brands, **extra)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "brand"}
         try:
-            services.template_create(brand=form.chosen_brand(), by=request.user, **data)
+            if obj is None:
+                spec.create(brand=form.chosen_brand(), by=request.user, **data)
+            else:
+                spec.update(**{spec.key: obj}, by=request.user, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Template added."))
-            return redirect("fans:templates")
-    return render(request, "fans/template_form.html", {"form": form, "template": None}, status=_status(form))
+            messages.success(request, str(spec.saved if obj else spec.added))
+            return redirect(spec.back)
+    return render(request, spec.page, {"form": form, spec.key: obj}, status=_status(form))
+
+
+TEMPLATE_PAGE = _Editable(
+    ReplyTemplate, TemplateForm, services.template_create, services.template_update, "template",
+    "fans/template_form.html", "fans:templates", ("name", "text", "is_active"), gettext_lazy("reply templates"),
+    gettext_lazy("Template added."), gettext_lazy("Template saved."))
+TAG_PAGE = _Editable(
+    Tag, TagForm, services.tag_create, services.tag_update, "tag", "fans/tag_form.html", "fans:tags",
+    ("name", "colour", "replies_need_approval"), gettext_lazy("tags"), gettext_lazy("Tag added."),
+    gettext_lazy("Tag saved."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_new(request):
+    return _edit(request, TEMPLATE_PAGE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request, template_id: int):
-    brands = _brands(request.user)
-    template = get_object_or_404(ReplyTemplate.objects.filter(brand__in=brands), pk=template_id)
-    _require_manager(request.user, _("reply templates"))
-    form = TemplateForm(request.POST or None, brands=brands, brand=template.brand,
-                        initial={"name": template.name, "text": template.text, "is_active": template.is_active})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.template_update(template=template, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Template saved."))
-            return redirect("fans:templates")
-    return render(request, "fans/template_form.html", {"form": form, "template": template}, status=_status(form))
+    return _edit(request, TEMPLATE_PAGE, template_id)
 
 
 # --- tags ----------------------------------------------------------------------------------------
@@ -203,37 +231,13 @@ def tags(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def tag_new(request):
-    _require_manager(request.user, _("tags"))
-    form = TagForm(request.POST or None, brands=_brands(request.user))
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "brand"}
-        try:
-            services.tag_create(brand=form.chosen_brand(), by=request.user, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Tag added."))
-            return redirect("fans:tags")
-    return render(request, "fans/tag_form.html", {"form": form, "tag": None}, status=_status(form))
+    return _edit(request, TAG_PAGE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tag_edit(request, tag_id: int):
-    brands = _brands(request.user)
-    tag = get_object_or_404(Tag.objects.filter(brand__in=brands), pk=tag_id)
-    _require_manager(request.user, _("tags"))
-    form = TagForm(request.POST or None, brands=brands, brand=tag.brand,
-                   initial={"name": tag.name, "colour": tag.colour, "replies_need_approval": tag.replies_need_approval})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.tag_update(tag=tag, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Tag saved."))
-            return redirect("fans:tags")
-    return render(request, "fans/tag_form.html", {"form": form, "tag": tag}, status=_status(form))
+    return _edit(request, TAG_PAGE, tag_id)
 
 
 # --- department desks ----------------------------------------------------------------------------
