@@ -773,22 +773,30 @@ class DatabaseTimer:
 
 
 def describe(plan: dict, text: list[str]) -> dict:
-    """The top node, every index the plan reads, and the text plan."""
-    indexes, scans = [], []
+    """The top node, whether an index reads fans_interaction (the table paged through), every index and
+    sequential scan in the plan, and the text plan without its per-worker and cache counters."""
+    indexes, scans, on_items = [], [], []
 
-    def walk(node: dict) -> None:
+    def walk(node: dict, heap: str = "") -> None:
+        # A bitmap index scan names no table: its Bitmap Heap Scan above it does.
+        relation = node.get("Relation Name") or heap
         if "Index Name" in node:
             indexes.append(node["Index Name"])
+            if relation == "fans_interaction":
+                on_items.append(node["Index Name"])
         if node["Node Type"] in ("Seq Scan", "Parallel Seq Scan"):
             scans.append(node["Relation Name"])
+        below = relation if node["Node Type"] in ("Bitmap Heap Scan", "BitmapAnd", "BitmapOr") else ""
         for child in node.get("Plans", []):
-            walk(child)
+            walk(child, below)
 
     top = plan["Plan"]
     walk(top)
-    return {"top_node": top["Node Type"], "index_used": bool(indexes), "indexes": list(dict.fromkeys(indexes)),
+    noise = ("Buffers", "Planning", "Execution", "Worker ", "Cache Key", "Cache Mode", "Hits:", "Heap Blocks")
+    return {"top_node": top["Node Type"], "index_used_on_fans_interaction": bool(on_items),
+            "fans_interaction_indexes": list(dict.fromkeys(on_items)), "all_indexes": list(dict.fromkeys(indexes)),
             "seq_scans": list(dict.fromkeys(scans)), "execution_ms": round(plan["Execution Time"], 2),
-            "plan": [line for line in text if not line.strip().startswith(("Buffers", "Planning", "Execution"))]}
+            "plan": [line for line in text if not line.strip().startswith(noise)]}
 
 
 def parse_args() -> argparse.Namespace:

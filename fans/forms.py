@@ -97,6 +97,12 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["items"].queryset = visible_items(user=user).select_related("account")
+        if self.is_bound:
+            # Ids past a bigint would overflow the query: they are no items of ours.
+            ids = self.data.getlist("items") if hasattr(self.data, "getlist") else self.data.get("items", [])
+            if any(not (str(v).isascii() and str(v).isdigit() and len(str(v)) < 19) for v in ids):
+                self.data = self.data.copy()
+                self.data.setlist("items", ["0"])
         brands = accounts_for(user, Action.VIEW).values("brand_id")
         self.fields["tag"].queryset = Tag.objects.filter(brand_id__in=brands)
 

@@ -249,12 +249,21 @@ def _lease(cursor: IngestCursor, now: datetime) -> bool:
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(lease_until=until))
 
 
-def _read(client, source: str, *, since_id: str, max_id: str | None) -> list[Incoming]:
+@dataclass
+class _Page:
+    items: list[Incoming]
+    size: int  # what Weibo sent, readable or not: a full page means more may wait below it
+    oldest_id: int | None  # the oldest readable id on the page, where the next page starts
+
+
+def _read(client, source: str, *, since_id: str, max_id: str | None) -> _Page:
     method, kind, _object_type = POLLED[source]
     page = getattr(client, method)(since_id=since_id or None, max_id=max_id or None, count=PAGE_COUNT)
     convert = (lambda s: _from_status(s, source)) if source == Source.MENTIONS else (
         lambda c: _from_comment(c, source, kind))
-    return [item for item in (convert(obj) for obj in page.items) if item is not None]
+    items = [item for item in (convert(obj) for obj in page.items) if item is not None]
+    ids = [int(obj.id) for obj in page.items]
+    return _Page(items, len(page.items) + page.dropped, min(ids) if ids else None)
 
 
 def _read_down(client, source: str, cursor: IngestCursor, result: PollResult, *, first_poll: bool):
@@ -264,16 +273,18 @@ def _read_down(client, source: str, cursor: IngestCursor, result: PollResult, *,
     top = cursor.gap_top_id
     read: list[Incoming] = []
     for _page in range(settings.FANS_POLL_PAGES):
-        items = _read(client, source, since_id=cursor.since_id, max_id=max_id)
+        page = _read(client, source, since_id=cursor.since_id, max_id=max_id)
         result.pages += 1
-        read += items
-        if items:
-            top = max(top or "0", max(items, key=lambda i: int(i.platform_id)).platform_id, key=int)
-        # A short page: nothing older waits above the cursor. A first poll takes the newest page only.
-        if len(items) < PAGE_COUNT or first_poll:
+        read += page.items
+        if page.items:
+            top = max(top or "0", max(page.items, key=lambda i: int(i.platform_id)).platform_id, key=int)
+        # A short page (counting what could not be read: an unreadable status or one without its user
+        # is still a place on the page): nothing older waits above the cursor. A first poll takes the
+        # newest page only.
+        if page.size < PAGE_COUNT or page.oldest_id is None or first_poll:
             result.read = len(read)
             return read, top, max_id, True
-        max_id = str(min(int(i.platform_id) for i in items) - 1)
+        max_id = str(page.oldest_id - 1)
     result.read = len(read)
     return read, top, max_id, False
 

@@ -94,7 +94,11 @@ class Fan(models.Model):
 
 
 class FanNote(models.Model):
+    """A note on a fan, kept within the brand it was written for: one fan spans the brands of the
+    installation, and what one brand's team writes (an order number, a phone) is not another's."""
+
     fan = models.ForeignKey(Fan, on_delete=models.CASCADE, related_name="notes")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(_("note"), max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

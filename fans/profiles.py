@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from positioning.models import Account, ConnectionState
@@ -30,9 +30,13 @@ RETRY_FAILED_AFTER = timedelta(hours=6)  # a profile Weibo could not return is a
 def fans_needing_profiles(*, limit: int) -> list[Fan]:
     now = timezone.now()
     stale = now - timedelta(days=settings.FANS_PROFILE_DAYS)
+    # Only fans who wrote to an account that can ask now: the others would hold the head of the queue.
+    reachable = Interaction.objects.filter(
+        fan=OuterRef("pk"), account__is_active=True, account__weibo_connection__state=ConnectionState.CONNECTED)
     return list(
         Fan.objects.filter(Q(profile_at__isnull=True) | Q(profile_at__lt=stale))
         .filter(Q(profile_checked_at__isnull=True) | Q(profile_checked_at__lt=now - RETRY_FAILED_AFTER))
+        .filter(Exists(reachable))
         .order_by(F("profile_at").asc(nulls_first=True), "id")[:limit]
     )
 

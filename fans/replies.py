@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from positioning.access import Action, account_allows, account_require, people_who_may
+from positioning.access import Action, account_require, people_who_may
 from positioning.models import Account, ConnectionState
 from positioning.selectors import playbook_current
 from positioning.weibo import account_client
@@ -148,8 +148,9 @@ def reply_create(*, item: Interaction, text: str, by: User, template: ReplyTempl
                   is_boilerplate=boilerplate, created_by=by, rip=rip,
                   closes_loop=closes_loop if closes_loop is not None else (
                       resolved and item.loop_closed_at is None and reply_method(item) != ReplyMethod.MESSAGE))
-    needs_approval = replies_need_approval(item) and not (by.is_org_wide or account_allows(by, item.account,
-                                                                                           Action.APPROVE))
+    # Where replies need approval, an approver's own reply waits for another approver too (as posts do);
+    # only managers, who answer for the whole matrix, send theirs straight away.
+    needs_approval = replies_need_approval(item) and not by.is_org_wide
     reply.state = ReplyState.AWAITING_APPROVAL if needs_approval else ReplyState.QUEUED
     reply.save()
     audit_record(actor=by, action="reply.create", target=reply, account_id=item.account_id, ip=rip,
@@ -330,10 +331,12 @@ def _failed(reply: Reply, error: WeiboError, now) -> str:
 def reply_resend(*, reply: Reply, by: User) -> Reply:
     """A person sends again a reply whose answer was lost or that Weibo rejected for a passing reason."""
     account_require(by, reply.account, Action.REPLY)
-    if reply.state not in (ReplyState.UNCONFIRMED, ReplyState.PAUSED):
-        raise ValidationError(_("Only a reply whose answer was lost or that was paused can be sent again."))
     with transaction.atomic():
-        Reply.objects.filter(pk=reply.pk).update(state=ReplyState.QUEUED, retry_at=None, error="")
+        # Conditional: of two clicks (or two people) only one puts the reply back in the queue.
+        moved = Reply.objects.filter(pk=reply.pk, state__in=[ReplyState.UNCONFIRMED, ReplyState.PAUSED]).update(
+            state=ReplyState.QUEUED, retry_at=None, error="")
+        if not moved:
+            raise ValidationError(_("Only a reply whose answer was lost or that was paused can be sent again."))
         _send_later(reply)
     return Reply.objects.get(pk=reply.pk)
 

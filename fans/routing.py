@@ -96,6 +96,8 @@ def items_route(*, items: list[Interaction]) -> None:
         robin = _RoundRobin()
         for item in brand_items:
             item.routed_at = now
+            if not item.needs_answer and item.kind in ANSWERABLE:
+                continue  # history arriving closed: routing it would hand old items out and skew the turns
             rule = next((r for r in rules if rule_matches(r, item, accounts[r.pk])), None)
             if rule is None:
                 continue

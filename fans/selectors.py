@@ -19,9 +19,11 @@ from .models import (
     ANSWERABLE,
     TICKET_DONE,
     Fan,
+    FanNote,
     Interaction,
     Reply,
     State,
+    Tag,
     Ticket,
     TicketState,
 )
@@ -76,8 +78,9 @@ def visible_items(*, user: User) -> QuerySet[Interaction]:
     return Interaction.objects.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
 
 
-def _resolved_unanswered() -> Exists:
-    return Exists(Ticket.objects.filter(interaction=OuterRef("pk"), state=TicketState.RESOLVED))
+def _resolved() -> Q:
+    """Items with a resolved ticket, found from the tickets (few) rather than from every item (many)."""
+    return Q(pk__in=Ticket.objects.filter(state=TicketState.RESOLVED).values("interaction_id"))
 
 
 def _assignee_filter(items: QuerySet, assignee: str, user: User) -> QuerySet:
@@ -114,14 +117,16 @@ def inbox_queryset(*, user: User, filters: InboxFilters, now: datetime | None = 
     items = _sla_filter(_assignee_filter(items, filters.assignee, user), filters.sla, now)
     if filters.tag:
         items = items.filter(tags__id=filters.tag)
-    if filters.q:
-        items = items.filter(Q(text__icontains=filters.q) | Q(fan__screen_name__icontains=filters.q))
+    # PostgreSQL refuses a NUL character in a query string: no text holds one, so none is searched for.
+    q = filters.q.replace("\x00", "").strip()
+    if q:
+        items = items.filter(Q(text__icontains=q) | Q(fan__screen_name__icontains=q))
     if filters.complaint:
         items = items.filter(is_complaint=True)
     if filters.priority is not None:
         items = items.filter(priority=filters.priority)
     if filters.loop == "open":
-        items = items.filter(_resolved_unanswered(), loop_closed_at__isnull=True)
+        items = items.filter(_resolved(), loop_closed_at__isnull=True)
     elif filters.loop == "closed":
         items = items.filter(loop_closed_at__isnull=False)
     return items
@@ -159,7 +164,7 @@ def inbox_counts(*, user: User) -> dict[str, int]:
         breached=Count("id", filter=waiting & Q(first_response_due__lt=now)),
         near=Count("id", filter=waiting & Q(first_response_due__gte=now, first_response_due__lt=near)),
         complaints=Count("id", filter=Q(is_complaint=True)),
-    ) | {"loops_open": visible_items(user=user).filter(_resolved_unanswered(), loop_closed_at__isnull=True).count()}
+    ) | {"loops_open": visible_items(user=user).filter(_resolved(), loop_closed_at__isnull=True).count()}
 
 
 def sla_status(item: Interaction, now: datetime | None = None) -> str:
@@ -282,7 +287,7 @@ def visible_fans(*, user: User) -> QuerySet[Fan]:
 
 
 def fan_list(*, user: User, which: str = "all", q: str = "", tag: int | None = None) -> QuerySet[Fan]:
-    fans = visible_fans(user=user).prefetch_related("tags")
+    fans = visible_fans(user=user).prefetch_related(fan_tags_prefetch(user=user))
     now = timezone.now()
     if which == "node":
         fans = fans.filter(influence__gte=NODE_FAN_INFLUENCE).order_by("-influence", "-id")
@@ -299,11 +304,32 @@ def fan_list(*, user: User, which: str = "all", q: str = "", tag: int | None = N
         fans = fans.filter(zombie__gte=ZOMBIE_THRESHOLD).order_by("-zombie", "-id")
     else:
         fans = fans.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")
+    q = q.replace("\x00", "").strip()
     if q:
         fans = fans.filter(Q(screen_name__icontains=q) | Q(uid=q))
     if tag:
         fans = fans.filter(tags__id=tag)
     return fans
+
+
+def visible_brand_ids(*, user: User) -> list[int] | None:
+    """The brands whose notes and tags the person may read on a fan (``None``: every brand)."""
+    if user.is_org_wide:
+        return None
+    return list(accounts_for(user, Action.VIEW).values_list("brand_id", flat=True).distinct())
+
+
+def fan_tags_prefetch(*, user: User) -> Prefetch:
+    """A fan's tags as the person may see them: those of their brands only."""
+    brands = visible_brand_ids(user=user)
+    tags = Tag.objects.all() if brands is None else Tag.objects.filter(brand_id__in=brands)
+    return Prefetch("tags", queryset=tags.order_by("name"))
+
+
+def fan_notes(*, user: User, fan: Fan) -> list[FanNote]:
+    brands = visible_brand_ids(user=user)
+    notes = fan.notes.select_related("created_by")
+    return list(notes if brands is None else notes.filter(brand_id__in=brands))
 
 
 def fan_history(*, user: User, fan: Fan, limit: int = 100) -> list[Interaction]:

@@ -74,7 +74,8 @@ def items_tag(*, items: list[Interaction], tags: list[Tag], by: User, remove: bo
     for tag in tags:
         for item in items:
             if tag.brand_id != item.account.brand_id:
-                raise ValidationError({"tags": _("The tag %(tag)s belongs to another brand.") % {"tag": tag.name}})
+                # Unnamed: another brand's tag names are not this person's to read.
+                raise ValidationError({"tags": _("Choose tags of the item's own brand.")})
     through = Interaction.tags.through
     if remove:
         deleted, _rows = through.objects.filter(interaction_id__in=[i.pk for i in items],
@@ -152,9 +153,18 @@ def _require_fan_reply(by: User, fan: Fan) -> None:
 
 
 @transaction.atomic
-def fan_note_add(*, fan: Fan, text: str, by: User) -> FanNote:
+def fan_note_add(*, fan: Fan, text: str, by: User, brand: Brand | None = None) -> FanNote:
+    """``brand``: whose note it is; by default the brand of the fan's latest interaction with an
+    account ``by`` answers on."""
+    from positioning.access import accounts_for
+
     _require_fan_reply(by, fan)
-    note = FanNote(fan=fan, text=text.strip(), created_by=by)
+    brand_id = brand.pk if brand else (
+        Interaction.objects.filter(fan=fan, account__in=accounts_for(by, Action.REPLY).values("pk"))
+        .order_by("-created_at").values_list("account__brand_id", flat=True).first())
+    if brand_id is None:
+        raise PermissionDenied(_("You can note only fans who wrote to an account you reply on."))
+    note = FanNote(fan=fan, brand_id=brand_id, text=text.strip(), created_by=by)
     if not note.text:
         raise ValidationError({"text": _("Write the note first.")})
     note.full_clean()

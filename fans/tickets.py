@@ -52,13 +52,20 @@ def department_contacts(department: Department) -> list[User]:
 
 
 def may_work_ticket(user: User, ticket: Ticket) -> bool:
-    """Department members work their department's tickets; managers and those who reply on the
-    account may follow and update them too."""
+    """Department members work their department's tickets (and managers any); those who reply on the
+    account may follow a ticket, add notes, and cancel one they opened, but not resolve it for the
+    department: see ``may_move_ticket``."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_org_wide or user.department_id == ticket.department_id:
         return True
     return account_allows(user, ticket.interaction.account, Action.REPLY)
+
+
+def may_move_ticket(user: User, ticket: Ticket, state: str) -> bool:
+    if user.is_org_wide or user.department_id == ticket.department_id:
+        return True
+    return state == TicketState.CANCELLED and ticket.created_by_id == user.pk
 
 
 def _payload(ticket: Ticket, event: str) -> dict:
@@ -130,6 +137,25 @@ def ticket_create(*, item: Interaction, department: Department, summary: str, by
     return ticket
 
 
+def _move_check(ticket: Ticket, by: User, state: str, resolution: str) -> None:
+    """Refuse a move the person may not make or the ticket cannot take."""
+    if not may_move_ticket(by, ticket, state):
+        raise PermissionDenied(_("Only %(department)s (or a manager) moves this ticket on; you can add a note.")
+                               % {"department": ticket.department.name})
+    if state not in NEXT_STATES.get(ticket.state, set()):
+        raise ValidationError({"state": _("A ticket that is “%(from)s” cannot become “%(to)s”.")
+                               % {"from": ticket.get_state_display(), "to": TicketState(state).label
+                                  if state in TicketState.values else state}})
+    if state == TicketState.RESOLVED and not (resolution.strip() or ticket.resolution):
+        raise ValidationError({"resolution": _("Say how it was resolved: the operator tells the fan this.")})
+    if ticket.state in TICKET_DONE and Ticket.objects.filter(
+            interaction_id=ticket.interaction_id, department_id=ticket.department_id).exclude(
+            state__in=TICKET_DONE).exists():
+        # One open ticket per item and department (a constraint): work on the newer one instead.
+        raise ValidationError({"state": _("%(department)s already has an open ticket for this item: update "
+                                          "that one.") % {"department": ticket.department.name}})
+
+
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, by: User, state: str | None = None, note: str = "", resolution: str = "",
                   external_id: str | None = None, via: str = "app") -> Ticket:
@@ -143,18 +169,7 @@ def ticket_update(*, ticket: Ticket, by: User, state: str | None = None, note: s
                                % {"department": ticket.department.name, "account": ticket.interaction.account.name})
     before = ticket.state
     if state and state != before:
-        if state not in NEXT_STATES.get(before, set()):
-            raise ValidationError({"state": _("A ticket that is “%(from)s” cannot become “%(to)s”.")
-                                   % {"from": ticket.get_state_display(), "to": TicketState(state).label
-                                      if state in TicketState.values else state}})
-        if state == TicketState.RESOLVED and not (resolution.strip() or ticket.resolution):
-            raise ValidationError({"resolution": _("Say how it was resolved: the operator tells the fan this.")})
-        if before in TICKET_DONE and Ticket.objects.filter(
-                interaction_id=ticket.interaction_id, department_id=ticket.department_id).exclude(
-                state__in=TICKET_DONE).exists():
-            # One open ticket per item and department (a constraint): work on the newer one instead.
-            raise ValidationError({"state": _("%(department)s already has an open ticket for this item: update "
-                                              "that one.") % {"department": ticket.department.name}})
+        _move_check(ticket, by, state, resolution)
         ticket.state = state
     elif not note.strip() and not resolution.strip() and external_id is None:
         raise ValidationError({"note": _("Nothing to update: add a note or change the state.")})

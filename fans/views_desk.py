@@ -67,6 +67,8 @@ def ticket(request, ticket_id: int):
                                   note=form.cleaned_data["note"], resolution=form.cleaned_data["resolution"])
         except ValidationError as error:
             add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Saved. The Weibo team can see it."))
             return redirect("fans:ticket", item.pk)
@@ -75,7 +77,9 @@ def ticket(request, ticket_id: int):
         "ticket": item, "form": form, "updates": list(item.updates.select_related("by")), "now": now,
         "is_overdue": item.deadline < now and item.state not in TICKET_DONE,
         "can_open_item": account_allows(request.user, item.interaction.account, Action.REPLY),
-        "actions": _actions(item.state),
+        # Only the department (and managers) move the ticket on; others who follow it add notes.
+        "actions": _actions(item.state) if tickets.may_move_ticket(request.user, item, TicketState.RESOLVED)
+        else ["note"],
     }, status=400 if form.is_bound and form.errors else 200)
 
 

@@ -4,6 +4,7 @@ resolution rates."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,10 +43,10 @@ SCORES = (
 )
 
 
-def _visible_tags(user: User):
+def _visible_tags(user: User, action: Action = Action.VIEW):
     if user.is_org_wide:
         return Tag.objects.select_related("brand").order_by("brand__name", "name")
-    brands = accounts_for(user, Action.VIEW).values("brand_id")
+    brands = accounts_for(user, action).values("brand_id")
     return Tag.objects.filter(brand_id__in=brands).select_related("brand").order_by("brand__name", "name")
 
 
@@ -63,7 +64,7 @@ def fan_list(request):
     tag = _int(request.GET.get("tag"))
     fans = selectors.fan_list(user=request.user, which=which, q=q, tag=tag)
     page = Paginator(fans, FANS_PAGE).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in (("list", which), ("q", q), ("tag", tag or "")) if v)
+    query = urlencode({k: v for k, v in (("list", which), ("q", q.replace("\x00", "")), ("tag", tag or "")) if v})
     return render(request, "fans/fans.html", {
         "page": page, "which": which, "q": q, "tag": tag, "tags": list(_visible_tags(request.user)),
         "tabs": [(key, FAN_TABS[key]) for key in selectors.FAN_LISTS], "query": query,
@@ -82,8 +83,9 @@ def _profile_age(fan: Fan) -> int | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def fan_detail(request, fan_id: int):
-    fan = get_object_or_404(selectors.visible_fans(user=request.user).prefetch_related("tags"), pk=fan_id)
-    tags = _visible_tags(request.user)
+    fan = get_object_or_404(selectors.visible_fans(user=request.user)
+                            .prefetch_related(selectors.fan_tags_prefetch(user=request.user)), pk=fan_id)
+    tags = _visible_tags(request.user, Action.REPLY)  # the tags this person may set (fan_tags_set agrees)
     note_form = FanNoteForm(request.POST if request.POST.get("form") == "note" else None)
     tags_form = FanTagsForm(request.POST if request.POST.get("form") == "tags" else None, tags=tags,
                             initial={"tags": list(fan.tags.all())})
@@ -98,7 +100,7 @@ def fan_detail(request, fan_id: int):
     return render(request, "fans/fan_detail.html", {
         "fan": fan, "scores": scores, "profile_days": _profile_age(fan),
         "history": selectors.fan_history(user=request.user, fan=fan),
-        "notes": list(fan.notes.select_related("created_by")),
+        "notes": selectors.fan_notes(user=request.user, fan=fan),
         "note_form": note_form, "tags_form": tags_form, "can_edit": _fan_may_edit(request.user, fan),
         "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD,
     }, status=400 if note_form.errors or tags_form.errors else 200)

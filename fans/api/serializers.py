@@ -36,6 +36,8 @@ from ..services import BULK_MAX
 
 SLA_CHOICES = ["met", "late", "breached", "near", "ok", ""]
 
+MAX_ID = 2**63 - 1  # the largest bigint: a larger id is no id of ours (and would overflow the query)
+
 
 class StaffSerializer(serializers.ModelSerializer):
     """A person of the team, as a reference."""
@@ -240,14 +242,14 @@ class InboxItemDetailSerializer(InboxItemSerializer):
 class InboxQuerySerializer(serializers.Serializer):
     """Filters of the inbox (those of the inbox page) and its keyset pagination."""
 
-    account = serializers.IntegerField(required=False, min_value=1)
+    account = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     assignee = serializers.RegexField(r"^(me|none|[0-9]{1,12})$", required=False,
                                       help_text='"me", "none" (nobody) or a person\'s id.')
     state = serializers.ChoiceField(choices=["open", "closed", "all"], required=False, default="open",
                                     help_text='"all" for open and closed.')
     sla = serializers.ChoiceField(choices=["breached", "near", "ok"], required=False)
-    tag = serializers.IntegerField(required=False, min_value=1)
+    tag = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     q = serializers.CharField(required=False, max_length=100, help_text="In the text or the fan's name.")
     complaint = serializers.BooleanField(required=False, default=False, help_text="Complaints only.")
     loop = serializers.ChoiceField(choices=["open", "closed"], required=False,
@@ -309,7 +311,8 @@ class EscalateSerializer(serializers.Serializer):
 
 
 class BulkSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=BULK_MAX)
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+                                max_length=BULK_MAX)
     action = serializers.ChoiceField(choices=["assign", "tag", "untag", "close"])
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), allow_null=True,
                                                   required=False, help_text="For assign (null: nobody).")
@@ -386,7 +389,7 @@ class FanDetailSerializer(FanSerializer):
     profile_age_seconds = serializers.SerializerMethodField(
         help_text="How old the profile is (null: never read); Weibo may have been unable to return it since.")
     score_reasons = serializers.SerializerMethodField()
-    notes = FanNoteSerializer(many=True, read_only=True)
+    notes = FanNoteSerializer(many=True, read_only=True, source="visible_notes")
     history = HistoryItemSerializer(many=True, read_only=True, source="recent")
 
     class Meta(FanSerializer.Meta):
@@ -408,7 +411,7 @@ class FanQuerySerializer(serializers.Serializer):
                                    help_text="node: node fans / opinion leaders; loyal: to reward; sharers: to "
                                              "revisit; dormant; zombies: to review.")
     q = serializers.CharField(required=False, max_length=100, default="", help_text="Name or exact uid.")
-    tag = serializers.IntegerField(required=False, min_value=1)
+    tag = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class FanTagsSerializer(serializers.Serializer):

@@ -324,8 +324,8 @@ class FanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return FanSerializer if self.action == "list" else FanDetailSerializer
 
     def _detail(self, fan: Fan) -> Response:
-        fan = (Fan.objects.prefetch_related("tags", Prefetch("notes", queryset=FanNote.objects.select_related(
-            "created_by"))).get(pk=fan.pk))
+        fan = Fan.objects.prefetch_related(selectors.fan_tags_prefetch(user=self.request.user)).get(pk=fan.pk)
+        fan.visible_notes = selectors.fan_notes(user=self.request.user, fan=fan)
         fan.recent = selectors.fan_history(user=self.request.user, fan=fan, limit=FAN_HISTORY)
         return Response(FanDetailSerializer(fan, context=self.get_serializer_context()).data)
 

@@ -158,7 +158,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     prompt = page.get_by_role("note")
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text(RESOLUTION)
-    expect(page.locator("#reply-form input[type=hidden][name=closes_loop]")).to_have_value("on")
+    expect(page.locator("#id_closes_loop")).to_be_checked()  # "this reply tells the fan", ticked for them
     page.locator("#id_template").select_option(label=TEMPLATE)
     expect(page.locator("#id_text")).to_have_value(re.compile("^您好，看到您反馈的情况我们很重视"))
     expect(page.locator("#reply-problems li.warn")).to_contain_text(TEMPLATE)  # the live check: bare template
