@@ -186,8 +186,10 @@ WITH picked AS (
            CASE WHEN item_state = 'closed' THEN %(u_logistics)s END, NULL, ''
     FROM picked RETURNING interaction_id, state
 )
-UPDATE fans_interaction AS i SET loop_closed_at = i.created_at + interval '11 hours'
-FROM made WHERE made.interaction_id = i.id AND made.state = 'resolved' AND (i.id %% 10) < 7
+UPDATE fans_interaction AS i
+SET loop_closed_at = CASE WHEN (i.id %% 10) < 7 THEN i.created_at + interval '11 hours' END,
+    loop_pending = (i.id %% 10) >= 7
+FROM made WHERE made.interaction_id = i.id AND made.state = 'resolved'
 """
 FANS_SQL = """
 INSERT INTO fans_fan (uid, screen_name, description, location, gender, avatar_url, followers_count, friends_count,

@@ -196,6 +196,10 @@ class Interaction(models.Model):
                                   related_name="+")
     # A resolved complaint whose fan was told so in public ("when a suggestion is implemented, tell them").
     loop_closed_at = models.DateTimeField(_("told the fan"), null=True, blank=True)
+    # A department resolved it and the fan has not been told yet: kept as a flag (set when a ticket is
+    # resolved, cleared by the reply that tells the fan) so that counting and listing these stays cheap
+    # however many tickets were ever resolved.
+    loop_pending = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -214,6 +218,10 @@ class Interaction(models.Model):
             # The SLA counters read only open items that still wait for an answer.
             models.Index(fields=["first_response_due"], name="inbox_open_due",
                          condition=Q(state="open", needs_answer=True, first_response_at__isnull=True)),
+            # The same items newest first: a page of "breached" reads 50 of them, not all then sorts.
+            models.Index(fields=["-created_at", "-id"], name="inbox_open_waiting",
+                         condition=Q(state="open", needs_answer=True, first_response_at__isnull=True)),
+            models.Index(fields=["-created_at", "-id"], name="inbox_loop_pending", condition=Q(loop_pending=True)),
         ]
 
     def __str__(self) -> str:

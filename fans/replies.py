@@ -43,7 +43,6 @@ from .models import (
     ReplyMethod,
     ReplyState,
     ReplyTemplate,
-    Ticket,
     TicketState,
 )
 
@@ -223,8 +222,8 @@ def _sent(reply: Reply, platform_id: str) -> None:
             item.first_response_at, item.first_response_by_id = now, reply.created_by_id
             fields += ["first_response_at", "first_response_by"]
         if reply.closes_loop and item.loop_closed_at is None:
-            item.loop_closed_at = now
-            fields.append("loop_closed_at")
+            item.loop_closed_at, item.loop_pending = now, False
+            fields += ["loop_closed_at", "loop_pending"]
         if fields:
             item.save(update_fields=fields)
 
@@ -360,4 +359,4 @@ def replies_sweep() -> list[int]:
 
 def ticket_resolved_open_loops(*, item: Interaction) -> bool:
     """Whether the item has a resolved ticket and the fan has not been told yet."""
-    return item.loop_closed_at is None and Ticket.objects.filter(interaction=item, state=TicketState.RESOLVED).exists()
+    return item.loop_pending

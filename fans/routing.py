@@ -108,7 +108,14 @@ def items_route(*, items: list[Interaction]) -> None:
             if matched.get(rule.pk):
                 RoutingRule.objects.filter(pk=rule.pk).update(matched_count=F("matched_count") + matched[rule.pk],
                                                               last_assigned_id=rule.last_assigned_id)
-    Interaction.objects.bulk_update(items, ["routed_at", "routed_by", "assignee", "assigned_at", "priority",
-                                            "is_complaint"], batch_size=500)
+    # Most items match no rule: one UPDATE marks them routed; only the matched ones need their own values
+    # (bulk_update builds a CASE per row and field, the cost of ingest when used for every item).
+    matched_items = [item for item in items if item.routed_by is not None]
+    unmatched = [item.pk for item in items if item.routed_by is None]
+    if unmatched:
+        Interaction.objects.filter(pk__in=unmatched).update(routed_at=now)
+    if matched_items:
+        Interaction.objects.bulk_update(matched_items, ["routed_at", "routed_by", "assignee", "assigned_at",
+                                                        "priority", "is_complaint"], batch_size=500)
     if tag_links:
         Interaction.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)

@@ -78,11 +78,6 @@ def visible_items(*, user: User) -> QuerySet[Interaction]:
     return Interaction.objects.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
 
 
-def _resolved() -> Q:
-    """Items with a resolved ticket, found from the tickets (few) rather than from every item (many)."""
-    return Q(pk__in=Ticket.objects.filter(state=TicketState.RESOLVED).values("interaction_id"))
-
-
 def _assignee_filter(items: QuerySet, assignee: str, user: User) -> QuerySet:
     if assignee == "me":
         return items.filter(assignee=user)
@@ -126,7 +121,7 @@ def inbox_queryset(*, user: User, filters: InboxFilters, now: datetime | None = 
     if filters.priority is not None:
         items = items.filter(priority=filters.priority)
     if filters.loop == "open":
-        items = items.filter(_resolved(), loop_closed_at__isnull=True)
+        items = items.filter(loop_pending=True)
     elif filters.loop == "closed":
         items = items.filter(loop_closed_at__isnull=False)
     return items
@@ -164,7 +159,7 @@ def inbox_counts(*, user: User) -> dict[str, int]:
         breached=Count("id", filter=waiting & Q(first_response_due__lt=now)),
         near=Count("id", filter=waiting & Q(first_response_due__gte=now, first_response_due__lt=near)),
         complaints=Count("id", filter=Q(is_complaint=True)),
-    ) | {"loops_open": visible_items(user=user).filter(_resolved(), loop_closed_at__isnull=True).count()}
+    ) | {"loops_open": visible_items(user=user).filter(loop_pending=True).count()}
 
 
 def sla_status(item: Interaction, now: datetime | None = None) -> str:
@@ -241,6 +236,17 @@ class Rate:
 
 
 RATE_WINDOW = timedelta(days=7)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def rate_rows(rows: list[Rate]) -> list[dict]:
+    """Rates as the tables show them (fans/stats_table.html), percentages in words."""
+    return [{"label": r.label, "key": r.key, "total": r.total, "answered": r.answered,
+             "response": _percent(r.response_rate), "on_time": _percent(r.on_time_rate), "resolved": r.resolved,
+             "resolution": _percent(r.resolution_rate), "waiting": r.waiting} for r in rows]
 
 
 def _rate_rows(items: QuerySet, key: str) -> list[dict]:

@@ -137,6 +137,15 @@ def ticket_create(*, item: Interaction, department: Department, summary: str, by
     return ticket
 
 
+def _loop_flag(item: Interaction) -> None:
+    """The item waits to be told back while it has a resolved ticket and the fan was not told."""
+    pending = item.loop_closed_at is None and Ticket.objects.filter(
+        interaction=item, state=TicketState.RESOLVED).exists()
+    if pending != item.loop_pending:
+        item.loop_pending = pending
+        Interaction.objects.filter(pk=item.pk).update(loop_pending=pending)
+
+
 def _move_check(ticket: Ticket, by: User, state: str, resolution: str) -> None:
     """Refuse a move the person may not make or the ticket cannot take."""
     if not may_move_ticket(by, ticket, state):
@@ -189,6 +198,8 @@ def ticket_update(*, ticket: Ticket, by: User, state: str | None = None, note: s
     audit_record(actor=by, action="ticket.update", target=ticket, account_id=ticket.interaction.account_id,
                  changes={"state": [before, ticket.state]} if ticket.state != before else {"note": [None, True]})
     item = ticket.interaction
+    if ticket.state != before:
+        _loop_flag(item)
     if ticket.state == TicketState.RESOLVED and before != TicketState.RESOLVED:
         # The resolver knows: the creator and the person answering the fan are told.
         recipients = [p for p in [ticket.created_by] + ([item.assignee] if item.assignee_id else []) if p.pk != by.pk]

@@ -126,16 +126,6 @@ def _fan_post(request, fan: Fan, note_form: FanNoteForm, tags_form: FanTagsForm)
     return None
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _rate_rows(rows) -> list[dict]:
-    return [{"label": r.label, "key": r.key, "total": r.total, "answered": r.answered,
-             "response": _percent(r.response_rate), "on_time": _percent(r.on_time_rate), "resolved": r.resolved,
-             "resolution": _percent(r.resolution_rate), "waiting": r.waiting} for r in rows]
-
-
 @login_required
 @require_GET
 def stats(request):
@@ -146,5 +136,5 @@ def stats(request):
     rates = selectors.rates(user=request.user, since=since)
     return render(request, "fans/stats.html", {
         "days": days, "choices": STATS_DAYS, "since": since,
-        "accounts": _rate_rows(rates["accounts"]), "people": _rate_rows(rates["people"]),
+        "accounts": selectors.rate_rows(rates["accounts"]), "people": selectors.rate_rows(rates["people"]),
     })

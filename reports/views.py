@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from content import selectors as content_selectors
+from fans import selectors as fans_selectors
 from positioning import selectors as positioning_selectors
 from team import selectors as team_selectors
 from team.models import Role
@@ -27,6 +28,12 @@ def attention_groups(items) -> list[dict]:
     ]
 
 
+def _fan_rates(user) -> dict[str, list[dict]]:
+    """The last 7 days' response and resolution rates per account and per person (3 queries)."""
+    rates = fans_selectors.rates(user=user)
+    return {key: fans_selectors.rate_rows(rates[key]) for key in ("accounts", "people")}
+
+
 @login_required
 def dashboard(request):
     """What needs this person today, across the accounts they work on."""
@@ -42,6 +49,7 @@ def dashboard(request):
         "can_read_audit": audit_view_allowed(user),
         "content": content_selectors.content_today(user=user),
         "fans": selectors.fans_today(user=user) if user.is_org_wide or account_ids else None,
+        "fan_rates": _fan_rates(user) if user.is_org_wide or account_ids else None,
         "desk_open": desk_open,
         "show_desk": desk_open is not None and (desk_open > 0 or user.role == Role.DEPT_CONTACT),
     })

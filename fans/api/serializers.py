@@ -118,7 +118,7 @@ class InboxItemSerializer(serializers.ModelSerializer):
         return selectors.sla_status(item, self.context.get("now"))
 
     def get_loop_open(self, item: Interaction) -> bool:
-        return item.loop_closed_at is None and any(t.state == TicketState.RESOLVED for t in item.tickets.all())
+        return item.loop_pending
 
 
 class ConversationItemSerializer(serializers.ModelSerializer):
@@ -232,7 +232,7 @@ class InboxItemDetailSerializer(InboxItemSerializer):
         read_only_fields = fields
 
     def get_loop_open(self, item: Interaction) -> bool:
-        return item.loop_closed_at is None and any(t.state == TicketState.RESOLVED for t in item.detail.tickets)
+        return item.loop_pending
 
     @extend_schema_field(ItemAllowedSerializer)
     def get_allowed(self, item: Interaction) -> dict:

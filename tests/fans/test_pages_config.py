@@ -340,6 +340,10 @@ def test_the_dashboard_shows_the_fan_interaction_line(demo, login):
     text = page.content.decode()
     assert "3 open items" in text and "1 near breach" in text and "1 breached" in text
     assert "last 7 days: response rate 25%, resolution rate 25%" in text
+    # Per account (and per person, for assigned items) in the table below the line.
+    rows = page.context["fan_rates"]["accounts"]
+    assert [(r["label"], r["total"], r["response"], r["resolution"]) for r in rows] == [("鲜牧客服", 4, "25%", "25%")]
+    assert f'data-key="{account.pk}"' in text
 
 
 def test_the_dashboard_points_a_department_contact_to_the_desk(demo, login):

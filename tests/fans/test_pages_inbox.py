@@ -74,7 +74,7 @@ def test_filters_narrow_the_list(demo, login):
     make_item(cs, "己：投诉", is_complaint=True, priority=3)
     make_item(cs, "庚：超时", first_response_due=timezone.now() - timedelta(minutes=5))
     make_item(cs, "辛：快超时", first_response_due=timezone.now() + timedelta(minutes=10))
-    resolved = make_item(cs, "壬：已解决未告知", is_complaint=True)
+    resolved = make_item(cs, "壬：已解决未告知", is_complaint=True, loop_pending=True)
     Ticket.objects.create(interaction=resolved, department=Department.objects.get(name="物流部"), summary="补发",
                           deadline=timezone.now(), created_by=manager, state=TicketState.RESOLVED)
     make_item(cs, "癸：已告知", is_complaint=True, loop_closed_at=timezone.now())
