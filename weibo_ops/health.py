@@ -28,7 +28,9 @@ def _check_database() -> dict:
 def _check_broker() -> dict:
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-    return {"ok": True, "transport": conn.transport_cls}
+        # The kind of broker (filesystem, redis), also for a transport subclass such as weibo_ops.broker's.
+        transport = conn.transport.driver_type
+    return {"ok": True, "transport": transport}
 
 
 def _check_heartbeat(key: str, what: str) -> dict:
