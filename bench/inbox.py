@@ -39,16 +39,12 @@ import argparse
 import contextlib
 import gc
 import io
-import json
 import math
 import os
 import random
 import secrets
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -822,21 +818,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
-    args = parse_args()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    run_dir = Path(tempfile.mkdtemp(prefix="weibo-ops-bench-inbox-"))
-    try:
-        with contextlib.ExitStack() as stack:
-            if not args.keep_logs:
-                stack.callback(shutil.rmtree, run_dir, ignore_errors=True)
-            result = Bench(args, stack, run_dir)()
-    except KeyboardInterrupt:
-        say("interrupted; every process of the run is stopped")
-        sys.exit(130)
-    if args.keep_logs:
-        say(f"logs kept in {run_dir / 'logs'}")
-    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    publish.run_and_print(Bench, parse_args(), "inbox", default=str)
 
 
 if __name__ == "__main__":

@@ -582,24 +582,29 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def main() -> None:
-    args = parse_args()
-    # Ctrl-C and SIGTERM end the run through the exit stack, which stops every child. (A shell starts a
-    # background job with SIGINT ignored; Python then keeps it so.)
+def run_and_print(runner, args: argparse.Namespace, name: str, **dumps) -> None:
+    """Run ``runner(args, stack, run_dir)()`` in a temporary folder and print its figures as JSON.
+
+    Ctrl-C and SIGTERM end the run through the exit stack, which stops every child. (A shell starts a
+    background job with SIGINT ignored; Python then keeps it so.)"""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    run_dir = Path(tempfile.mkdtemp(prefix="weibo-ops-bench-publish-"))
+    run_dir = Path(tempfile.mkdtemp(prefix=f"weibo-ops-bench-{name}-"))
     try:
         with contextlib.ExitStack() as stack:
             if not args.keep_logs:
                 stack.callback(shutil.rmtree, run_dir, ignore_errors=True)
-            result = Run(args, stack, run_dir)()
+            result = runner(args, stack, run_dir)()
     except KeyboardInterrupt:
         say("interrupted; every process of the run is stopped")
         sys.exit(130)
     if args.keep_logs:
         say(f"logs kept in {run_dir / 'logs'}")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    print(json.dumps(result, indent=2, ensure_ascii=False, **dumps))
+
+
+def main() -> None:
+    run_and_print(Run, parse_args(), "publish")
 
 
 if __name__ == "__main__":
