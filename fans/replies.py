@@ -279,6 +279,11 @@ def reply_send(*, reply_id: int) -> str | None:
         _sent(reply, found or _call(reply, client))
         return ReplyState.SENT
     except WeiboError as error:
+        if error.outcome == Outcome.DUPLICATE and reply.needs_lookup:
+            # After a lost answer Weibo holds this very text from us: the lost call went through, though
+            # the look-up missed it (e.g. pushed off the post's newest 200 comments). Sent, not rejected.
+            _sent(reply, "")
+            return ReplyState.SENT
         return _failed(reply, error, now)
     except BaseException:
         # Not Weibo's answer (a bug, a lost database): leave it for the sweep to look up and retry; a

@@ -134,3 +134,32 @@ def test_out_of_range_ids_are_bad_input_not_a_crash(demo, api, login):
                              format="json").status_code == 400
     response = login(manager).post(reverse("fans:bulk"), {"action": "close", "items": [huge]})
     assert response.status_code in (302, 400) and Interaction.objects.count() == 0
+
+
+def test_a_duplicate_answer_after_a_lost_one_means_the_reply_went_out(demo, weibo):
+    from positioning.management.commands.weibo_sandbox import connect_through_sandbox
+    from positioning.weibo import account_client
+
+    account = demo.accounts["鲜牧客服"]
+    connect_through_sandbox(account, uid="5500000002", app_url="http://testserver")
+    ingest.account_poll(account_id=account.pk)
+    weibo.admin("POST", "/_sandbox/fan_posts", {"to_uid": 5500000002, "text": "牛奶漏了怎么办", "kind": "comment"})
+    ingest.account_poll(account_id=account.pk)
+    item = Interaction.objects.get(account=account, text="牛奶漏了怎么办")
+    reply = replies.reply_create(item=item, text="请私信订单号，马上为您补发", by=demo.people["agent"],
+                                 rip="203.0.113.9")
+    # The call whose answer was lost: Weibo stored it. Then the post got busy, and the look-up's page of the
+    # newest 200 comments no longer holds ours.
+    account_client(account=account).reply(item.platform_id, item.status_id, reply.text, rip="203.0.113.9")
+    for n in range(205):
+        weibo.admin("POST", "/_sandbox/fan_posts", {"to_uid": 5500000002, "text": f"同问{n}", "kind": "comment"})
+    type(reply).objects.filter(pk=reply.pk).update(needs_lookup=True)
+    assert replies.reply_send(reply_id=reply.pk) == ReplyState.SENT
+    reply.refresh_from_db()
+    assert reply.state == ReplyState.SENT and not reply.error
+    item.refresh_from_db()
+    assert item.first_response_at is not None
+    client = account_client(account=account)
+    pages = [[c.text for c in client.comments(item.status_id, count=200, page=n).items] for n in (1, 2)]
+    assert not any(reply.text in t for t in pages[0])  # off the first page, as the look-up saw it
+    assert sum(reply.text in t for t in pages[0] + pages[1]) == 1  # and on Weibo once
