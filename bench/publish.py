@@ -139,6 +139,17 @@ def stored_at(status_id: int) -> datetime:
     return datetime.fromtimestamp(ID_EPOCH + (status_id - ID_BASE) // ID_SLOTS_PER_MS / 1000, UTC)
 
 
+
+def drop_at_exit(stack: contextlib.ExitStack, admin, name: str) -> None:
+    """Drop database ``name`` (and close the ``admin`` connection that made it) when the run ends."""
+
+    def drop() -> None:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+    stack.callback(drop)
+
 class Run:
     """One benchmark run: its folder, its servers and processes (stopped by ``stack``), and its figures."""
 
@@ -205,13 +216,7 @@ class Run:
         admin.autocommit = True
         with admin.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
-
-        def drop() -> None:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-
-        self.stack.callback(drop)
+        drop_at_exit(self.stack, admin, name)
         say(f"using a fresh database {name} on the given server")
         return urlunparse(parsed._replace(path=f"/{name}"))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import time
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from content import services
 from content.models import PostTarget, TargetState
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
-from tests.weibo_ops.test_worker import CELERY, ROOT, stop, subprocess_env
+from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +27,6 @@ EARLIER = f"今日上新：鲜牧希腊酸奶蓝莓味，高蛋白、少糖，�
 CLOSE = f"今日上新！鲜牧希腊酸奶蓝莓味，高蛋白少糖，早餐搭配刚好 {LINK}"
 FIXED = f"蓝莓季到了：希腊酸奶配一把燕麦，十分钟搞定工作日早餐 {LINK}"
 UIDS = {"鲜牧乳业": "5500000001", "鲜牧酸奶": "5500000003"}
-
-
-def start(name: str, args: list[str], env: dict, tmp_path) -> subprocess.Popen:
-    log = open(tmp_path / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([*CELERY, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 def test_draft_warned_fixed_approved_and_published_on_two_accounts(demo, weibo, browser, live_server, sign_in,
@@ -45,8 +38,8 @@ def test_draft_warned_fixed_approved_and_published_on_two_accounts(demo, weibo, 
     env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "CONTENT_DISPATCH_SECONDS": "1"}
-    beat = start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
+    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
+    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
                               "--hostname", "b@%h"], env, tmp_path)
     try:
         _run(demo, browser, live_server, sign_in, tmp_path)

@@ -24,8 +24,7 @@ from positioning.management.commands.weibo_sandbox import connect_through_sandbo
 from positioning.weibo import account_client
 from reports.selectors import fans_today
 from team.models import Department
-from tests.browser.test_content_publish import start
-from tests.weibo_ops.test_worker import stop, subprocess_env
+from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -62,8 +61,8 @@ def test_complaint_from_sandbox_routed_escalated_resolved_and_told_back(demo, we
     env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "FANS_POLL_SECONDS": str(POLL_SECONDS), "FANS_POLL_TICK_SECONDS": str(TICK_SECONDS)}
-    beat = start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
+    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
+    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
                               "--hostname", "f@%h"], env, tmp_path)
     try:
         _run(demo, account, weibo, browser, live_server, sign_in, (tmp_path / "worker.log").read_text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -14,18 +13,12 @@ from django.utils import timezone
 from content.models import FINAL_STATES, Pillar, Post, PostTarget, TargetState
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
-from tests.weibo_ops.test_worker import CELERY, ROOT, stop, subprocess_env
+from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 UIDS = {"鲜牧乳业": "5500000001", "鲜牧客服": "5500000002", "鲜牧酸奶": "5500000003", "鲜牧华东": "5500000004"}
 PER_ACCOUNT = 4  # the platform refuses more than 5 posts a minute from one account (20016)
-
-
-def start(name: str, args: list[str], env: dict, tmp_path) -> subprocess.Popen:
-    log = open(tmp_path / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([*CELERY, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 def test_killing_the_worker_mid_publish_loses_and_duplicates_nothing(demo, weibo, tmp_path):
@@ -48,8 +41,8 @@ def test_killing_the_worker_mid_publish_loses_and_duplicates_nothing(demo, weibo
         "WEIBO_APP_SECRET": weibo.app_secret, "CONTENT_PUBLISH_STALE_SECONDS": "5", "CONTENT_DISPATCH_SECONDS": "1",
     }
     worker_args = ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO", "--hostname", "k@%h"]
-    beat = start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = start("worker", worker_args, env, tmp_path)
+    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
+    worker = celery_start("worker", worker_args, env, tmp_path)
     try:
         deadline = time.monotonic() + 60
         while PostTarget.objects.filter(state=TargetState.PUBLISHING).count() < 2 and time.monotonic() < deadline:
@@ -59,7 +52,7 @@ def test_killing_the_worker_mid_publish_loses_and_duplicates_nothing(demo, weibo
         worker.wait()
         assert in_flight >= 2, (tmp_path / "worker.log").read_text()[-3000:]
         weibo.admin("DELETE", "/_sandbox/faults")
-        worker = start("worker", worker_args, env, tmp_path)
+        worker = celery_start("worker", worker_args, env, tmp_path)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if PostTarget.objects.exclude(state__in=FINAL_STATES).count() == 0:

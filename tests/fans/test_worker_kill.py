@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from collections import Counter
 
@@ -14,18 +13,12 @@ import pytest
 from fans import ingest
 from fans.models import IngestCursor, Interaction, Source
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
-from tests.weibo_ops.test_worker import CELERY, ROOT, stop, subprocess_env
+from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CS_UID = "5500000002"
 EACH = 240  # mentions and as many comments: more than one page of 200, so a poll leaves a gap to fill
-
-
-def start(name: str, args: list[str], env: dict, tmp_path) -> subprocess.Popen:
-    log = open(tmp_path / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([*CELERY, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
 
 
 def wait_for(condition, seconds: float) -> bool:
@@ -60,8 +53,8 @@ def test_killing_the_ingest_worker_mid_batch_loses_and_duplicates_nothing(demo, 
         "WEIBO_RATE_LIMITS": "calls=100000,ip=1000000",
     }
     worker_args = ["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "INFO", "--hostname", "i@%h"]
-    beat = start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = start("worker", worker_args, env, tmp_path)
+    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
+    worker = celery_start("worker", worker_args, env, tmp_path)
 
     def mid_batch() -> bool:
         cursors = {c.source: c for c in IngestCursor.objects.filter(account=account)}
@@ -77,7 +70,7 @@ def test_killing_the_ingest_worker_mid_batch_loses_and_duplicates_nothing(demo, 
         stored_at_kill = Interaction.objects.count() - before
         assert 0 < stored_at_kill < 2 * EACH
         weibo.admin("DELETE", "/_sandbox/faults")
-        worker = start("worker", worker_args, env, tmp_path)
+        worker = celery_start("worker", worker_args, env, tmp_path)
         done = wait_for(lambda: Interaction.objects.filter(text__in=texts).count() >= len(texts), 90)
         assert done, (Interaction.objects.filter(text__in=texts).count(),
                       list(IngestCursor.objects.filter(account=account).values()),

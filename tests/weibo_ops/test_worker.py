@@ -49,6 +49,13 @@ def wait_for(client, predicate, seconds: float):
     raise AssertionError(f"/healthz did not reach the expected state in {seconds} s; last answer: {body}")
 
 
+def celery_start(name: str, args: list[str], env: dict, tmp_path) -> subprocess.Popen:
+    """``celery -A weibo_ops <args>`` in its own session (to be killed whole), logging to ``tmp_path/name.log``."""
+    log = open(tmp_path / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([*CELERY, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
