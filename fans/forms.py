@@ -5,6 +5,7 @@ decide what is allowed."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -81,11 +82,21 @@ class InboxFilterForm(forms.Form):
             priority=_digits(data.get("priority")))
 
 
+class ItemIdsField(forms.ModelMultipleChoiceField):
+    """Ticked item ids. One past a bigint would overflow the query (a 500): it is no item of ours."""
+
+    def _check_values(self, value):
+        if any(not (str(v).isascii() and str(v).isdigit() and len(str(v)) < 19) for v in value):
+            raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                  params={"pk": ""})
+        return super()._check_values(value)
+
+
 class BulkForm(forms.Form):
     ACTIONS = [("assign", _("Assign")), ("tag", _("Add tag")), ("close", _("Close"))]
 
     action = forms.ChoiceField(choices=ACTIONS, error_messages={"required": _("Choose what to do.")})
-    items = forms.ModelMultipleChoiceField(
+    items = ItemIdsField(
         queryset=Interaction.objects.none(),
         error_messages={"required": _("Tick the items first (x ticks the focused one)."),
                         "invalid_choice": _("Some of the ticked items are not in your inbox any more."),
@@ -97,12 +108,6 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["items"].queryset = visible_items(user=user).select_related("account")
-        if self.is_bound:
-            # Ids past a bigint would overflow the query: they are no items of ours.
-            ids = self.data.getlist("items") if hasattr(self.data, "getlist") else self.data.get("items", [])
-            if any(not (str(v).isascii() and str(v).isdigit() and len(str(v)) < 19) for v in ids):
-                self.data = self.data.copy()
-                self.data.setlist("items", ["0"])
         brands = accounts_for(user, Action.VIEW).values("brand_id")
         self.fields["tag"].queryset = Tag.objects.filter(brand_id__in=brands)
 

@@ -88,8 +88,12 @@ def _assignee_filter(items: QuerySet, assignee: str, user: User) -> QuerySet:
     return items
 
 
+# Open items still waiting for their first answer: what the SLA clocks count (and a partial index holds).
+WAITING = Q(needs_answer=True, first_response_at__isnull=True, state=State.OPEN)
+
+
 def _sla_filter(items: QuerySet, sla: str, now: datetime) -> QuerySet:
-    waiting = Q(needs_answer=True, first_response_at__isnull=True, state=State.OPEN)
+    waiting = WAITING
     near = timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES)
     if sla == "breached":
         return items.filter(waiting, first_response_due__lt=now)
@@ -151,7 +155,7 @@ def inbox_counts(*, user: User) -> dict[str, int]:
     """Open items by what they need, in one query: for the inbox's tabs and the dashboard."""
     now = timezone.now()
     near = now + timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES)
-    waiting = Q(needs_answer=True, first_response_at__isnull=True)
+    waiting = WAITING
     return visible_items(user=user).filter(state=State.OPEN).aggregate(
         open=Count("id"),
         unassigned=Count("id", filter=Q(assignee__isnull=True, needs_answer=True)),
@@ -277,6 +281,52 @@ def rates(*, user: User, since: datetime | None = None) -> dict[str, list[Rate]]
                                              "waiting")})
                  for row in person_rows]
     return {"accounts": by_account, "people": by_person}
+
+
+
+@dataclass
+class FansToday:
+    open: int = 0
+    near: int = 0
+    breached: int = 0
+    week_total: int = 0  # items that asked for an answer in the last 7 days
+    week_answered: int = 0
+    week_resolved: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.week_answered / self.week_total if self.week_total else None
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self.week_resolved / self.week_total if self.week_total else None
+
+    @property
+    def response_percent(self) -> int:
+        return round(100 * (self.response_rate or 0))
+
+    @property
+    def resolution_percent(self) -> int:
+        return round(100 * (self.resolution_rate or 0))
+
+
+def fans_today(*, user: User) -> FansToday:
+    """Open inbox items, those near and past their first-response target, and the 7-day response and
+    resolution rates (as ``fans.selectors.rates`` counts them), in one query."""
+    now = timezone.now()
+    near = now + timedelta(minutes=settings.FANS_SLA_NEAR_MINUTES)
+    waiting = WAITING
+    week = Q(needs_answer=True, kind__in=ANSWERABLE, created_at__gte=now - RATE_WINDOW)
+    # Only open items and the last week's can count: the WHERE lets the indexes skip the history.
+    row = visible_items(user=user).filter(Q(state=State.OPEN) | Q(created_at__gte=now - RATE_WINDOW)).aggregate(
+        open=Count("id", filter=Q(state=State.OPEN)),
+        near=Count("id", filter=waiting & Q(first_response_due__gte=now, first_response_due__lt=near)),
+        breached=Count("id", filter=waiting & Q(first_response_due__lt=now)),
+        week_total=Count("id", filter=week),
+        week_answered=Count("id", filter=week & Q(first_response_at__isnull=False)),
+        week_resolved=Count("id", filter=week & Q(closed_at__isnull=False)),
+    )
+    return FansToday(**row)
 
 
 # --- fans ----------------------------------------------------------------------------------------

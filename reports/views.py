@@ -48,7 +48,7 @@ def dashboard(request):
                        [:RECENT_EVENTS]),
         "can_read_audit": audit_view_allowed(user),
         "content": content_selectors.content_today(user=user),
-        "fans": selectors.fans_today(user=user) if user.is_org_wide or account_ids else None,
+        "fans": fans_selectors.fans_today(user=user) if user.is_org_wide or account_ids else None,
         "fan_rates": _fan_rates(user) if user.is_org_wide or account_ids else None,
         "desk_open": desk_open,
         "show_desk": desk_open is not None and (desk_open > 0 or user.role == Role.DEPT_CONTACT),

@@ -19,10 +19,10 @@ from playwright.sync_api import expect
 
 from fans import selectors
 from fans.models import IngestCursor, Interaction, Reply, ReplyState, Tag, Ticket, TicketState
+from fans.selectors import fans_today
 from fans.views_inbox import POLL_SECONDS as LIST_REFRESH_SECONDS
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
-from reports.selectors import fans_today
 from team.models import Department
 from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
