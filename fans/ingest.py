@@ -198,7 +198,8 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
                 clocks: Clocks | None = None) -> list[Interaction]:
     """Store what is not stored yet and route it; returns the new items. Call inside a transaction.
 
-    ``history_before``: items older than this arrive closed (an account's backlog on its first poll).
+    ``history_before`` (an account's first poll): items older than this arrive closed, and the SLA clocks
+    of the rest of the backlog start now.
     """
     own_uid = account.weibo_uid
     incoming = [item for item in incoming if item.uid and item.uid != own_uid]
@@ -211,9 +212,13 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
             users[item.uid] = item.user
     fans = fans_upsert(users=users)
     rows = []
+    now = timezone.now()
     for item in incoming:
         answerable = item.kind in ANSWERABLE
         history = history_before is not None and item.created_at < history_before
+        # The backlog an account brings on its first poll waited before anyone here could see it: its
+        # clocks start now, so that the team is measured on what it could answer.
+        start = now if history_before is not None else item.created_at
         rows.append(Interaction(
             account=account, kind=item.kind, source=item.source, object_type=item.object_type,
             platform_id=item.platform_id[:64], fan=fans[item.uid], text=item.text, created_at=item.created_at,
@@ -224,8 +229,8 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
             defends=features.defends(item.text),
             needs_answer=answerable and not history,
             state=State.OPEN if answerable and not history else State.CLOSED,
-            first_response_due=item.created_at + clocks.reply if answerable and not history else None,
-            resolution_due=item.created_at + clocks.resolve if answerable and not history else None,
+            first_response_due=start + clocks.reply if answerable and not history else None,
+            resolution_due=start + clocks.resolve if answerable and not history else None,
         ))
     Interaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
     keys = Q()

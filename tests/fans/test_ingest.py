@@ -47,6 +47,17 @@ def test_first_poll_stores_the_backlog_once_and_moves_every_cursor(cs, weibo):
     assert Interaction.objects.filter(account=cs).count() == stored
 
 
+def test_the_recent_backlog_is_open_with_its_clocks_starting_at_the_first_poll(demo, weibo):
+    account = demo.accounts["鲜牧乳业"]  # the seeded world has recent @s and comments for it
+    connect_through_sandbox(account, uid="5500000001", app_url="http://testserver")
+    polled = timezone.now()
+    ingest.account_poll(account_id=account.pk)
+    recent = list(Interaction.objects.filter(account=account, state=State.OPEN))
+    assert recent and all(i.created_at < polled for i in recent)
+    # 2 h to answer from when the app first saw them (鲜牧乳业's playbook), not from when the fan wrote.
+    assert all(i.first_response_due >= polled + timezone.timedelta(hours=2) for i in recent)
+
+
 def test_new_mentions_and_comments_arrive_with_their_post_and_fan(cs, weibo):
     ingest.account_poll(account_id=cs.pk)
     mention = fan_post(weibo, "请问订的鲜奶什么时候送到？")["status"]
