@@ -23,10 +23,8 @@ BRAND_FIELDS = ["name", "industry", "description"]
 ACCOUNT_FIELDS = ["brand", "name", "purpose", "region", "value_proposition", "tone_of_voice", "profile_text",
                   "owner", "weibo_uid", "is_active"]
 PLAYBOOK_FIELDS = ["change_note", "content_mix", "time_slots", "reply_within_hours", "resolve_within_hours",
-                   "replies_need_approval",
-                   "interaction_rules",
-                   "escalation_rules", "forbidden_words", "approval_required", "approval_mode",
-                   "approval_target_minutes"]
+                   "replies_need_approval", "interaction_rules", "escalation_rules", "forbidden_words",
+                   "approval_required", "approval_mode", "approval_target_minutes"]
 
 
 @transaction.atomic
