@@ -281,6 +281,18 @@ FANS_SLA_NEAR_MINUTES = env_int("FANS_SLA_NEAR_MINUTES", 30, minimum=1)  # "abou
 FANS_PROFILE_DAYS = env_int("FANS_PROFILE_DAYS", 7, minimum=1)  # a fan's profile is read again after this
 FANS_PROFILE_BATCH = env_int("FANS_PROFILE_BATCH", 20, minimum=1)  # users/show calls per run (every 5 min)
 
+# Opinion monitoring (sentiment/).
+SENTIMENT_MODEL_DIR = Path(os.environ.get("SENTIMENT_MODEL_DIR") or BASE_DIR / "sentiment" / "model")
+SENTIMENT_SEARCH_SECONDS = env_int("SENTIMENT_SEARCH_SECONDS", 180, minimum=1)  # Weibo: poll every 3–5 min at most
+SENTIMENT_SEARCH_PAGES = env_int("SENTIMENT_SEARCH_PAGES", 3, minimum=1)  # pages of 50 per term per poll
+SENTIMENT_SEARCH_RESERVE_CALLS = env_int("SENTIMENT_SEARCH_RESERVE_CALLS", 40, minimum=0)  # left for the rest
+SENTIMENT_SEARCH_FIRST_HOURS = env_int("SENTIMENT_SEARCH_FIRST_HOURS", 24, minimum=1)  # a new group looks back
+SENTIMENT_PIPELINE_BATCH = env_int("SENTIMENT_PIPELINE_BATCH", 500, minimum=1)  # raw items per pipeline run
+SENTIMENT_CASCADE_SECONDS = env_int("SENTIMENT_CASCADE_SECONDS", 120, minimum=1)  # a watched post's reposts
+SENTIMENT_CASCADE_WATCH_HOURS = env_int("SENTIMENT_CASCADE_WATCH_HOURS", 48, minimum=1)  # how long a post is watched
+SENTIMENT_CASCADE_MIN_REPOSTS = env_int("SENTIMENT_CASCADE_MIN_REPOSTS", 20, minimum=1)  # a negative post worth it
+SENTIMENT_INCIDENT_REGRADE_SECONDS = env_int("SENTIMENT_INCIDENT_REGRADE_SECONDS", 60, minimum=5)
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "weibo_ops.heartbeat",  # weibo_ops.celery.HEARTBEAT_TASK; settings import no app code
@@ -318,6 +330,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fans.profiles_refresh",  # fans.tasks.PROFILES_TASK
         "schedule": timedelta(minutes=5),
         "options": {"expires": 240},
+    },
+    "sentiment-search": {
+        "task": "sentiment.search_poll",  # sentiment.tasks.SEARCH_TASK
+        "schedule": timedelta(seconds=min(SENTIMENT_SEARCH_SECONDS, 30)),  # each group is due once per interval
+        "options": {"expires": 30},
+    },
+    "sentiment-pipeline": {
+        "task": "sentiment.pipeline_run",  # sentiment.tasks.PIPELINE_TASK: anything a lost enqueue left
+        "schedule": timedelta(seconds=30),
+        "options": {"expires": 30},
+    },
+    "sentiment-cascades": {
+        "task": "sentiment.cascades_poll",  # sentiment.tasks.CASCADES_TASK
+        "schedule": timedelta(seconds=min(SENTIMENT_CASCADE_SECONDS, 30)),
+        "options": {"expires": 30},
+    },
+    "sentiment-incidents": {
+        "task": "sentiment.incidents_regrade",  # sentiment.tasks.REGRADE_TASK: grades, overdue steps
+        "schedule": timedelta(seconds=SENTIMENT_INCIDENT_REGRADE_SECONDS),
+        "options": {"expires": 60},
     },
     "weibo-connections-check": {
         "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK

@@ -10,6 +10,7 @@ api_v1 = [
     path("positioning/", include("positioning.api.urls")),
     path("content/", include("content.api.urls")),
     path("fans/", include("fans.api.urls")),
+    path("sentiment/", include("sentiment.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -25,6 +26,7 @@ urlpatterns = [
     path("positioning/", include("positioning.urls")),
     path("content/", include("content.urls")),
     path("fans/", include("fans.urls")),
+    path("sentiment/", include("sentiment.urls")),
     path("weibo/", include("weibo_ops.weibo.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", health.healthz, name="healthz"),

@@ -1,0 +1,279 @@
+"""The monitoring pipeline: raw items from every source become mentions.
+
+A batch is deduplicated (by Weibo id, then by near-identical text), segmented once with jieba, matched
+against the brand's keyword groups with one Aho-Corasick pass, classified by the sentiment model in one
+matrix product, given its keywords (jieba's TF-IDF weights over the tokens already cut) and stored with
+bulk writes, in one transaction. jieba, its IDF table and the model load once per worker process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
+
+import jieba
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from positioning.models import Brand
+from weibo_ops.weibo.types import Comment, Status
+
+from .classifier import get_classifier
+from .matching import GroupSpec, fold, matcher_for, text_key
+from .models import Mention, MentionSource, RuleGroup
+
+logger = logging.getLogger(__name__)
+
+COPY_WINDOW = timedelta(days=7)  # a copy of a mention older than this is news again, not a copy
+KEYWORDS_PER_MENTION = 5  # enough for the word cloud and search; more is noise
+MATCH_REQUIRED = {MentionSource.SEARCH}  # a search hit must match a group; the others are about us already
+MAX_TEXT = 5000  # characters kept of a mention: Weibo's long posts stop near here
+
+
+@dataclass
+class Raw:
+    """One item as a source hands it over, before it is a mention (JSON-able: it waits in ``Inbound``)."""
+
+    text: str
+    platform_id: str = ""
+    object_type: str = "status"
+    url: str = ""
+    author_uid: str = ""
+    author_name: str = ""
+    author_followers: int = 0
+    author_verified: bool = False
+    author_created_at: str = ""  # ISO 8601
+    posted_at: str = ""  # ISO 8601; empty: when it was handed over
+    reposts: int = 0
+    comments: int = 0
+    likes: int = 0
+    root_id: str = ""
+    reported_by: int | None = None
+    report_note: str = ""
+    import_batch: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Raw:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def raw_from_status(status: Status) -> Raw:
+    user = status.user
+    root = status.retweeted_status
+    return Raw(
+        text=status.text, platform_id=status.id, object_type="status",
+        url=f"https://weibo.com/{user.id if user else 0}/{status.mid or status.id}",
+        author_uid=user.id if user else "", author_name=user.screen_name if user else "",
+        author_followers=user.followers_count if user else 0, author_verified=bool(user and user.verified),
+        author_created_at=_iso(user.created_at if user else None), posted_at=_iso(status.created_at),
+        reposts=status.reposts_count, comments=status.comments_count, likes=status.attitudes_count,
+        root_id=root.id if root else "",
+    )
+
+
+def raw_from_comment(comment: Comment) -> Raw:
+    user = comment.user
+    status = comment.status
+    return Raw(
+        text=comment.text, platform_id=comment.id, object_type="comment",
+        url=f"https://weibo.com/{status.user.id if status and status.user else 0}/{status.id if status else ''}",
+        author_uid=user.id if user else "", author_name=user.screen_name if user else "",
+        author_followers=user.followers_count if user else 0, author_verified=bool(user and user.verified),
+        author_created_at=_iso(user.created_at if user else None), posted_at=_iso(comment.created_at),
+        root_id=status.id if status else "",
+    )
+
+
+# --- the parts that load once per process ---------------------------------------------------------
+
+_lock = threading.Lock()
+_loaded: dict[str, tuple[dict[str, float], float, frozenset[str]]] = {}
+
+
+def _keyword_table() -> tuple[dict[str, float], float, frozenset[str]]:
+    """jieba.analyse's IDF table and stop words, read once: keywords are weighted over the tokens the
+    pipeline has already cut, instead of letting ``extract_tags`` segment every text a second time."""
+    with _lock:
+        if "idf" not in _loaded:
+            import jieba.analyse
+
+            tfidf = jieba.analyse.default_tfidf
+            _loaded["idf"] = (tfidf.idf_freq, tfidf.median_idf, frozenset(tfidf.stop_words))
+            jieba.initialize()
+    return _loaded["idf"]
+
+
+def warm_up() -> None:
+    """Load jieba, its IDF table and the model now (a worker calls it when it starts)."""
+    _keyword_table()
+    get_classifier()
+
+
+def keywords(tokens: list[str], idf: dict[str, float], median: float, stop: frozenset[str]) -> list[str]:
+    counts = Counter(t for t in tokens if len(t) > 1 and not t.isdigit() and t.lower() not in stop and t.strip())
+    if not counts:
+        return []
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1] * idf.get(kv[0], median))[
+        :KEYWORDS_PER_MENTION]]
+
+
+# --- storing ---------------------------------------------------------------------------------------
+
+@dataclass
+class StoreResult:
+    new: list[Mention] = field(default_factory=list)
+    copies: int = 0  # folded onto an earlier mention with the same text
+    known: int = 0  # already stored (same Weibo id)
+    unmatched: int = 0  # search hits that no group really matches (an exclude term, a missing context)
+
+    def merge(self, other: StoreResult) -> None:
+        self.new += other.new
+        self.copies += other.copies
+        self.known += other.known
+        self.unmatched += other.unmatched
+
+
+def group_specs(brand: Brand) -> list[GroupSpec]:
+    return [GroupSpec(g.pk, tuple(g.include_terms), tuple(g.exclude_terms), tuple(g.context_terms))
+            for g in RuleGroup.objects.filter(brand=brand, is_active=True)]
+
+
+def _time(value: str, default: datetime) -> datetime:
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return default
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, timezone.get_default_timezone())
+
+
+def _fresh(brand: Brand, raws: list[Raw]) -> tuple[list[Raw], int]:
+    """Drop items stored before or repeated within the batch (same Weibo id)."""
+    seen: set[str] = set()
+    unique = []
+    for raw in raws:
+        pid = (raw.platform_id or "").strip()[:64]
+        raw.platform_id = pid
+        if pid and pid in seen:
+            continue
+        seen.add(pid)
+        unique.append(raw)
+    ids = [r.platform_id for r in unique if r.platform_id]
+    stored = set()
+    for start in range(0, len(ids), 900):  # SQLite allows 999 parameters per query
+        stored |= set(Mention.objects.filter(brand=brand, platform_id__in=ids[start:start + 900])
+                      .values_list("platform_id", flat=True))
+    return [r for r in unique if not r.platform_id or r.platform_id not in stored], len(raws) - len(unique) + len(
+        stored)
+
+
+def _fold_copies(brand: Brand, rows: list[tuple[Raw, str, bool]], now: datetime) -> tuple[list[int], int, Counter]:
+    """Which rows to store. A near-identical copy of a recent mention is counted on that mention; copies
+    within the batch are counted on the first of them. Returns (indices kept, copies folded, the in-batch
+    copies of each kept text)."""
+    keep, first, in_batch = [], {}, Counter()
+    for index, (_raw, key, foldable) in enumerate(rows):
+        if foldable and key in first:
+            in_batch[key] += 1
+            continue
+        if foldable:
+            first[key] = index
+        keep.append(index)
+    keys, existing = list(first), {}
+    for start in range(0, len(keys), 900):  # SQLite allows 999 parameters per query
+        for pk, key in (Mention.objects.filter(brand=brand, text_key__in=keys[start:start + 900],
+                                               posted_at__gte=now - COPY_WINDOW)
+                        .order_by("text_key", "posted_at").values_list("pk", "text_key")):
+            existing.setdefault(key, pk)
+    copies = sum(in_batch.values())
+    for key, pk in existing.items():
+        Mention.objects.filter(pk=pk).update(copies=F("copies") + 1 + in_batch.pop(key, 0))
+        copies += 1
+    return [i for i in keep if not (rows[i][2] and rows[i][1] in existing)], copies, in_batch
+
+
+def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime | None = None) -> StoreResult:
+    """Store a batch of raw items as mentions of ``brand``; returns what was new. Call inside a
+    transaction: the caller commits its cursor (or deletes its inbound rows) in the same one."""
+    now = now or timezone.now()
+    result = StoreResult()
+    if not raws:
+        return result
+    # One writer per brand at a time: two workers with overlapping search windows then cannot both find a
+    # Weibo id "not stored yet".
+    Brand.objects.select_for_update().filter(pk=brand.pk).first()
+    raws, result.known = _fresh(brand, raws)
+    matcher = matcher_for(group_specs(brand))
+    idf, median, stop = _keyword_table()
+    matched = []
+    for raw in raws:
+        raw.text = (raw.text or "").strip()[:MAX_TEXT]
+        if not raw.text:
+            continue
+        hits = matcher.match(raw.text)
+        if not hits and source in MATCH_REQUIRED:
+            result.unmatched += 1
+            continue
+        matched.append((raw, hits))
+    if not matched:
+        return result
+    rows = [(raw, *text_key(raw.text)) for raw, _hits in matched]
+    keep, result.copies, in_batch = _fold_copies(brand, rows, now)
+    kept = [matched[i] for i in keep]
+    if not kept:
+        return result
+    texts = [raw.text for raw, _hits in kept]
+    predictions = get_classifier().predict(texts)
+    mentions = []
+    for (raw, _hits), (label, score), index in zip(kept, predictions, keep, strict=True):
+        tokens = jieba.lcut(fold(raw.text))
+        mentions.append(Mention(
+            brand=brand, source=source, platform_id=raw.platform_id, object_type=raw.object_type[:10],
+            url=raw.url[:500], text=raw.text, text_key=rows[index][1], author_uid=raw.author_uid[:20],
+            author_name=raw.author_name[:200], author_followers=max(0, int(raw.author_followers or 0)),
+            author_verified=bool(raw.author_verified),
+            author_created_at=_time(raw.author_created_at, None) if raw.author_created_at else None,
+            posted_at=_time(raw.posted_at, now), reposts=max(0, int(raw.reposts or 0)),
+            comments=max(0, int(raw.comments or 0)), likes=max(0, int(raw.likes or 0)), root_id=raw.root_id[:64],
+            sentiment=label, score=round(float(score), 4), keywords=keywords(tokens, idf, median, stop),
+            reported_by_id=raw.reported_by, report_note=raw.report_note[:500], import_batch_id=raw.import_batch,
+        ))
+    for mention in mentions:
+        mention.copies = 1 + in_batch.get(mention.text_key, 0)
+    Mention.objects.bulk_create(mentions, batch_size=500)
+    through = Mention.groups.through
+    through.objects.bulk_create(
+        [through(mention_id=m.pk, rulegroup_id=hit.group_id) for m, (_raw, hits) in zip(mentions, kept, strict=True)
+         for hit in hits], batch_size=1000, ignore_conflicts=True)
+    for mention, (_raw, hits) in zip(mentions, kept, strict=True):
+        mention.matched = hits  # for the alert check and the cascade watch, without reading back
+    result.new = mentions
+    return result
+
+
+def mentions_after_store(*, brand: Brand, result: StoreResult) -> None:
+    """What follows new mentions, in the same transaction: alerts, and watching negative posts' reposts."""
+    if not result.new:
+        return
+    from . import alerts, cascades
+
+    alerts.alerts_check(brand=brand, mentions=result.new)
+    cascades.cascades_watch(brand=brand, mentions=result.new)
+
+
+@transaction.atomic
+def mentions_ingest(*, brand: Brand, source: str, raws: list[Raw]) -> StoreResult:
+    result = mentions_store(brand=brand, source=source, raws=raws)
+    mentions_after_store(brand=brand, result=result)
+    return result
