@@ -8,6 +8,8 @@ influential account, or a post whose reposts keep arriving among the mentions (a
 from __future__ import annotations
 
 import logging
+import math
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -30,6 +32,7 @@ CASCADE_PAGES = 5  # pages per poll: 1,000 reposts; a bigger cascade is read ove
 CASCADE_LEASE = timedelta(minutes=5)
 SEEN_REPOSTS_TO_WATCH = 5  # reposts of one post among the mentions: a cascade is forming around it
 DETECT_LIMIT = 20_000  # reposts read back for the detector and the tree: enough to judge any attack
+KEY_NODES = 10  # opinion leaders kept with the cascade's figures
 ELSEWHERE_LIMIT = 50_000  # uids of the brand's other negative cascades considered for recurrence
 
 
@@ -160,12 +163,31 @@ def _elsewhere(cascade: Cascade) -> set[str]:
                .exclude(cascade=cascade).values_list("uid", flat=True).distinct()[:ELSEWHERE_LIMIT])
 
 
+def _plain(value):
+    """JSON for the stored evidence: NaN (not measured) becomes null."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 4)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _signal_json(signal: attack.Signal) -> dict:
+    return _plain({"code": signal.code, "value": signal.value, "threshold": signal.threshold,
+                   "baseline": signal.baseline, "fired": signal.fired, "measured": signal.measured,
+                   "evidence": signal.evidence})
+
+
 def cascade_check(*, cascade: Cascade, now: datetime | None = None) -> Cascade:
     """Rebuild the tree (parents, figures) and run the detector; a new flag raises an attack alert."""
     now = now or timezone.now()
     records = _records(cascade)
-    tree = propagation.tree_build(cascade.root_id, cascade.root_author, records)
-    parents = tree.parents()
+    tree = propagation.tree_build(cascade.root_id, cascade.root_author, records, root_uid=cascade.root_uid,
+                                  root_text=cascade.root_text)
+    parents = {node.mid: tree.nodes[node.parent].mid for node in tree.nodes
+               if node.parent is not None and tree.nodes[node.parent].parent is not None}
     changed = [Repost(pk=pk, parent_id=parents.get(pid) or "") for pk, pid in
                Repost.objects.filter(cascade=cascade, parent_id="").values_list("pk", "platform_id")
                if parents.get(pid)]
@@ -174,8 +196,9 @@ def cascade_check(*, cascade: Cascade, now: datetime | None = None) -> Cascade:
     was_flagged = cascade.flagged
     cascade.flagged = report.flagged
     cascade.attack_score = report.score
-    cascade.signals = [signal.as_dict() for signal in report.signals]
-    cascade.stats = tree.stats()
+    cascade.signals = [_signal_json(signal) for signal in report.signals]
+    cascade.stats = {"total": tree.total, "direct": tree.direct, "second_level": tree.second_level,
+                     "max_depth": tree.max_depth, "key_nodes": [asdict(k) for k in tree.key_nodes[:KEY_NODES]]}
     cascade.reposts_seen = len(records)
     cascade.checked_at = cascade.polled_at = now
     cascade.next_poll_at = now + timedelta(seconds=settings.SENTIMENT_CASCADE_SECONDS)

@@ -28,6 +28,7 @@ from .matching import GroupSpec, fold, matcher_for, text_key
 from .models import Mention, MentionSource, RuleGroup
 
 logger = logging.getLogger(__name__)
+jieba.setLogLevel(logging.INFO)  # its DEBUG lines ("Building prefix dict...") on every worker start are noise
 
 COPY_WINDOW = timedelta(days=7)  # a copy of a mention older than this is news again, not a copy
 KEYWORDS_PER_MENTION = 5  # enough for the word cloud and search; more is noise

@@ -103,6 +103,17 @@ def test_make_run_serves_the_chinese_login_and_ctrl_c_stops_everything(tmp_path)
                 items = db.execute("SELECT COUNT(*) FROM fans_interaction").fetchone()[0]
             time.sleep(1)
         assert polled == 4 and items > 0, (polled, items, (tmp_path / "make-run.log").read_text()[-3000:])
+        # Monitoring hears the brand: every keyword group searched, mentions from the search and the inbox.
+        searched, sources = 0, set()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and (searched < 4 or not {"search", "mentions"} <= sources):
+            with sqlite3.connect(database, timeout=20) as db:
+                searched = db.execute("SELECT COUNT(*) FROM sentiment_rulegroup WHERE searched_until IS NOT NULL"
+                                      ).fetchone()[0]
+                sources = {row[0] for row in db.execute("SELECT DISTINCT source FROM sentiment_mention")}
+            time.sleep(1)
+        assert searched == 4 and {"search", "mentions"} <= sources, (
+            searched, sources, (tmp_path / "make-run.log").read_text()[-3000:])
         children = descendants(process.pid)
         assert len(children) >= 5  # honcho, web, worker, beat, sandbox (and their children)
 
