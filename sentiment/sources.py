@@ -181,7 +181,9 @@ def group_search(*, group_id: int) -> SearchResult:
             raws += found
             times = [t for t in (_posted(r) for r in found) if t is not None]
             if more and times:
-                oldest = min(times) if oldest is None else min(oldest, *times)
+                # Each term was read down to its own oldest hit; the gap must reach up to the latest of
+                # those stopping points, or another term's hits between them are never read.
+                oldest = min(times) if oldest is None else max(oldest, min(times))
         result.read = len(raws)
         with transaction.atomic():
             stored = mentions_store(brand=group.brand, source=MentionSource.SEARCH, raws=raws)

@@ -156,12 +156,12 @@ def api_token_revoke(*, user: User, token_id: str, ip: str | None = None) -> boo
 
 def notice_send(
     *, recipients: list[User], kind: str, title: str, body: str = "", url: str = "", account_id: int | None = None,
-    dedupe_key: str,
+    dedupe_key: str, mail: bool = True,
 ) -> list[Notice]:
     """Tell people something once: a recipient who already has the notice ``dedupe_key`` is skipped.
 
     Mail goes out after the transaction commits, and only when a mail backend is configured
-    (``EMAIL_NOTIFICATIONS``); the in-app notice is what counts.
+    (``EMAIL_NOTIFICATIONS``) and the caller does not turn it off (``mail``); the in-app notice is what counts.
     """
     notices = []
     for person in dict.fromkeys(recipients):
@@ -175,7 +175,7 @@ def notice_send(
         )
         if created:
             notices.append(notice)
-    if settings.EMAIL_NOTIFICATIONS:
+    if settings.EMAIL_NOTIFICATIONS and mail:
         addresses = [n.recipient.email for n in notices if n.recipient.email]
         if addresses:
             transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, addresses,

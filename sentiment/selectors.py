@@ -1,0 +1,149 @@
+"""Reads of opinion monitoring: lists and details for pages and the API, with their related rows fetched inside."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from positioning.models import Brand
+from team.models import User
+
+from .access import Can, brands_for
+from .alerts import bucket_of, monitoring_settings
+from .incidents import NO_DELETION
+from .models import Alert, Incident, IncidentEvent, IncidentTask, Mention, Sentiment, Statement
+
+# --- alerts and incidents ---------------------------------------------------------------------------------
+
+PUBLISHED = "published"  # content's TargetState.PUBLISHED: sentiment reads content's models through relations only
+FAST_TRACKED = "fast_tracked"  # content's Decision.FAST_TRACKED
+
+
+def alert_list(user: User, brand: Brand | None = None, *, kind: str | None = None,
+               unacknowledged: bool = False, limit: int = 100) -> list[Alert]:
+    """The newest alerts of the brands the person may see."""
+    alerts = (Alert.objects.filter(brand__in=brands_for(user, Can.VIEW))
+              .select_related("brand", "group", "mention", "cascade", "incident", "acknowledged_by"))
+    if brand is not None:
+        alerts = alerts.filter(brand=brand)
+    if kind:
+        alerts = alerts.filter(kind=kind)
+    if unacknowledged:
+        alerts = alerts.filter(acknowledged_at__isnull=True)
+    return list(alerts.order_by("-created_at", "-pk")[:limit])
+
+
+def incident_list(user: User, brand: Brand | None = None, *, state: str | None = None) -> QuerySet[Incident]:
+    """Incidents of the brands the person may see, newest first, with their open and overdue step counts."""
+    incidents = (Incident.objects.filter(brand__in=brands_for(user, Can.VIEW)).select_related("brand", "opened_by")
+                 .annotate(statement_count=Count("statements", distinct=True)))
+    if brand is not None:
+        incidents = incidents.filter(brand=brand)
+    if state:
+        incidents = incidents.filter(state=state)
+    return incidents.order_by("-opened_at", "-pk")
+
+
+def _statements(incident: Incident) -> QuerySet[Statement]:
+    return (incident.statements.select_related("post", "post__pillar", "created_by")
+            .prefetch_related("post__targets__account", "post__approvals__reviewer").order_by("created_at", "pk"))
+
+
+@dataclass
+class IncidentDetail:
+    incident: Incident
+    tasks: list[IncidentTask]
+    events: list[IncidentEvent]
+    statements: list[Statement]  # each with .post, .post.targets (account, mid, url), .post.approvals
+    alerts: list[Alert]
+    mentions_count: int
+    policy: str
+
+
+def incident_detail(incident: Incident) -> IncidentDetail:
+    """The incident page's rows in a fixed number of queries."""
+    return IncidentDetail(
+        incident=incident,
+        tasks=list(incident.tasks.select_related("owner", "department", "done_by")),
+        events=list(incident.events.select_related("actor")),
+        statements=list(_statements(incident)),
+        alerts=list(incident.alerts.select_related("group", "mention").order_by("created_at")),
+        mentions_count=incident.mentions.count(),
+        policy=_(NO_DELETION),
+    )
+
+
+def _volume(incident: Incident) -> list[dict]:
+    """Negative mentions (with copies) per bucket, from the first to the last."""
+    width = timedelta(minutes=monitoring_settings(incident.brand).bucket_minutes)
+    counts: Counter = Counter()
+    for posted_at, copies in (Mention.objects.filter(incidents=incident, sentiment=Sentiment.NEGATIVE)
+                              .values_list("posted_at", "copies").order_by()):
+        counts[bucket_of(posted_at, width)] += copies
+    if not counts:
+        return []
+    start, end = min(counts), max(counts)
+    series = []
+    while start <= end:
+        series.append({"start": start.isoformat(), "negative": counts.get(start, 0)})
+        start += width
+    return series
+
+
+def _statement_report(statement: Statement) -> dict:
+    post = statement.post
+    return {
+        "id": statement.pk, "text": post.text, "state": post.state, "urgent": post.urgent,
+        "drafted_by": str(statement.created_by or ""), "drafted_at": statement.created_at.isoformat(),
+        "approvals": [{"by": str(a.reviewer), "decision": a.decision, "fast_tracked": a.decision == FAST_TRACKED,
+                       "comment": a.comment, "at": a.created_at.isoformat()} for a in post.approvals.all()],
+        "targets": [{"account": t.account.name, "state": t.state, "mid": t.mid, "url": t.url,
+                     "published_at": t.published_at.isoformat() if t.published_at else None}
+                    for t in post.targets.all()],
+        "published": any(t.state == PUBLISHED for t in post.targets.all()),
+    }
+
+
+def _timeline(events: list[IncidentEvent], statements: list[dict]) -> list[dict]:
+    rows = [{"at": e.at.isoformat(), "kind": e.kind, "actor": str(e.actor or ""), "text": e.text, "data": e.data}
+            for e in events]
+    for statement in statements:  # the worker publishes: its outcome joins the timeline from the targets
+        for target in statement["targets"]:
+            if target["published_at"]:
+                rows.append({"at": target["published_at"], "kind": "statement_out", "actor": "",
+                             "text": f"{target['account']}: {target['url']}",
+                             "data": {"statement": statement["id"], "mid": target["mid"]}})
+    return sorted(rows, key=lambda r: r["at"])
+
+
+def incident_report(incident: Incident) -> dict:
+    """The post-incident report, as data for a page, a PDF or an export."""
+    detail = incident_detail(incident)
+    statements = [_statement_report(s) for s in detail.statements]
+    tasks = detail.tasks
+    return {
+        "title": incident.title, "brand": incident.brand.name, "summary": incident.summary,
+        "type": incident.kind, "type_label": str(incident.get_kind_display()),
+        "handling": incident.handling, "grade": incident.grade, "state": incident.state,
+        "opened_at": incident.opened_at.isoformat(),
+        "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        "grade_history": [{"at": e.at.isoformat(), "from": e.data.get("old"), "to": e.data.get("new"),
+                           "manual": bool(e.data.get("manual")), "reason": e.data.get("reason", ""),
+                           "by": str(e.actor or "")} for e in detail.events if e.kind == "graded"],
+        "participants": incident.participants, "reach": incident.reach, "negative": incident.negative,
+        "mentions": detail.mentions_count,
+        "volume": _volume(incident),
+        "timeline": _timeline(detail.events, statements),
+        "statements": statements,
+        "checklist": [{"key": t.key, "step": t.title, "owner": str(t.owner or ""),
+                       "department": str(t.department or ""), "due_at": t.due_at.isoformat(),
+                       "done_at": t.done_at.isoformat() if t.done_at else None, "done_by": str(t.done_by or ""),
+                       "on_time": bool(t.done_at and t.done_at <= t.due_at)} for t in tasks],
+        "checklist_done": sum(1 for t in tasks if t.done_at), "checklist_total": len(tasks),
+        "policy": detail.policy,
+        "lessons": incident.lessons,
+    }
