@@ -31,9 +31,7 @@ from django.utils import timezone
 
 from positioning.models import Account, ConnectionState, PlaybookVersion
 from positioning.weibo import account_client
-from sentiment.models import MentionSource
-from sentiment.pipeline import Raw
-from sentiment.sources import mentions_submit
+from sentiment.services import mentions_hand_over
 from weibo_ops.weibo.budget import account_scope, default_budget
 from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
 from weibo_ops.weibo.models import PushEvent
@@ -252,30 +250,31 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
 
 # Opinion monitoring hears what the inbox reads: the items go on to the monitoring pipeline from here,
 # so Weibo is never read twice for them.
-MONITORED = {Source.MENTIONS: MentionSource.MENTIONS, Source.COMMENTS_TO_ME: MentionSource.COMMENTS,
-             Source.COMMENTS_MENTIONS: MentionSource.COMMENTS, Source.PUSH: MentionSource.PUSH}
+MONITORED = {Source.MENTIONS: "mentions", Source.COMMENTS_TO_ME: "comments", Source.COMMENTS_MENTIONS: "comments",
+             Source.PUSH: "push"}  # sentiment.models.MentionSource
 
 
-def _raw(item: Interaction) -> Raw:
+def _raw(item: Interaction) -> dict:
     fan = item.fan
     # Private messages and comments have their own id spaces: keep them apart from status ids.
     pid = item.platform_id if item.object_type == "status" else f"{item.object_type}:{item.platform_id}"
-    return Raw(
-        text=item.text, platform_id=pid, object_type=item.object_type,
-        url=f"https://weibo.com/{fan.uid}/{item.platform_id}" if item.object_type == "status" else "",
-        author_uid=fan.uid, author_name=fan.screen_name, author_followers=fan.followers_count,
-        author_verified=fan.verified, author_created_at=fan.registered_at.isoformat() if fan.registered_at else "",
-        posted_at=item.created_at.isoformat(), root_id=item.status_id if item.object_type == "comment" else "",
-    )
+    return {
+        "text": item.text, "platform_id": pid, "object_type": item.object_type,
+        "url": f"https://weibo.com/{fan.uid}/{item.platform_id}" if item.object_type == "status" else "",
+        "author_uid": fan.uid, "author_name": fan.screen_name, "author_followers": fan.followers_count,
+        "author_verified": fan.verified,
+        "author_created_at": fan.registered_at.isoformat() if fan.registered_at else "",
+        "posted_at": item.created_at.isoformat(), "root_id": item.status_id if item.object_type == "comment" else "",
+    }
 
 
 def items_monitor(*, account: Account, items: list[Interaction]) -> int:
-    by_source: dict[str, list[Raw]] = {}
+    by_source: dict[str, list[dict]] = {}
     for item in items:
         if item.text and item.source in MONITORED:
             by_source.setdefault(MONITORED[item.source], []).append(_raw(item))
-    return sum(mentions_submit(brand_id=account.brand_id, source=source, raws=raws)
-               for source, raws in by_source.items())
+    return sum(mentions_hand_over(brand_id=account.brand_id, source=source, items=items)
+               for source, items in by_source.items())
 
 
 # --- polling -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from content import selectors as content_selectors
 from fans import selectors as fans_selectors
 from positioning import selectors as positioning_selectors
-from sentiment.summary import monitoring_today
+from sentiment import selectors as sentiment_selectors
 from team import selectors as team_selectors
 from team.models import Role
 from team.permissions import audit_view_allowed
@@ -51,7 +51,7 @@ def dashboard(request):
         "content": content_selectors.content_today(user=user),
         "fans": fans_selectors.fans_today(user=user) if user.is_org_wide or account_ids else None,
         "fan_rates": _fan_rates(user) if user.is_org_wide or account_ids else None,
-        "monitoring": monitoring_today(user=user),
+        "monitoring": sentiment_selectors.monitoring_today(user=user),
         "desk_open": desk_open,
         "show_desk": desk_open is not None and (desk_open > 0 or user.role == Role.DEPT_CONTACT),
     })

@@ -44,8 +44,10 @@ def monitoring_allows(user: User, brand: Brand, can: Can = Can.VIEW) -> bool:
 
 
 MESSAGES = {
-    Can.VIEW: gettext_noop("You may not see the monitoring of %(brand)s: ask a manager for access to one of its accounts."),
-    Can.RULES: gettext_noop("Only PR, managers and those who manage one of %(brand)s's accounts may change its monitoring."),
+    Can.VIEW: gettext_noop("You may not see the monitoring of %(brand)s: ask a manager for access to one of "
+                           "its accounts."),
+    Can.RULES: gettext_noop("Only PR, managers and those who manage one of %(brand)s's accounts may change its "
+                            "monitoring."),
     Can.RESPOND: gettext_noop("Only PR people and managers handle %(brand)s's incidents."),
 }
 

@@ -223,6 +223,12 @@ def _spikes_store(brand: Brand, config: MonitoringSettings, overs: list[_Over], 
         if alert is None and over.series is None and _covered(ongoing, over.start):
             continue
         name = names.get(over.series, "") if over.series else _("all mentions")
+        if alert is None and (other := _concurrent(ongoing, over)) is not None:
+            # One happening, one alert: a complaint wave about a product is also one about the brand.
+            _also(other, over, name)
+            if other not in touched:
+                touched.append(other)
+            continue
         if alert is None:
             alert, created = Alert.objects.get_or_create(
                 brand=brand, dedupe_key=f"spike:{over.series or 'all'}:{over.start:%Y%m%d%H%M}",
@@ -248,6 +254,24 @@ def _ongoing(alerts: list[Alert], over: _Over) -> Alert | None:
                 alert.bucket_start - SPIKE_CONTINUES <= over.start <= _last_bucket(alert) + SPIKE_CONTINUES):
             return alert
     return None
+
+
+def _concurrent(alerts: list[Alert], over: _Over) -> Alert | None:
+    """Another group's spike alert going on at the same time: the same happening seen through another group."""
+    for alert in reversed(alerts):
+        if alert.group_id is not None and alert.bucket_start is not None and (
+                alert.bucket_start - SPIKE_CONTINUES <= over.start <= _last_bucket(alert) + SPIKE_CONTINUES):
+            return alert
+    return None
+
+
+def _also(alert: Alert, over: _Over, name: str) -> None:
+    evidence = dict(alert.evidence or {})
+    also = dict(evidence.get("also", {}))
+    also[name] = dict(sorted({**also.get(name, {}), over.start.isoformat(): over.count}.items()))
+    evidence["also"] = also
+    alert.evidence = evidence
+    alert.save(update_fields=["evidence", "updated_at"])
 
 
 def _covered(alerts: list[Alert], start: datetime) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from positioning.models import Brand
@@ -15,7 +16,18 @@ from team.models import User
 from .access import Can, brands_for
 from .alerts import bucket_of, monitoring_settings
 from .incidents import NO_DELETION
-from .models import Alert, Incident, IncidentEvent, IncidentTask, Mention, Sentiment, Statement
+from .models import (
+    GRADE_ORDER,
+    Alert,
+    Grade,
+    Incident,
+    IncidentEvent,
+    IncidentState,
+    IncidentTask,
+    Mention,
+    Sentiment,
+    Statement,
+)
 
 # --- alerts and incidents ---------------------------------------------------------------------------------
 
@@ -146,4 +158,31 @@ def incident_report(incident: Incident) -> dict:
         "checklist_done": sum(1 for t in tasks if t.done_at), "checklist_total": len(tasks),
         "policy": detail.policy,
         "lessons": incident.lessons,
+    }
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------
+
+def _today_start() -> datetime:
+    local = timezone.localtime()
+    return timezone.make_aware(datetime.combine(local.date(), time.min), local.tzinfo)
+
+
+def monitoring_today(*, user: User) -> dict | None:
+    brand_ids = list(brands_for(user).values_list("pk", flat=True))
+    if not brand_ids:
+        return None
+    counts = Mention.objects.filter(brand_id__in=brand_ids, posted_at__gte=_today_start()).aggregate(
+        total=Sum("copies"), negative=Sum("copies", filter=Q(sentiment=Sentiment.NEGATIVE)),
+        positive=Sum("copies", filter=Q(sentiment=Sentiment.POSITIVE)))
+    total = counts["total"] or 0
+    alerts = Alert.objects.filter(brand_id__in=brand_ids, acknowledged_at__isnull=True, incident__isnull=True).count()
+    grades = dict(Incident.objects.filter(brand_id__in=brand_ids).exclude(state=IncidentState.CLOSED)
+                  .values_list("grade").annotate(n=Count("pk")))
+    worst = next((g for g in reversed(GRADE_ORDER) if grades.get(g)), None)
+    return {
+        "total": total, "negative": counts["negative"] or 0, "positive": counts["positive"] or 0,
+        "negative_percent": round(100 * (counts["negative"] or 0) / total) if total else 0,
+        "alerts": alerts, "incidents": sum(grades.values()), "worst_grade": worst,
+        "worst_grade_label": Grade(worst).label if worst else "",
     }
