@@ -5,6 +5,7 @@ input; the services in ``sentiment.incidents`` decide what is allowed."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from positioning.access import Action, accounts_for
@@ -125,6 +126,11 @@ class StatementForm(forms.Form):
         # Only the accounts the person may draft on are offered; content checks it again.
         self.fields["accounts"].queryset = (accounts_for(user, Action.DRAFT).filter(brand=brand, is_active=True)
                                             .order_by("name"))
+        # Weibo takes a post only with a link on the app's registered domain: start the statement with one.
+        link = f"https://{settings.WEIBO_SAFE_DOMAIN}/"
+        self.fields["text"].initial = f"\n{link}"
+        self.fields["text"].help_text = _("Keep a link to %(domain)s in it: Weibo publishes a post only with a link "
+                                          "on the app's domain.") % {"domain": settings.WEIBO_SAFE_DOMAIN}
 
 
 class FastTrackForm(forms.Form):

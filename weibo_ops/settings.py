@@ -462,6 +462,14 @@ SPECTACULAR_SETTINGS = {
         "InboxKindEnum": "fans.models.Kind",
         "PriorityEnum": "fans.models.Priority",
         "BulkActionEnum": ["assign", "tag", "untag", "close"],
+        # Monitoring has its own sources, kinds, types and states beside the inbox's.
+        "InboxSourceEnum": "fans.models.Source",
+        "GroupKindEnum": "sentiment.models.GroupKind",
+        "AlertKindEnum": "sentiment.models.AlertKind",
+        "IncidentTypeEnum": "sentiment.models.IncidentType",
+        "IncidentStateEnum": "sentiment.models.IncidentState",
+        "MentionSourceEnum": "sentiment.models.MentionSource",
+        "SentimentEnum": "sentiment.models.Sentiment",
     },
 }
 
