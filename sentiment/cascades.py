@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, Max, Min, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from positioning.models import Brand
@@ -28,7 +29,7 @@ from .sources import search_account
 logger = logging.getLogger(__name__)
 
 REPOSTS_PAGE = 200  # statuses/repost_timeline's largest page
-CASCADE_PAGES = 5  # pages per poll: 1,000 reposts; a bigger cascade is read over the next polls
+CASCADE_PAGES = 5  # pages per poll: 1,000 reposts; a bigger cascade is read over the next polls (``_read``)
 CASCADE_LEASE = timedelta(minutes=5)
 SEEN_REPOSTS_TO_WATCH = 5  # reposts of one post among the mentions: a cascade is forming around it
 DETECT_LIMIT = 20_000  # reposts read back for the detector and the tree: enough to judge any attack
@@ -102,21 +103,32 @@ def _row(cascade: Cascade, status) -> Repost:
                   account_created_at=user.created_at)
 
 
+def _stored_above(cascade: Cascade) -> tuple[int | None, int | None]:
+    """The oldest and newest reposts stored above ``since_id``: there are some only when an earlier poll stopped
+    at its page limit, leaving the reposts between ``since_id`` and the oldest of them still to read."""
+    found = (Repost.objects.filter(cascade=cascade).annotate(n=Cast("platform_id", BigIntegerField()))
+             .filter(n__gt=int(cascade.since_id or 0)).aggregate(low=Min("n"), high=Max("n")))
+    return found["low"], found["high"]
+
+
 def _read(client, cascade: Cascade) -> tuple[list[Repost], str]:
+    """New reposts, newest first, down to ``since_id``; and where ``since_id`` stands after them. A poll that
+    stops at its page limit leaves ``since_id`` where it was: the next poll reads on below the oldest repost
+    stored (the gap), and only the poll that reaches ``since_id`` moves it up to the newest repost stored."""
     rows: list[Repost] = []
-    top = cascade.since_id
-    max_id = None
+    low, high = _stored_above(cascade)
+    max_id = str(low - 1) if low is not None else None
+    top = max(int(cascade.since_id or 0), high or 0)
     for _page in range(CASCADE_PAGES):
         page = client.repost_timeline(cascade.root_id, since_id=cascade.since_id or None, max_id=max_id,
                                       count=REPOSTS_PAGE)
         rows += [_row(cascade, s) for s in page.items if s.user is not None]
         ids = [int(s.id) for s in page.items]
-        if ids:
-            top = str(max(int(top or 0), *ids))
+        top = max(top, *ids) if ids else top
         if len(page.items) + page.dropped < REPOSTS_PAGE or not ids:
-            break
+            return rows, str(top) if top else ""
         max_id = str(min(ids) - 1)
-    return rows, top
+    return rows, cascade.since_id
 
 
 def cascade_poll(*, cascade_id: int) -> Cascade | None:

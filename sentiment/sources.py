@@ -28,6 +28,7 @@ from positioning.weibo import account_client
 from weibo_ops.weibo.budget import account_scope, default_budget
 from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
 
+from .matching import fold
 from .models import Inbound, MentionSource, RuleGroup
 from .pipeline import Raw, StoreResult, mentions_after_store, mentions_store, raw_from_status
 
@@ -125,6 +126,19 @@ def groups_to_search(*, now: datetime | None = None) -> list[int]:
                 .order_by("searched_at", "pk").values_list("pk", flat=True))
 
 
+def search_queries(group: RuleGroup) -> list[str]:
+    """The fewest searches that find every post the group can match, since each costs a call of the hourly
+    budget. A match must hold a context term when the group asks for one, so the context terms are searched
+    when they are fewer; and a term that holds another term (鲜牧乳业, 鲜牧) is found by that one's search."""
+    include = list(dict.fromkeys(fold(t).strip() for t in group.include_terms if t.strip()))
+    context = list(dict.fromkeys(fold(t).strip() for t in group.context_terms if t.strip()))
+    kept: list[str] = []
+    for term in sorted(context if context and len(context) < len(include) else include, key=len):
+        if not any(shorter in term for shorter in kept):
+            kept.append(term)
+    return kept
+
+
 def _lease(group: RuleGroup, now: datetime) -> bool:
     free = Q(search_lease_until__isnull=True) | Q(search_lease_until__lt=now)
     return bool(RuleGroup.objects.filter(free, pk=group.pk).update(search_lease_until=now + SEARCH_LEASE))
@@ -176,7 +190,7 @@ def group_search(*, group_id: int) -> SearchResult:
         client = account_client(account=account)
         raws: list[Raw] = []
         oldest: datetime | None = None
-        for term in dict.fromkeys(t.strip() for t in group.include_terms if t.strip()):
+        for term in search_queries(group):
             found, more = _search_term(client, term, start, end, result)
             raws += found
             times = [t for t in (_posted(r) for r in found) if t is not None]

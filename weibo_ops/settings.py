@@ -283,7 +283,7 @@ FANS_PROFILE_BATCH = env_int("FANS_PROFILE_BATCH", 20, minimum=1)  # users/show 
 
 # Opinion monitoring (sentiment/).
 SENTIMENT_MODEL_DIR = Path(os.environ.get("SENTIMENT_MODEL_DIR") or BASE_DIR / "sentiment" / "model")
-SENTIMENT_SEARCH_SECONDS = env_int("SENTIMENT_SEARCH_SECONDS", 180, minimum=1)  # Weibo: poll every 3–5 min at most
+SENTIMENT_SEARCH_SECONDS = env_int("SENTIMENT_SEARCH_SECONDS", 300, minimum=1)  # Weibo: poll every 3–5 min at most
 SENTIMENT_SEARCH_PAGES = env_int("SENTIMENT_SEARCH_PAGES", 3, minimum=1)  # pages of 50 per term per poll
 SENTIMENT_SEARCH_RESERVE_CALLS = env_int("SENTIMENT_SEARCH_RESERVE_CALLS", 40, minimum=0)  # left for the rest
 SENTIMENT_SEARCH_FIRST_HOURS = env_int("SENTIMENT_SEARCH_FIRST_HOURS", 24, minimum=1)  # a new group looks back

@@ -1,0 +1,314 @@
+"""Offline training of the sentiment model (scikit-learn here only; the run time is ``sentiment.classifier``).
+
+Reads the public sets beside the repository (``../shared/data/sentiment``), maps them to three classes,
+fits a character 1–3-gram TF-IDF + logistic regression, keeps the n-grams with the largest weights,
+refits, checks that the numpy run time reproduces scikit-learn's probabilities, and exports plain arrays.
+
+Three-class mapping: SMP2020-EWECT happy → positive; angry, sad, fear → negative; neutral → neutral;
+surprise dropped. weibo2018 1/0 → positive/negative. weibo_senti_100k 1/0 → positive/negative with
+its emoticons stripped (its labels were derived from them). osmdataset2022 0 → positive, 1–3 → negative.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from sentiment.classifier import (
+    FORMAT,
+    LABELS,
+    NGRAM_RANGE,
+    NORMALISATION_VERSION,
+    Classifier,
+    analyse,
+    normalise,
+    says_nothing,
+)
+
+SMP_MAP = {"happy": "positive", "angry": "negative", "sad": "negative", "fear": "negative", "neutral": "neutral"}
+BINARY_MAP = {"1": "positive", "0": "negative"}
+OSM_MAP = {"0": "positive", "1": "negative", "2": "negative", "3": "negative"}
+EMOTICON = re.compile(r"\[[^\[\]\s]{1,10}\]")  # the data README's pattern for weibo_senti_100k
+WEIBO2018_HELD_OUT = 0.2  # share of weibo2018/train.txt never trained on, chosen by the seed
+PARITY_TOLERANCE = 1e-4  # numpy run time against scikit-learn, probability units
+
+FILES = {
+    "usual_train": "smp2020_ewect/usual_train.json",
+    "virus_train": "smp2020_ewect/virus_train.txt",
+    "usual_eval": "smp2020_ewect/usual_eval_labeled.txt",
+    "virus_eval": "smp2020_ewect/virus_eval_labeled.txt",
+    "weibo2018": "weibo2018/train.txt",
+    "weibo_senti_100k": "weibo_senti_100k/dev.tsv",
+    "osm_review": "osmdataset2022/train_review.txt",
+    "osm_label": "osmdataset2022/train_label.txt",
+}
+
+Pairs = list[tuple[str, str]]
+
+
+class DataError(ValueError):
+    """A data file is missing, unreadable or not in its documented format."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    c: float = 3.0  # inverse regularisation of the logistic regression
+    max_features: int = 100_000  # n-grams kept after the first fit, by largest absolute weight
+    min_df: int = 2  # n-grams seen in one text only are dropped before the first fit
+    sources: tuple[str, ...] = ("usual_train", "virus_train", "weibo2018_train", "weibo_senti_100k")
+    source_weights: dict[str, float] = field(default_factory=dict)  # per source, default 1
+    correction_weight: float = 3.0  # a brand's own corrected labels count this many times
+    max_iter: int = 2000
+
+
+@dataclass
+class Dataset:
+    train: dict[str, Pairs]
+    validation: dict[str, Pairs]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError(f"missing data file {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+
+
+def load_smp(path: Path) -> Pairs:
+    try:
+        rows = json.loads(_read(path))
+        return [(row["content"], SMP_MAP[row["label"]]) for row in rows if row["label"] in SMP_MAP]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path} is not a JSON list of {{id, content, label}}: {exc}") from exc
+
+
+def load_weibo2018(path: Path) -> Pairs:
+    pairs = []
+    for number, row in enumerate(csv.reader(_read(path).splitlines()), start=1):
+        if number == 1 and row[:2] == ["mid", "label"]:
+            continue
+        if len(row) < 3 or row[1] not in BINARY_MAP:
+            raise DataError(f"{path} line {number} is not mid,label(0|1),text")
+        pairs.append((",".join(row[2:]), BINARY_MAP[row[1]]))
+    return pairs
+
+
+def load_senti100k(path: Path) -> Pairs:
+    pairs = []
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        label, _, text = line.partition("\t")
+        if number == 1 and label == "label":
+            continue
+        if label not in BINARY_MAP:
+            raise DataError(f"{path} line {number} is not label(0|1)<TAB>text")
+        stripped = EMOTICON.sub(" ", text).strip()
+        if stripped:
+            pairs.append((stripped, BINARY_MAP[label]))
+    return pairs
+
+
+def load_osm(reviews: Path, labels: Path) -> Pairs:
+    texts, marks = _read(reviews).splitlines(), _read(labels).splitlines()
+    if len(texts) != len(marks) or any(mark.strip() not in OSM_MAP for mark in marks):
+        raise DataError(f"{reviews} and {labels} must have as many lines, labels 0-3")
+    # The reviews come segmented by spaces; the model reads raw characters, so the spaces go.
+    return [(text.replace(" ", ""), OSM_MAP[mark.strip()]) for text, mark in zip(texts, marks, strict=True)]
+
+
+def split_weibo2018(pairs: Pairs, seed: int) -> tuple[Pairs, Pairs]:
+    """(train part, held-out part): a seeded shuffle, the same in training and in bench/sentiment_eval.py."""
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    held = set(order[:round(len(pairs) * WEIBO2018_HELD_OUT)].tolist())
+    return ([p for i, p in enumerate(pairs) if i not in held], [p for i, p in enumerate(pairs) if i in held])
+
+
+def load_validation(data_dir: Path, seed: int) -> dict[str, Pairs]:
+    _, held_out = split_weibo2018(load_weibo2018(data_dir / FILES["weibo2018"]), seed)
+    return {
+        "usual_eval": load_smp(data_dir / FILES["usual_eval"]),
+        "virus_eval": load_smp(data_dir / FILES["virus_eval"]),
+        "weibo2018_held_out": held_out,
+    }
+
+
+def load_dataset(data_dir: Path, *, seed: int, sources: Sequence[str]) -> Dataset:
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError(f"data directory {data_dir} does not exist")
+    weibo_train, weibo_held = split_weibo2018(load_weibo2018(data_dir / FILES["weibo2018"]), seed)
+    loaders: dict[str, Callable[[], Pairs]] = {
+        "usual_train": lambda: load_smp(data_dir / FILES["usual_train"]),
+        "virus_train": lambda: load_smp(data_dir / FILES["virus_train"]),
+        "weibo2018_train": lambda: weibo_train,
+        "weibo_senti_100k": lambda: load_senti100k(data_dir / FILES["weibo_senti_100k"]),
+        "osmdataset2022": lambda: load_osm(data_dir / FILES["osm_review"], data_dir / FILES["osm_label"]),
+    }
+    unknown = set(sources) - set(loaders)
+    if unknown:
+        raise DataError(f"unknown training sources {sorted(unknown)}; known: {sorted(loaders)}")
+    validation = {
+        "usual_eval": load_smp(data_dir / FILES["usual_eval"]),
+        "virus_eval": load_smp(data_dir / FILES["virus_eval"]),
+        "weibo2018_held_out": weibo_held,
+    }
+    return Dataset(train={name: loaders[name]() for name in sources}, validation=validation)
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float], recipe: Recipe,
+        progress: Callable[[str], None] = print) -> dict:
+    """Two fits: all n-grams (min_df), then the ``max_features`` with the largest weights. Returns arrays."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    tokens = [analyse(text) for text in texts]
+    y = np.array([LABELS.index(label) for label in labels])
+    w = np.asarray(weights, dtype=np.float64)
+
+    def one_fit(vectorizer):
+        matrix = vectorizer.fit_transform(tokens)
+        model = LogisticRegression(C=recipe.c, class_weight="balanced", max_iter=recipe.max_iter)
+        model.fit(matrix, y, sample_weight=w)
+        return vectorizer, model
+
+    options = {"analyzer": _identity, "sublinear_tf": True, "dtype": np.float64}
+    vectorizer, model = one_fit(TfidfVectorizer(min_df=recipe.min_df, **options))
+    names = vectorizer.get_feature_names_out()
+    progress(f"first fit: {len(names):,} n-grams from {len(texts):,} texts")
+    if len(names) > recipe.max_features:
+        strongest = np.argsort(-np.abs(model.coef_).max(axis=0), kind="stable")[:recipe.max_features]
+        kept = sorted(names[strongest].tolist())
+        vectorizer, model = one_fit(TfidfVectorizer(vocabulary=kept, **options))
+        progress(f"refit on the {len(kept):,} strongest n-grams")
+    return {
+        "vocab": vectorizer.get_feature_names_out().tolist(),
+        "coef": model.coef_.T.astype(np.float32),
+        "intercept": model.intercept_.astype(np.float32),
+        "idf": vectorizer.idf_.astype(np.float32),
+        "sklearn_proba": lambda batch: model.predict_proba(vectorizer.transform([analyse(t) for t in batch])),
+    }
+
+
+def score(truth: Sequence[str], guess: Sequence[str]) -> dict:
+    """Macro-F1 over the classes present in ``truth``, per-class recall and accuracy."""
+    recall, f1 = {}, []
+    for label in [label for label in LABELS if label in set(truth)]:
+        tp = sum(1 for t, g in zip(truth, guess, strict=True) if t == g == label)
+        predicted, actual = sum(1 for g in guess if g == label), sum(1 for t in truth if t == label)
+        precision = tp / predicted if predicted else 0.0
+        recall[label] = tp / actual
+        f1.append(2 * precision * recall[label] / (precision + recall[label]) if tp else 0.0)
+    accuracy = sum(1 for t, g in zip(truth, guess, strict=True) if t == g) / len(truth) if truth else 0.0
+    return {"n": len(truth), "macro_f1": round(float(np.mean(f1)), 4) if f1 else 0.0, "accuracy": round(accuracy, 4),
+            "recall": {label: round(value, 4) for label, value in recall.items()}}
+
+
+def decide(probs: np.ndarray, *, binary: bool = False) -> list[str]:
+    """Argmax of the three classes, or with ``binary`` positive against negative only (weibo2018 has no neutral)."""
+    if binary:
+        pos, neg = LABELS.index("positive"), LABELS.index("negative")
+        return [LABELS[pos] if p >= n else LABELS[neg] for p, n in zip(probs[:, pos], probs[:, neg], strict=True)]
+    return [LABELS[k] for k in probs.argmax(axis=1)]
+
+
+def figures(classifier: Classifier, pairs: Pairs, *, binary: bool = False) -> dict:
+    guess = decide(classifier.proba([text for text, _ in pairs]), binary=binary)
+    result = score([label for _, label in pairs], guess)
+    return result | {"decision": "positive vs negative" if binary else "argmax of 3 classes"}
+
+
+def validate(classifier: Classifier, validation: dict[str, Pairs]) -> dict:
+    return {name: figures(classifier, pairs, binary=name.startswith("weibo2018")) for name, pairs in validation.items()}
+
+
+def export(out_dir: Path, arrays: dict, meta: dict) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "vocab.json").write_text(json.dumps(arrays["vocab"], ensure_ascii=False, separators=(",", ":")),
+                                        encoding="utf-8")
+    np.savez_compressed(out_dir / "weights.npz", coef=arrays["coef"], intercept=arrays["intercept"], idf=arrays["idf"])
+    (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _check_parity(out_dir: Path, arrays: dict, validation: dict[str, Pairs]) -> float:
+    # Texts that say nothing are neutral by rule at run time, whatever the regression says: not compared.
+    texts = [text for pairs in validation.values() for text, _ in pairs if not says_nothing(normalise(text))][:3000]
+    if not texts:
+        return 0.0
+    runtime = Classifier.load(out_dir).proba(texts)
+    difference = float(np.abs(runtime - arrays["sklearn_proba"](texts)).max())
+    if difference > PARITY_TOLERANCE:
+        raise RuntimeError(f"numpy run time differs from scikit-learn by {difference:.2e} (> {PARITY_TOLERANCE})")
+    return difference
+
+
+def train(data_dir: Path, out_dir: Path, *, seed: int = 0, recipe: Recipe | None = None,
+          corrections: Pairs | None = None, progress: Callable[[str], None] = print) -> dict:
+    """Train on the public sets (plus ``corrections``, (text, label) pairs weighted by the recipe), export
+    the model into ``out_dir`` and return its meta (incl. validation figures). Same seed, same model."""
+    recipe = recipe or Recipe()
+    data = load_dataset(Path(data_dir), seed=seed, sources=recipe.sources)
+    texts, labels, weights = [], [], []
+    for name, pairs in data.train.items():
+        texts += [t for t, _ in pairs]
+        labels += [label for _, label in pairs]
+        weights += [recipe.source_weights.get(name, 1.0)] * len(pairs)
+        progress(f"{name}: {len(pairs):,} texts {dict(sorted(Counter(label for _, label in pairs).items()))}")
+    corrections = [(t, label) for t, label in corrections or [] if label in LABELS and t.strip()]
+    if corrections:
+        texts += [t for t, _ in corrections]
+        labels += [label for _, label in corrections]
+        weights += [recipe.correction_weight] * len(corrections)
+        progress(f"corrections: {len(corrections):,} texts, each weighted x{recipe.correction_weight:g}")
+    if len(set(labels)) < len(LABELS):
+        raise DataError(f"training needs all of {list(LABELS)}; got {sorted(set(labels))}")
+    arrays = fit(texts, labels, weights, recipe, progress)
+    meta = {
+        "format": FORMAT,
+        "labels": list(LABELS),
+        "normalisation_version": NORMALISATION_VERSION,
+        "ngram_range": list(NGRAM_RANGE),
+        "features": len(arrays["vocab"]),
+        "tf": "1 + ln(count)", "idf": "ln((1 + n) / (1 + df)) + 1", "norm": "l2",
+        "recipe": {k: v for k, v in asdict(recipe).items() if k != "max_iter"},
+        "seed": seed,
+        "training_sets": {name: len(pairs) for name, pairs in data.train.items()} | (
+            {"corrections": len(corrections)} if corrections else {}),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    export(Path(out_dir), arrays, meta)
+    meta["parity_max_abs_diff"] = _check_parity(Path(out_dir), arrays, data.validation)
+    progress("validating")
+    meta["validation"] = validate(Classifier.load(out_dir), data.validation)
+    export(Path(out_dir), arrays, meta)
+    return meta
+
+
+def correction_pairs(brand_name: str | None = None) -> Pairs:
+    """(text, label) of the people's corrections, all brands or one; a text corrected twice counts once,
+    with its latest label. Raises ``LookupError`` for an unknown brand."""
+    from positioning.models import Brand
+    from sentiment.models import SentimentCorrection
+
+    rows = SentimentCorrection.objects.order_by("-created_at", "-id")
+    if brand_name is not None:
+        brand = Brand.objects.filter(name=brand_name).first()
+        if brand is None:
+            raise LookupError(f"no brand named {brand_name!r}")
+        rows = rows.filter(brand=brand)
+    latest: dict[str, str] = {}
+    for text, label in rows.values_list("text", "label").iterator():
+        latest.setdefault(text, label)
+    return list(latest.items())
