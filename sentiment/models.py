@@ -153,6 +153,20 @@ class Mention(models.Model):
         return self.text[:40]
 
 
+class MentionCopy(models.Model):
+    """The Weibo id of a near-identical copy counted on a mention (``copies``) rather than stored."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    platform_id = models.CharField(max_length=64)
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="copy_ids")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["brand", "platform_id"], name="mention_copy_once")]
+
+    def __str__(self) -> str:
+        return self.platform_id
+
+
 class SentimentCorrection(models.Model):
     """A person's verdict on a mention's sentiment; ``train_sentiment --corrections`` trains on these."""
 

@@ -25,7 +25,7 @@ from weibo_ops.weibo.types import Comment, Status
 
 from .classifier import get_classifier
 from .matching import GroupSpec, fold, matcher_for, text_key
-from .models import Mention, MentionSource, RuleGroup
+from .models import Mention, MentionCopy, MentionSource, RuleGroup
 
 logger = logging.getLogger(__name__)
 jieba.setLogLevel(logging.INFO)  # its DEBUG lines ("Building prefix dict...") on every worker start are noise
@@ -173,20 +173,31 @@ def _fresh(brand: Brand, raws: list[Raw]) -> tuple[list[Raw], int]:
     ids = [r.platform_id for r in unique if r.platform_id]
     stored = set()
     for start in range(0, len(ids), 900):  # SQLite allows 999 parameters per query
-        stored |= set(Mention.objects.filter(brand=brand, platform_id__in=ids[start:start + 900])
+        chunk = ids[start:start + 900]
+        stored |= set(Mention.objects.filter(brand=brand, platform_id__in=chunk).values_list("platform_id", flat=True))
+        stored |= set(MentionCopy.objects.filter(brand=brand, platform_id__in=chunk)
                       .values_list("platform_id", flat=True))
     return [r for r in unique if not r.platform_id or r.platform_id not in stored], len(raws) - len(unique) + len(
         stored)
 
 
-def _fold_copies(brand: Brand, rows: list[tuple[Raw, str, bool]], now: datetime) -> tuple[list[int], int, Counter]:
+@dataclass
+class _Folding:
+    keep: list[int]  # rows to store
+    folded: list[int]  # rows counted as copies of another
+    copies: int
+    in_batch: Counter  # copies within the batch of each kept text
+    existing: dict[str, int]  # text key → the stored mention the copies are counted on
+
+
+def _fold_copies(brand: Brand, rows: list[tuple[Raw, str, bool]], now: datetime) -> _Folding:
     """Which rows to store. A near-identical copy of a recent mention is counted on that mention; copies
-    within the batch are counted on the first of them. Returns (indices kept, copies folded, the in-batch
-    copies of each kept text)."""
-    keep, first, in_batch = [], {}, Counter()
+    within the batch are counted on the first of them."""
+    keep, folded, first, in_batch = [], [], {}, Counter()
     for index, (_raw, key, foldable) in enumerate(rows):
         if foldable and key in first:
             in_batch[key] += 1
+            folded.append(index)
             continue
         if foldable:
             first[key] = index
@@ -201,7 +212,18 @@ def _fold_copies(brand: Brand, rows: list[tuple[Raw, str, bool]], now: datetime)
     for key, pk in existing.items():
         Mention.objects.filter(pk=pk).update(copies=F("copies") + 1 + in_batch.pop(key, 0))
         copies += 1
-    return [i for i in keep if not (rows[i][2] and rows[i][1] in existing)], copies, in_batch
+    onto_stored = [i for i in keep if rows[i][2] and rows[i][1] in existing]
+    return _Folding([i for i in keep if i not in set(onto_stored)], folded + onto_stored, copies, in_batch, existing)
+
+
+def _copies_record(brand: Brand, rows: list[tuple[Raw, str, bool]], folding: _Folding, new: list[Mention]) -> None:
+    """Keep the Weibo ids of the folded copies, so that reading one again (the search's overlap, a gap
+    filled) finds it known instead of counting it twice."""
+    onto = folding.existing | {m.text_key: m.pk for m in new}
+    MentionCopy.objects.bulk_create(
+        [MentionCopy(brand=brand, platform_id=rows[i][0].platform_id, mention_id=onto[rows[i][1]])
+         for i in folding.folded if rows[i][0].platform_id and rows[i][1] in onto],
+        batch_size=500, ignore_conflicts=True)
 
 
 def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime | None = None) -> StoreResult:
@@ -230,9 +252,11 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
     if not matched:
         return result
     rows = [(raw, *text_key(raw.text)) for raw, _hits in matched]
-    keep, result.copies, in_batch = _fold_copies(brand, rows, now)
+    folding = _fold_copies(brand, rows, now)
+    result.copies, keep, in_batch = folding.copies, folding.keep, folding.in_batch
     kept = [matched[i] for i in keep]
     if not kept:
+        _copies_record(brand, rows, folding, [])
         return result
     texts = [raw.text for raw, _hits in kept]
     predictions = get_classifier().predict(texts)
@@ -257,6 +281,7 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
     through.objects.bulk_create(
         [through(mention_id=m.pk, rulegroup_id=hit.group_id) for m, (_raw, hits) in zip(mentions, kept, strict=True)
          for hit in hits], batch_size=1000, ignore_conflicts=True)
+    _copies_record(brand, rows, folding, mentions)
     for mention, (_raw, hits) in zip(mentions, kept, strict=True):
         mention.matched = hits  # for the alert check and the cascade watch, without reading back
     result.new = mentions

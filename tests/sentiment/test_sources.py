@@ -236,9 +236,8 @@ def test_groups_are_due_by_their_last_search(group, settings):
     assert disabled.pk not in groups_to_search(now=later) and inactive.pk not in groups_to_search(now=later)
 
 
-@pytest.mark.xfail(strict=True, reason="a folded copy's Weibo id is kept nowhere, so the search overlap (and a gap "
-                                       "poll) folds it again: needs a model change (the lead's call)")
 def test_a_copy_read_again_by_the_overlap_is_not_counted_twice(group, weibo):
+    """The copy's Weibo id is kept (``MentionCopy``): the search's overlap reads it again and knows it."""
     text = f"{TERM}奶昔喝出了异物，大家千万别买"
     post(weibo, text)
     post(weibo, text)
