@@ -38,6 +38,7 @@ from django.db.models import Case, IntegerField, Q, Sum, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from positioning.models import Brand
 from team.models import Role, User
@@ -68,6 +69,13 @@ SPIKE_LOOKBACK = timedelta(hours=24)  # how far back an ongoing spike alert is l
 INFLUENCER_HORIZON = timedelta(hours=48)  # an influential post older than this (an import) alerts nobody
 SAMPLES = 5  # mentions kept as an alert's evidence: a screenful
 OPEN_STATES = [IncidentState.OPEN, IncidentState.MONITORING]
+SIGNAL_LABELS = {  # the detector's signal codes (sentiment.attack.CODES) as people read them
+    "burst": gettext_lazy("Burst: many reposts in one second"),
+    "regular": gettext_lazy("Machine-even pace"),
+    "copy": gettext_lazy("The same pasted remark"),
+    "recurring": gettext_lazy("The same accounts in other negative cascades"),
+    "young": gettext_lazy("Young or fan-less accounts"),
+}
 
 
 def monitoring_settings(brand: Brand) -> MonitoringSettings:
@@ -351,7 +359,7 @@ def alert_raise_attack(*, cascade: Cascade) -> Alert | None:
     evidence = {"signals": cascade.signals or [], "fired": [s.get("code") for s in fired],
                 "score": cascade.attack_score, "root_id": cascade.root_id, "root_text": cascade.root_text[:280],
                 "root_author": cascade.root_author, "stats": cascade.stats or {}}
-    signals = ", ".join(str(code) for code in evidence["fired"]) or "-"
+    signals = "、".join(str(SIGNAL_LABELS.get(code, code)) for code in evidence["fired"]) or "-"
     title = _("Coordinated reposting of %(author)s's post: %(signals)s") % {
         "author": cascade.root_author or cascade.root_id, "signals": signals}
     alert, created = Alert.objects.get_or_create(

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from content import services as content_services
 from positioning.models import Account, Brand
@@ -85,6 +85,10 @@ def grade_for(*, participants: int, reach: int, thresholds: dict[str, dict[str, 
         if participants >= limit["people"] or reach >= limit["reach"]:
             grade = candidate
     return grade
+
+
+ESCALATION_LABELS = {"pr": gettext_lazy("PR"), "legal": gettext_lazy("legal"),
+                     "management": gettext_lazy("senior management")}
 
 
 def _rank(grade: str) -> int:
@@ -342,7 +346,7 @@ def _escalate(incident: Incident) -> None:
         notice_send(recipients=people, kind=NOTICE_KIND, title=title, body=incident.summary, url=url,
                     dedupe_key=f"incident:{incident.pk}:grade:{grade}")
         _event(incident, "escalated", _("Told %(group)s: %(people)s") % {
-            "group": group, "people": "、".join(str(p) for p in people)}, None,
+            "group": ESCALATION_LABELS[group], "people": "、".join(str(p) for p in people)}, None,
             grade=grade, to=group, people=[p.pk for p in people])
 
 

@@ -8,6 +8,7 @@ bulk writes, in one transaction. jieba, its IDF table and the model load once pe
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import Counter
@@ -15,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 
 import jieba
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -226,6 +227,68 @@ def _copies_record(brand: Brand, rows: list[tuple[Raw, str, bool]], folding: _Fo
         batch_size=500, ignore_conflicts=True)
 
 
+MENTION_FIELDS = ["brand", "source", "platform_id", "object_type", "url", "text", "text_key", "author_uid",
+                  "author_name", "author_followers", "author_verified", "author_created_at", "posted_at", "stored_at",
+                  "reposts", "comments", "likes", "root_id", "copies", "sentiment", "score", "corrected", "keywords",
+                  "reported_by", "report_note", "import_batch"]
+SQLITE_PARAMETERS = 999  # SQLite's limit of parameters in one statement
+
+
+def _prepared(fields: list, objects: list) -> list[tuple]:
+    """Column values of the objects: only datetimes and JSON need preparing for the database; the other
+    columns are plain strings, numbers and booleans (what ``bulk_create`` spends most of its time checking)."""
+    ops = connection.ops
+    convert = []
+    for f in fields:
+        if f.get_internal_type() == "DateTimeField":
+            convert.append(lambda v: ops.adapt_datetimefield_value(v) if v is not None else None)
+        elif f.get_internal_type() == "JSONField":
+            convert.append(lambda v: json.dumps(v, ensure_ascii=False))
+        else:
+            convert.append(None)
+    attnames = [f.attname for f in fields]
+    return [tuple(c(getattr(o, a)) if c else getattr(o, a) for a, c in zip(attnames, convert, strict=True))
+            for o in objects]
+
+
+def rows_insert(model, names: list[str], objects: list, *, returning: bool = False) -> list[int]:
+    """A plain multi-row INSERT of the objects (in order; with their new ids when ``returning``): the
+    pipeline's hot path, about five times cheaper than ``bulk_create`` per row. Rows are new by construction
+    (the caller has checked), so no conflict handling is needed."""
+    if not objects:
+        return []
+    fields = [model._meta.get_field(name) for name in names]
+    for f in fields:  # auto_now_add is not applied by a plain INSERT
+        if getattr(f, "auto_now_add", False):
+            now = timezone.now()
+            for o in objects:
+                setattr(o, f.attname, getattr(o, f.attname) or now)
+    rows = _prepared(fields, objects)
+    quote = connection.ops.quote_name
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    tail = " RETURNING id" if returning else ""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            template = "(" + ", ".join("%s::jsonb" if f.get_internal_type() == "JSONField" else "%s"
+                                       for f in fields) + ")"
+            # Identifiers come from the model's own meta, quoted; every value is a parameter.
+            sql = f"INSERT INTO {table} ({columns}) VALUES %s{tail}"  # noqa: S608
+            found = execute_values(cursor.cursor, sql, rows, template=template, page_size=500, fetch=returning)
+            return [row[0] for row in found] if returning else []
+        per = max(1, SQLITE_PARAMETERS // len(fields))
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for start in range(0, len(rows), per):
+            chunk = rows[start:start + per]
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{tail}"  # noqa: S608
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
 def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime | None = None) -> StoreResult:
     """Store a batch of raw items as mentions of ``brand``; returns what was new. Call inside a
     transaction: the caller commits its cursor (or deletes its inbound rows) in the same one."""
@@ -276,11 +339,13 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
         ))
     for mention in mentions:
         mention.copies = 1 + in_batch.get(mention.text_key, 0)
-    Mention.objects.bulk_create(mentions, batch_size=500)
+    for mention, pk in zip(mentions, rows_insert(Mention, MENTION_FIELDS, mentions, returning=True), strict=True):
+        mention.pk = mention.id = pk
+        mention._state.adding, mention._state.db = False, "default"
     through = Mention.groups.through
-    through.objects.bulk_create(
-        [through(mention_id=m.pk, rulegroup_id=hit.group_id) for m, (_raw, hits) in zip(mentions, kept, strict=True)
-         for hit in hits], batch_size=1000, ignore_conflicts=True)
+    rows_insert(through, ["mention", "rulegroup"],
+                [through(mention_id=m.pk, rulegroup_id=hit.group_id)
+                 for m, (_raw, hits) in zip(mentions, kept, strict=True) for hit in hits])
     _copies_record(brand, rows, folding, mentions)
     for mention, (_raw, hits) in zip(mentions, kept, strict=True):
         mention.matched = hits  # for the alert check and the cascade watch, without reading back

@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.models import Brand
@@ -83,13 +83,6 @@ def _nav(request, brand: Brand | None) -> dict:
 
 # --- the detector's signals in plain words --------------------------------------------------------------------
 
-SIGNAL_LABELS = {
-    "burst": _lazy("Burst: many reposts in one second"),
-    "regular": _lazy("Machine-even pace"),
-    "copy": _lazy("The same pasted remark"),
-    "recurring": _lazy("The same accounts in other negative cascades"),
-    "young": _lazy("Young or fan-less accounts"),
-}
 SHARE_CODES = {"copy", "recurring", "young"}  # value and threshold are shares of the cascade
 
 
@@ -173,7 +166,7 @@ def signal_rows(signals: list[dict], *, fired_only: bool = False) -> list[dict]:
         evidence = s.get("evidence") if isinstance(s.get("evidence"), dict) else {}
         value = s.get("value")
         rows.append({
-            "code": code, "label": SIGNAL_LABELS.get(code, code), "fired": bool(s.get("fired")),
+            "code": code, "label": alerts_services.SIGNAL_LABELS.get(code, code), "fired": bool(s.get("fired")),
             "measured": isinstance(value, int | float) and math.isfinite(value),
             "value": _number(value, code), "threshold": _number(s.get("threshold"), code),
             "baseline": s.get("baseline", ""), "words": signal_words(code, evidence),
@@ -345,13 +338,15 @@ def _incident_reads(incident: Incident) -> dict:
 
 
 EVENT_LABELS = {
-    "policy": _lazy("Policy"), "opened": _lazy("Opened"), "typed": _lazy("Type judged"),
-    "graded": _lazy("Grade"), "escalated": _lazy("Escalated"), "steps_added": _lazy("Steps added"),
-    "task_done": _lazy("Step done"), "task_undone": _lazy("Step open again"), "task_overdue": _lazy("Step overdue"),
-    "note": _lazy("Note"), "alert": _lazy("Alert joined"), "mentions_linked": _lazy("Mentions linked"),
-    "statement_drafted": _lazy("Statement drafted"), "statement_approved": _lazy("Statement approved"),
-    "statement_published": _lazy("Statement published"), "statement_out": _lazy("Statement on Weibo"),
-    "closed": _lazy("Closed"), "reopened": _lazy("Reopened"),
+    "policy": gettext_lazy("Policy"), "opened": pgettext_lazy("incident timeline", "Opened"),
+    "typed": gettext_lazy("Type judged"), "graded": gettext_lazy("Grade"), "escalated": gettext_lazy("Escalated"),
+    "steps_added": gettext_lazy("Steps added"), "task_done": gettext_lazy("Step done"),
+    "task_undone": gettext_lazy("Step open again"), "task_overdue": gettext_lazy("Step overdue"),
+    "note": gettext_lazy("Note"), "alert": gettext_lazy("Alert joined"),
+    "mentions_linked": gettext_lazy("Mentions linked"),
+    "statement_drafted": gettext_lazy("Statement drafted"), "statement_approved": gettext_lazy("Statement approved"),
+    "statement_published": gettext_lazy("Statement published"), "statement_out": gettext_lazy("Statement on Weibo"),
+    "closed": pgettext_lazy("incident timeline", "Closed"), "reopened": gettext_lazy("Reopened"),
 }
 
 
