@@ -26,7 +26,7 @@ from .incidents import grade_thresholds
 from .matching import fold
 from .models import Mention, MentionSource, MonitoringSettings, RuleGroup, Sentiment, SentimentCorrection
 from .pipeline import Raw
-from .sources import mentions_submit
+from .sources import mentions_submit, status_look_up
 
 TERM_MAX_CHARS = 30  # a keyword longer than this is a sentence, not a term
 TERMS_MAX = 10_000  # terms per list of one group: the automaton stays small enough to rebuild per batch
@@ -215,7 +215,11 @@ def mention_report(*, brand: Brand, by: User, link: str = "", text: str = "", no
                                % {"max": REPORT_TEXT_MAX}})
     if len(note) > 500:
         raise ValidationError({"note": _("Keep the note under 500 characters.")})
-    # Without the text the pipeline would have nothing to read: the link (and the note) stand in for it.
+    found = status_look_up(brand=brand, status_id=platform_id) if platform_id and not text else None
+    if found is not None:  # the post as Weibo has it: its text, author and counts
+        found.url, found.reported_by, found.report_note = url, by.pk, note
+        return mentions_submit(brand_id=brand.pk, source=MentionSource.REPORT, raws=[found])
+    # Weibo could not be asked: the link (and the note) stand in for the text the pipeline reads.
     body = text or "\n".join(part for part in (note, url) if part)
     raw = Raw(text=body, platform_id=platform_id, url=url, reported_by=by.pk, report_note=note)
     return mentions_submit(brand_id=brand.pk, source=MentionSource.REPORT, raws=[raw])

@@ -89,6 +89,20 @@ def inbound_process(*, limit: int | None = None, rounds: int = 20) -> StoreResul
     return total
 
 
+def status_look_up(*, brand: Brand, status_id: str) -> Raw | None:
+    """A reported post read from Weibo (``statuses/show``) so that the pipeline reads its real text and
+    author; None when no account has budget left or Weibo cannot say (the report then stands on its own)."""
+    account = search_account(brand)
+    if account is None:
+        return None
+    try:
+        status = account_client(account=account).show(status_id)
+    except WeiboError as error:
+        logger.info("A reported post %s could not be read: %s", status_id, error)
+        return None
+    return raw_from_status(status) if status.user is not None and status.text else None
+
+
 # --- the keyword search --------------------------------------------------------------------------------
 
 @dataclass

@@ -166,6 +166,21 @@ def test_a_report_queues_an_inbound_item_with_the_reporter(demo):
     assert Inbound.objects.count() == 1
 
 
+def test_a_report_by_link_reads_the_post_from_weibo(demo, weibo, live_server):
+    from positioning.management.commands.weibo_sandbox import connect_through_sandbox
+
+    connect_through_sandbox(demo.accounts["鲜牧乳业"], uid="5500000001", app_url=live_server.url)
+    posted = weibo.admin("POST", "/_sandbox/fan_posts",
+                         {"to_uid": 5500000001, "text": "鲜牧纯牛奶喝出了一股怪味，太失望了", "kind": "mention"})
+    status = posted["status"]
+    queued = services.mention_report(brand=demo.brand, by=demo.people["agent"], text="", note="店员转来的",
+                                     link=f"https://m.weibo.cn/detail/{status['id']}")
+    assert queued == 1
+    payload = Inbound.objects.get().payload
+    assert payload["text"] == status["text"] and payload["author_uid"] == str(status["user"]["id"])
+    assert (payload["platform_id"], payload["report_note"]) == (str(status["id"]), "店员转来的")
+
+
 # --- word of mouth -------------------------------------------------------------------------------
 
 def test_quote_repost_and_thank_make_drafts_within_weibos_rules(demo, settings):
