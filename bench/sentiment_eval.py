@@ -78,6 +78,7 @@ def main() -> None:
         "model": str(args.model), "features": classifier.meta["features"],
         "model_size_bytes": sum(p.stat().st_size for p in args.model.iterdir() if p.is_file()),
         "threads": 1, "batch": BATCH,
+        "class_offsets": dict(zip(classifier.meta["labels"], classifier.offset.round(4).tolist(), strict=True)),
         "snownlp_mapping": {"three_class": f"p < {LOW} negative, p > {HIGH} positive, else neutral",
                             "two_class": "p >= 0.5 positive, else negative"},
         "snownlp_sample": f"at most {args.sample} texts per file, seeded (seed {args.seed}); "

@@ -5,7 +5,9 @@ multinomial logistic regression, exported by ``sentiment.training`` as plain arr
 
     meta.json     labels, normalisation version, n-gram order, training sets, validation figures
     vocab.json    the n-grams as a JSON list: an n-gram's position is its column
-    weights.npz   ``coef`` (columns x 3) float32, ``intercept`` (3,), ``idf`` (columns,), no pickle
+    weights.npz   ``coef`` (columns x 3) float32, ``intercept`` (3,), ``idf`` (columns,), no pickle;
+                  optionally ``offset`` (3,): per-class logit offsets fitted by training on held-out parts
+                  of the training files (a prior-shift correction), added to the scores; absent = zeros
 
 ``normalise`` and ``ngrams`` are the single definition used by training and inference alike.
 """
@@ -77,13 +79,16 @@ class ModelError(RuntimeError):
 
 class Classifier:
     def __init__(self, *, vocab: list[str], coef: np.ndarray, intercept: np.ndarray, idf: np.ndarray,
-                 meta: dict) -> None:
-        if coef.shape != (len(vocab), len(LABELS)) or idf.shape != (len(vocab),) or intercept.shape != (len(LABELS),):
+                 meta: dict, offset: np.ndarray | None = None) -> None:
+        offset = np.zeros(len(LABELS)) if offset is None else np.asarray(offset, dtype=np.float64)
+        if (coef.shape != (len(vocab), len(LABELS)) or idf.shape != (len(vocab),)
+                or intercept.shape != (len(LABELS),) or offset.shape != (len(LABELS),)):
             raise ModelError(f"inconsistent model arrays: coef {coef.shape}, idf {idf.shape}, "
-                             f"intercept {intercept.shape}, vocabulary {len(vocab)}")
+                             f"intercept {intercept.shape}, offset {offset.shape}, vocabulary {len(vocab)}")
         self.index = {gram: column for column, gram in enumerate(vocab)}
         self.coef = np.ascontiguousarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.offset = offset
         self.idf = np.asarray(idf, dtype=np.float64)
         self.meta = meta
 
@@ -95,6 +100,7 @@ class Classifier:
             vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
             with np.load(path / "weights.npz", allow_pickle=False) as arrays:
                 coef, intercept, idf = arrays["coef"], arrays["intercept"], arrays["idf"]
+                offset = arrays["offset"] if "offset" in arrays.files else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the sentiment model in {path}: {exc}") from exc
         if meta.get("format") != FORMAT or meta.get("normalisation_version") != NORMALISATION_VERSION:
@@ -103,7 +109,7 @@ class Classifier:
                              f"normalisation {NORMALISATION_VERSION}: retrain with manage.py train_sentiment")
         if tuple(meta.get("labels", ())) != LABELS:
             raise ModelError(f"{path} has labels {meta.get('labels')!r}, expected {list(LABELS)}")
-        return cls(vocab=vocab, coef=coef, intercept=intercept, idf=idf, meta=meta)
+        return cls(vocab=vocab, coef=coef, intercept=intercept, idf=idf, meta=meta, offset=offset)
 
     def _features(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Sparse TF-IDF rows of a batch as (row, column, value) triples plus which texts were empty."""
@@ -129,8 +135,9 @@ class Classifier:
         return rows, cols, values, np.asarray(empty, dtype=bool)
 
     def decision(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Class scores (regression logits plus the calibrated per-class offsets) and which texts were empty."""
         rows, cols, values, empty = self._features(texts)
-        scores = np.tile(self.intercept, (len(texts), 1))
+        scores = np.tile(self.intercept + self.offset, (len(texts), 1))
         for k in range(len(LABELS)):
             scores[:, k] += np.bincount(rows, weights=values * self.coef[cols, k], minlength=len(texts))
         return scores, empty

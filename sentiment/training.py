@@ -4,6 +4,12 @@ Reads the public sets beside the repository (``../shared/data/sentiment``), maps
 fits a character 1–3-gram TF-IDF + logistic regression, keeps the n-grams with the largest weights,
 refits, checks that the numpy run time reproduces scikit-learn's probabilities, and exports plain arrays.
 
+Prior-shift calibration: the mixed training set has other class shares than everyday Weibo, so before
+the final fit the same recipe is fitted once without a seeded dev part (``Recipe.dev_share``) of
+usual_train, virus_train and the weibo2018 training part, and three per-class logit offsets are chosen on
+that dev part to maximise macro-F1 (``fit_offsets``). The final model is fitted on everything and ships
+the offsets (``weights.npz`` ``offset``). The eval files are never used for any choice.
+
 Three-class mapping: SMP2020-EWECT happy → positive; angry, sad, fear → negative; neutral → neutral;
 surprise dropped. weibo2018 1/0 → positive/negative. weibo_senti_100k 1/0 → positive/negative with
 its emoticons stripped (its labels were derived from them). osmdataset2022 0 → positive, 1–3 → negative.
@@ -66,7 +72,18 @@ class Recipe:
     sources: tuple[str, ...] = ("usual_train", "virus_train", "weibo2018_train", "weibo_senti_100k")
     source_weights: dict[str, float] = field(default_factory=dict)  # per source, default 1
     correction_weight: float = 3.0  # a brand's own corrected labels count this many times
+    # Source-aware weights: each source's rows are weighted per class so that its class shares match this
+    # source's (everyday Weibo: usual_train), restricted to the classes it has; None = every row 1.
+    prior_source: str | None = "usual_train"
+    calibrate: bool = True  # fit per-class logit offsets on a dev part of the training files
+    dev_share: float = 0.15  # share of each dev source held out (seeded) for the offsets
+    dev_sources: tuple[str, ...] = ("usual_train", "virus_train", "weibo2018_train")  # carved, reported
+    offset_sources: tuple[str, ...] = ("usual_train", "virus_train")  # offsets maximise their mean macro-F1
     max_iter: int = 2000
+
+
+MIN_DEV_PER_CLASS = 30  # fewer rows of a class in a dev part: no calibration (offsets stay zero)
+OFFSET_GRID = np.round(np.arange(-2.0, 2.0001, 0.05), 2)  # negative and positive offsets; neutral's is 0
 
 
 @dataclass
@@ -164,6 +181,24 @@ def load_dataset(data_dir: Path, *, seed: int, sources: Sequence[str]) -> Datase
     return Dataset(train={name: loaders[name]() for name in sources}, validation=validation)
 
 
+def prior_weights(train_sets: dict[str, Pairs], recipe: Recipe) -> dict[str, list[float]]:
+    """Per-row weights of each source: ``source_weights`` times, with ``prior_source``, the ratio of that
+    source's class shares (renormalised over the classes the row's source has) to the row's source's own."""
+    weights = {}
+    reference = train_sets.get(recipe.prior_source) if recipe.prior_source else None
+    target = Counter(label for _, label in reference) if reference else None
+    for name, pairs in train_sets.items():
+        base = recipe.source_weights.get(name, 1.0)
+        own = Counter(label for _, label in pairs)
+        if not target or not pairs:
+            weights[name] = [base] * len(pairs)
+            continue
+        total = sum(target[label] for label in own)
+        ratio = {label: (target[label] / total) / (own[label] / len(pairs)) if total else 1.0 for label in own}
+        weights[name] = [base * ratio[label] for _, label in pairs]
+    return weights
+
+
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
@@ -198,8 +233,90 @@ def fit(texts: Sequence[str], labels: Sequence[str], weights: Sequence[float], r
         "coef": model.coef_.T.astype(np.float32),
         "intercept": model.intercept_.astype(np.float32),
         "idf": vectorizer.idf_.astype(np.float32),
-        "sklearn_proba": lambda batch: model.predict_proba(vectorizer.transform([analyse(t) for t in batch])),
+        "offset": np.zeros(len(LABELS)),
+        "sklearn_scores": lambda batch: model.decision_function(vectorizer.transform([analyse(t) for t in batch])),
     }
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def carve_dev(pairs: Pairs, seed: int, share: float) -> tuple[Pairs, Pairs]:
+    """(rest, dev): a seeded share of a training file held out for calibration."""
+    order = np.random.default_rng(seed).permutation(len(pairs))
+    held = set(order[:round(len(pairs) * share)].tolist())
+    return ([p for i, p in enumerate(pairs) if i not in held], [p for i, p in enumerate(pairs) if i in held])
+
+
+def macro_f1_with(scores: np.ndarray, truth: np.ndarray, offset: np.ndarray) -> float:
+    """Macro-F1 of argmax(scores + offset) over the classes present in ``truth`` (label indices)."""
+    guess = (scores + offset).argmax(axis=1)
+    f1 = []
+    for k in np.unique(truth):
+        tp = np.sum((guess == k) & (truth == k))
+        f1.append(2 * tp / (np.sum(guess == k) + np.sum(truth == k)))
+    return float(np.mean(f1))
+
+
+def fit_offsets(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Per-class logit offsets (neutral's fixed at 0) maximising the mean macro-F1 over ``parts``
+    ((scores, truth) pairs) on ``OFFSET_GRID``; ties go to the smallest offsets."""
+    neg, pos = LABELS.index("negative"), LABELS.index("positive")
+    best, best_key = np.zeros(len(LABELS)), None
+    for a in OFFSET_GRID:
+        for c in OFFSET_GRID:
+            offset = np.zeros(len(LABELS))
+            offset[neg], offset[pos] = a, c
+            key = (round(float(np.mean([macro_f1_with(s, t, offset) for s, t in parts])), 10), -abs(a) - abs(c))
+            if best_key is None or key > best_key:
+                best, best_key = offset, key
+    return best
+
+
+def _dev_figures(scores: np.ndarray, pairs: Pairs, offset: np.ndarray, binary: bool) -> dict:
+    guess = decide(_softmax(scores + offset), binary=binary)
+    return score([label for _, label in pairs], guess)
+
+
+def calibrate(train_sets: dict[str, Pairs], extra: tuple[list[str], list[str], list[float]], seed: int,
+              recipe: Recipe, progress: Callable[[str], None] = print) -> tuple[np.ndarray, dict]:
+    """Fit the recipe without a seeded dev part of ``recipe.dev_sources``, choose the offsets on the dev parts of
+    ``recipe.offset_sources`` and return (offsets, report with dev figures before and after)."""
+    dev: dict[str, Pairs] = {}
+    kept: dict[str, Pairs] = {}
+    for number, (name, pairs) in enumerate(train_sets.items()):
+        kept[name] = pairs
+        if name in recipe.dev_sources:
+            kept[name], dev[name] = carve_dev(pairs, seed * 1000 + 17 + number, recipe.dev_share)
+    texts, labels, weights = list(extra[0]), list(extra[1]), list(extra[2])
+    for name, row_weights in prior_weights(kept, recipe).items():
+        texts += [t for t, _ in kept[name]]
+        labels += [label for _, label in kept[name]]
+        weights += row_weights
+    offset_parts = [name for name in recipe.offset_sources if name in dev]
+    short = [name for name in offset_parts
+             if min(Counter(label for _, label in dev[name]).get(label, 0) for label in LABELS) < MIN_DEV_PER_CLASS]
+    if not offset_parts or short or len(set(labels)) < len(LABELS):
+        progress(f"calibration skipped: dev parts too small ({short or 'no offset source'}); offsets 0")
+        return np.zeros(len(LABELS)), {"offsets": dict.fromkeys(LABELS, 0.0), "skipped": "dev parts too small"}
+    progress(f"calibration fit without the dev parts {({k: len(v) for k, v in dev.items()})}")
+    arrays = fit(texts, labels, weights, recipe, progress)
+    scores = {name: arrays["sklearn_scores"]([t for t, _ in pairs]) for name, pairs in dev.items()}
+    truth = {name: np.array([LABELS.index(label) for _, label in pairs]) for name, pairs in dev.items()}
+    offset = fit_offsets([(scores[name], truth[name]) for name in offset_parts])
+    zero = np.zeros(len(LABELS))
+    report = {
+        "offsets": {label: round(float(v), 2) for label, v in zip(LABELS, offset, strict=True)},
+        "fitted_on": offset_parts, "dev_share": recipe.dev_share, "dev_rows": {k: len(v) for k, v in dev.items()},
+        "dev_before": {k: _dev_figures(scores[k], dev[k], zero, k.startswith("weibo2018")) for k in dev},
+        "dev_after": {k: _dev_figures(scores[k], dev[k], offset, k.startswith("weibo2018")) for k in dev},
+    }
+    progress(f"offsets {report['offsets']}; dev macro-F1 / accuracy before -> after: " + ", ".join(
+        f"{k} {report['dev_before'][k]['macro_f1']:.4f} -> {report['dev_after'][k]['macro_f1']:.4f}" for k in dev))
+    return offset, report
 
 
 def score(truth: Sequence[str], guess: Sequence[str]) -> dict:
@@ -238,7 +355,8 @@ def export(out_dir: Path, arrays: dict, meta: dict) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "vocab.json").write_text(json.dumps(arrays["vocab"], ensure_ascii=False, separators=(",", ":")),
                                         encoding="utf-8")
-    np.savez_compressed(out_dir / "weights.npz", coef=arrays["coef"], intercept=arrays["intercept"], idf=arrays["idf"])
+    np.savez_compressed(out_dir / "weights.npz", coef=arrays["coef"], intercept=arrays["intercept"], idf=arrays["idf"],
+                        offset=np.asarray(arrays["offset"], dtype=np.float64))
     (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -248,7 +366,7 @@ def _check_parity(out_dir: Path, arrays: dict, validation: dict[str, Pairs]) -> 
     if not texts:
         return 0.0
     runtime = Classifier.load(out_dir).proba(texts)
-    difference = float(np.abs(runtime - arrays["sklearn_proba"](texts)).max())
+    difference = float(np.abs(runtime - _softmax(arrays["sklearn_scores"](texts) + arrays["offset"])).max())
     if difference > PARITY_TOLERANCE:
         raise RuntimeError(f"numpy run time differs from scikit-learn by {difference:.2e} (> {PARITY_TOLERANCE})")
     return difference
@@ -261,10 +379,11 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, recipe: Recipe | None
     recipe = recipe or Recipe()
     data = load_dataset(Path(data_dir), seed=seed, sources=recipe.sources)
     texts, labels, weights = [], [], []
+    row_weights = prior_weights(data.train, recipe)
     for name, pairs in data.train.items():
         texts += [t for t, _ in pairs]
         labels += [label for _, label in pairs]
-        weights += [recipe.source_weights.get(name, 1.0)] * len(pairs)
+        weights += row_weights[name]
         progress(f"{name}: {len(pairs):,} texts {dict(sorted(Counter(label for _, label in pairs).items()))}")
     corrections = [(t, label) for t, label in corrections or [] if label in LABELS and t.strip()]
     if corrections:
@@ -274,7 +393,14 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, recipe: Recipe | None
         progress(f"corrections: {len(corrections):,} texts, each weighted x{recipe.correction_weight:g}")
     if len(set(labels)) < len(LABELS):
         raise DataError(f"training needs all of {list(LABELS)}; got {sorted(set(labels))}")
+    offset, calibration = np.zeros(len(LABELS)), {"offsets": dict.fromkeys(LABELS, 0.0), "skipped": "off"}
+    if recipe.calibrate:
+        extra = ([t for t, _ in corrections], [label for _, label in corrections],
+                 [recipe.correction_weight] * len(corrections))
+        offset, calibration = calibrate(data.train, extra, seed, recipe, progress)
+        progress("final fit on everything")
     arrays = fit(texts, labels, weights, recipe, progress)
+    arrays["offset"] = offset
     meta = {
         "format": FORMAT,
         "labels": list(LABELS),
@@ -286,6 +412,7 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, recipe: Recipe | None
         "seed": seed,
         "training_sets": {name: len(pairs) for name, pairs in data.train.items()} | (
             {"corrections": len(corrections)} if corrections else {}),
+        "calibration": calibration,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     export(Path(out_dir), arrays, meta)

@@ -229,3 +229,32 @@ def test_train_sentiment_with_a_brand_s_corrections(tmp_path, db):
     assert "corrections" not in json.loads((tmp_path / "none" / "meta.json").read_text("utf-8"))["training_sets"]
     with pytest.raises(CommandError, match="no brand named '无此品牌'"):
         _train(data, tmp_path / "x", "--corrections", "无此品牌")
+
+
+# --- prior-shift calibration: per-class logit offsets ---------------------------------------------------------
+
+def test_offsets_shift_the_scores_and_a_model_without_them_loads_with_zeros(tmp_path):
+    shipped = Classifier.load(SHIPPED)
+    assert shipped.offset.shape == (3,) and shipped.offset[LABELS.index("neutral")] == 0.0
+    with np.load(SHIPPED / "weights.npz", allow_pickle=False) as arrays:
+        plain = {name: arrays[name] for name in ("coef", "intercept", "idf")}
+    for name in ("meta.json", "vocab.json"):
+        (tmp_path / name).write_bytes((SHIPPED / name).read_bytes())
+    np.savez_compressed(tmp_path / "weights.npz", **plain)
+    old = Classifier.load(tmp_path)
+    np.testing.assert_array_equal(old.offset, np.zeros(3))
+    texts = ["今天很开心", "太失望了", "明天开会"]
+    np.testing.assert_allclose(shipped.decision(texts)[0] - old.decision(texts)[0],
+                               np.tile(shipped.offset, (3, 1)), atol=1e-9)
+
+
+def test_fit_offsets_corrects_a_prior_shift():
+    from sentiment.training import fit_offsets, macro_f1_with
+
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, 3000)
+    scores = rng.normal(size=(3000, 3)) + 2.0 * np.eye(3)[truth]
+    scores[:, LABELS.index("positive")] -= 1.5  # the regression under-calls positive
+    offset = fit_offsets([(scores, truth)])
+    assert offset[LABELS.index("neutral")] == 0.0 and offset[LABELS.index("positive")] > 1.0
+    assert macro_f1_with(scores, truth, offset) > macro_f1_with(scores, truth, np.zeros(3)) + 0.05
