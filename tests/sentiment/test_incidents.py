@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sentiment import alerts, incidents, selectors
 from sentiment.models import (
@@ -28,6 +28,14 @@ from .test_alerts import WIDTH, store
 pytestmark = pytest.mark.django_db
 
 BRAND_UID = "5500000001"
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Timeline lines and checklist steps are stored in the language of the person acting: read them in
+    English here (the Chinese wording is the catalogue's business)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
