@@ -27,6 +27,14 @@ logger = logging.getLogger(__name__)
 
 READY_TIMEOUT = 30  # seconds to wait for the sandbox to answer before giving up on connecting
 DEFAULT_TRAFFIC = 4.0  # sandbox events per minute in the demo: enough to see the inbox move
+BRAND_UID = 5500000001  # the demo's brand voice account (鲜牧乳业) on the sandbox
+# The monitoring demo on a new world: (seconds after the previous one, scenario, its settings). The first waits
+# until the app has searched the brand's normal day; the wave then takes about 5 minutes.
+DEMO_SCENARIOS = [
+    (120, "negative_spike", {"account": BRAND_UID, "size": 90, "speed": 6.0}),
+    (60, "bot_attack", {"account": BRAND_UID, "size": 150}),
+    (60, "kol_cascade", {"account": BRAND_UID, "size": 120, "speed": 20.0}),
+]
 
 
 def sandbox_register(base_url: str, *, screen_name: str, uid: str = "") -> str:
@@ -64,6 +72,9 @@ class Command(BaseCommand):
                             help="where this app listens: the sandbox pushes private messages there")
         parser.add_argument("--traffic-per-minute", type=float, default=DEFAULT_TRAFFIC)
         parser.add_argument("--state-file", type=Path, default=settings.VAR_DIR / "weibo-sandbox.json")
+        parser.add_argument("--demo-scenarios", action="store_true",
+                            help="on a new sandbox world, play a negative spike, a bot attack and a KOL cascade on "
+                                 "the brand account a few minutes in, so that monitoring has something to show")
         parser.add_argument("--data-dir", type=Path, default=settings.WEIBO_SANDBOX_DATA_DIR or None,
                             help="replay real Weibo posts and cascades from this folder (../shared/data)")
 
@@ -78,6 +89,7 @@ class Command(BaseCommand):
         from weibo_sandbox.server import build_server
 
         app_url = options["app_url"].rstrip("/")
+        new_world = not options["state_file"].exists()
         config = SandboxConfig(
             port=options["port"], app_key=settings.WEIBO_APP_KEY, app_secret=settings.WEIBO_APP_SECRET,
             safe_domain=settings.WEIBO_SAFE_DOMAIN, push_url=f"{app_url}{reverse('weibo:push')}",
@@ -87,7 +99,23 @@ class Command(BaseCommand):
         server = build_server(config)
         if options["connect_demo"]:
             threading.Thread(target=self.connect_demo, args=(app_url,), daemon=True, name="connect-demo").start()
+        if options["demo_scenarios"] and new_world:
+            threading.Thread(target=self.demo_scenarios, daemon=True, name="demo-scenarios").start()
         server.run()
+
+    def demo_scenarios(self) -> None:
+        """The opinion-monitoring demo: once the app has heard the brand's normal day (its first searches), a
+        complaint wave about one product, a bot attack reposting one accusation at a machine-even pace, and a
+        KOL's repost cascade, on the brand voice account."""
+        base = settings.WEIBO_API_URL
+        for delay, name, body in DEMO_SCENARIOS:
+            time.sleep(delay)
+            try:
+                httpx.post(f"{base}/_sandbox/scenarios/{name}", json=body, timeout=5).raise_for_status()
+            except httpx.HTTPError as exc:
+                self.stderr.write(f"The demo scenario {name} did not start: {exc}")
+                continue
+            self.stdout.write(f"Demo scenario {name} started on the sandbox.")
 
     def connect_demo(self, app_url: str) -> None:
         base = settings.WEIBO_API_URL
