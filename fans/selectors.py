@@ -4,9 +4,8 @@ counters, response and resolution rates, and the fan lists."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from positioning.access import Action, accounts_for
 from team.models import User
+from weibo_ops.keyset import keyset_decode, keyset_encode
 
 from .models import (
     ANSWERABLE,
@@ -32,7 +32,6 @@ from .scoring import LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD
 INBOX_PAGE = 50  # items per inbox page
 INBOX_PAGE_MAX = 200
 HISTORY_ITEMS = 20  # a fan's earlier interactions shown beside a conversation
-CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,20})")  # keyset position: microseconds since epoch . id
 
 
 @dataclass
@@ -57,19 +56,11 @@ class InboxPage:
 
 
 def cursor_encode(item: Interaction) -> str:
-    micros = int(item.created_at.timestamp() * 1_000_000)
-    return f"{micros}.{item.pk}"
+    return keyset_encode(item.created_at, item.pk)
 
 
 def cursor_decode(value: str) -> tuple[datetime, int] | None:
-    match = CURSOR.fullmatch(value or "")
-    if not match:
-        return None
-    try:
-        at = datetime.fromtimestamp(int(match.group(1)) / 1_000_000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return at, int(match.group(2))
+    return keyset_decode(value)
 
 
 def visible_items(*, user: User) -> QuerySet[Interaction]:

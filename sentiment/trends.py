@@ -6,10 +6,9 @@ Hours and days are Asia/Shanghai hours and days, whatever the server's time zone
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from positioning.models import Brand
 from team.models import User
+from weibo_ops.keyset import keyset_decode, keyset_encode
 
 from .access import Can, monitoring_require
 from .models import Alert, Incident, IncidentState, Mention, MentionSource, RuleGroup, Sentiment
@@ -29,7 +29,6 @@ CLOUD_WINDOW = 5_000  # the most recent mentions the word cloud reads: enough fo
 CLOUD_SIZES = 5  # font steps of the word cloud
 BOARD_DAYS = 7  # the positive board shows this many days of word of mouth
 BOARD_ROWS = 50
-CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,20})")  # keyset position: microseconds since epoch . id
 
 
 @dataclass
@@ -57,18 +56,11 @@ class MentionPage:
 
 
 def cursor_encode(mention: Mention) -> str:
-    return f"{int(mention.posted_at.timestamp() * 1_000_000)}.{mention.pk}"
+    return keyset_encode(mention.posted_at, mention.pk)
 
 
 def cursor_decode(value: str) -> tuple[datetime, int] | None:
-    match = CURSOR.fullmatch(value or "")
-    if not match:
-        return None
-    try:
-        at = datetime.fromtimestamp(int(match.group(1)) / 1_000_000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return at, int(match.group(2))
+    return keyset_decode(value)
 
 
 def _day_start(day: date) -> datetime:

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from positioning.access import Action, account_allows
 from team.models import Department, User
+from weibo_ops import keyset
 
 from .. import selectors
 from ..models import (
@@ -256,7 +257,7 @@ class InboxQuerySerializer(serializers.Serializer):
                                    help_text='"open": resolved complaints the fan has not been told of; "closed": '
                                              "told.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    cursor = serializers.RegexField(selectors.CURSOR.pattern, required=False,
+    cursor = serializers.RegexField(keyset.CURSOR_PATTERN, required=False,
                                     help_text="Where the page starts: the ``next`` link of the previous page.")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=selectors.INBOX_PAGE_MAX,
                                          default=selectors.INBOX_PAGE)

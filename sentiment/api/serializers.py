@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from positioning.models import Account, Brand
 from team.models import User
+from weibo_ops import keyset
 
 from ..models import (
     Alert,
@@ -43,7 +44,6 @@ TREND_HOURS_MAX = 24 * 7  # hourly series: a week at most
 TREND_DAYS_MAX = 90  # daily series: a quarter at most
 # Content's post states, read through the relation: sentiment uses content's services and selectors only.
 POST_STATES = Statement._meta.get_field("post").related_model._meta.get_field("state").choices
-CURSOR_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,20}$"  # keyset position: microseconds since epoch . id
 
 
 class MonitoringPersonSerializer(serializers.ModelSerializer):
@@ -172,7 +172,7 @@ class MentionQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=100, help_text="In the text or the author's name.")
     min_followers = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID,
                                              help_text="Authors with at least this many followers.")
-    cursor = serializers.RegexField(CURSOR_PATTERN, required=False,
+    cursor = serializers.RegexField(keyset.CURSOR_PATTERN, required=False,
                                     help_text="Where the page starts: the ``next`` link of the previous page.")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MENTIONS_PAGE_MAX,
                                          default=MENTIONS_PAGE)
