@@ -126,7 +126,9 @@ def _timeline(events: list[IncidentEvent], statements: list[dict]) -> list[dict]
     for statement in statements:  # the worker publishes: its outcome joins the timeline from the targets
         for target in statement["targets"]:
             if target["published_at"]:
-                rows.append({"at": target["published_at"], "kind": "statement_out", "actor": "",
+                # Weibo keeps whole seconds: a post out within a second of its drafting is never shown before it.
+                rows.append({"at": max(target["published_at"], statement["drafted_at"]), "kind": "statement_out",
+                             "actor": "",
                              "text": f"{target['account']}: {target['url']}",
                              "data": {"statement": statement["id"], "mid": target["mid"]}})
     return sorted(rows, key=lambda r: r["at"])

@@ -17,6 +17,8 @@ from sentiment.attack import DEFAULTS, Cascade, Params, detect, detect_cascade, 
 from sentiment.ced import load_cascades, load_columns, load_sample
 from sentiment.propagation import Repost
 
+pytestmark = pytest.mark.platform_free  # pure logic: the same on SQLite and PostgreSQL
+
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"  # beside the checkout, always there
 DAY = 86400.0
 START = 1_700_000_000.0  # unix seconds

@@ -17,6 +17,10 @@ from django.core.management.base import CommandError
 from sentiment import classifier as runtime
 from sentiment.classifier import LABELS, Classifier, clear_cache, get_classifier, ngrams, normalise
 
+# The model is pure numpy: its tests are the same on every backend and run once (platform_free), all but the
+# corrections test, which reads the database.
+PURE = pytest.mark.platform_free
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "sentiment" / "model"
 DATA = ROOT.parent / "shared" / "data" / "sentiment"
@@ -30,6 +34,7 @@ def _fresh_cache():
     clear_cache()
 
 
+@PURE
 def test_shipped_model_is_small_plain_arrays_and_loads():
     files = {path.name: path.stat().st_size for path in SHIPPED.iterdir()}
     assert {"meta.json", "vocab.json", "weights.npz", "MODEL_CARD.md"} <= set(files)
@@ -43,6 +48,7 @@ def test_shipped_model_is_small_plain_arrays_and_loads():
     assert get_classifier(SHIPPED) is get_classifier(SHIPPED)  # loaded once per process
 
 
+@PURE
 def test_default_directory_comes_from_settings(settings, tmp_path):
     settings.SENTIMENT_MODEL_DIR = SHIPPED
     assert get_classifier() is get_classifier(SHIPPED)
@@ -52,6 +58,7 @@ def test_default_directory_comes_from_settings(settings, tmp_path):
         get_classifier()
 
 
+@PURE
 def test_runtime_imports_numpy_and_the_standard_library_only():
     tree = ast.parse(Path(runtime.__file__).read_text("utf-8"))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -72,12 +79,14 @@ def test_runtime_imports_numpy_and_the_standard_library_only():
     ("气死我了，客服态度太差，投诉无门！！", "negative"),
     ("今天真开心，收到了朋友送的礼物，爱你们[爱你]", "positive"),
 ])
+@PURE
 def test_obvious_cases(text, label):
     (got, probability), = get_classifier(SHIPPED).predict([text])
     assert got == label
     assert 0.5 < probability <= 1.0
 
 
+@PURE
 def test_proba_rows_sum_to_one_in_label_order_and_empty_text_is_neutral():
     model = get_classifier(SHIPPED)
     probs = model.proba(["太难喝了", "", "  http://t.cn/abc //@某人: @别人 ", "超级好喝"])
@@ -88,6 +97,7 @@ def test_proba_rows_sum_to_one_in_label_order_and_empty_text_is_neutral():
     assert model.proba([]).shape == (0, 3)
 
 
+@PURE
 def test_normalisation():
     assert normalise("ＡＢＣ１２３，{%#话题#%}看 http://t.cn/R2Wx9I3 好//@小明:转发@小红 哈哈哈哈哈哈") == (
         "abc123,#话题#看 好 // 转发@ 哈哈哈")
@@ -98,6 +108,7 @@ def test_normalisation():
     assert ngrams("") == [] and ngrams("好") == ["好"]
 
 
+@PURE
 def test_batch_order_does_not_change_a_text_s_probabilities():
     model = get_classifier(SHIPPED)
     texts = ["太难喝了，一股馊味", "今天下午三点开会", "超级好喝，回购第三次了", "一般般吧"]
@@ -106,6 +117,7 @@ def test_batch_order_does_not_change_a_text_s_probabilities():
     np.testing.assert_allclose(together, alone, atol=1e-12)
 
 
+@PURE
 def test_classify_sentiment_keeps_order_and_every_line():
     lines = ["太难喝了，一股馊味，再也不买了", "", "超级好喝，回购第三次了[心]", "   ", "带\r回车的一行"]
     out = StringIO()
@@ -117,6 +129,7 @@ def test_classify_sentiment_keeps_order_and_every_line():
     assert all(set(r) == {"label", "score"} and r["label"] in LABELS and 0.0 <= r["score"] <= 1.0 for r in results)
 
 
+@PURE
 def test_classify_sentiment_streams_in_batches(monkeypatch):
     from sentiment.management.commands import classify_sentiment
 
@@ -128,11 +141,13 @@ def test_classify_sentiment_streams_in_batches(monkeypatch):
     assert labels == ["negative" if i % 2 else "positive" for i in range(10)]
 
 
+@PURE
 def test_classify_sentiment_names_a_missing_model(tmp_path):
     with pytest.raises(CommandError, match="cannot load the sentiment model"):
         call_command("classify_sentiment", "--model", str(tmp_path), stdin=StringIO("好\n"), stdout=StringIO())
 
 
+@PURE
 def test_accuracy_on_usual_eval_with_the_shipped_model():
     from sentiment.training import figures, load_smp
 
@@ -175,6 +190,7 @@ def _train(data: Path, out: Path, *extra: str) -> str:
     return stdout.getvalue()
 
 
+@PURE
 def test_train_sentiment_end_to_end_is_reproducible(tmp_path):
     data = _write_tiny_data(tmp_path / "data")
     printed = _train(data, tmp_path / "one")
@@ -192,6 +208,7 @@ def test_train_sentiment_end_to_end_is_reproducible(tmp_path):
                                   np.load(tmp_path / "two" / "weights.npz", allow_pickle=False)["coef"])
 
 
+@PURE
 def test_train_sentiment_errors_are_plain(tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         _train(tmp_path / "absent", tmp_path / "out")
@@ -204,7 +221,8 @@ def test_train_sentiment_errors_are_plain(tmp_path):
         _train(data, tmp_path / "out")
 
 
-def test_train_sentiment_with_a_brand_s_corrections(tmp_path, db):
+@pytest.mark.django_db
+def test_train_sentiment_with_a_brand_s_corrections(tmp_path):
     from positioning.models import Brand
     from sentiment.models import SentimentCorrection
 
@@ -233,6 +251,7 @@ def test_train_sentiment_with_a_brand_s_corrections(tmp_path, db):
 
 # --- prior-shift calibration: per-class logit offsets ---------------------------------------------------------
 
+@PURE
 def test_offsets_shift_the_scores_and_a_model_without_them_loads_with_zeros(tmp_path):
     shipped = Classifier.load(SHIPPED)
     assert shipped.offset.shape == (3,) and shipped.offset[LABELS.index("neutral")] == 0.0
@@ -248,6 +267,7 @@ def test_offsets_shift_the_scores_and_a_model_without_them_loads_with_zeros(tmp_
                                np.tile(shipped.offset, (3, 1)), atol=1e-9)
 
 
+@PURE
 def test_fit_offsets_corrects_a_prior_shift():
     from sentiment.training import fit_offsets, macro_f1_with
 

@@ -7,8 +7,11 @@ import itertools
 import time
 
 import jieba
+import pytest
 
 from sentiment.matching import SHORTEST_FOLDED, GroupSpec, Hit, Matcher, fold, matcher_for, text_key
+
+pytestmark = pytest.mark.platform_free  # pure logic: the same on SQLite and PostgreSQL
 
 
 def hits(matcher: Matcher, text: str) -> dict[int, list[str]]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from sentiment.ced import load_sample
 from sentiment.propagation import Repost, first_chain_name, tree_build, tree_json
+
+pytestmark = pytest.mark.platform_free  # pure logic: the same on SQLite and PostgreSQL
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ROOT = "root-mid"
