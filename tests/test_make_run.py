@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.worker
+# make run brings its own embedded database and broker whatever the suite runs on: it runs once.
+pytestmark = [pytest.mark.worker, pytest.mark.platform_free]
 
 
 def free_port() -> int:
