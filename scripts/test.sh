@@ -109,8 +109,7 @@ env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR="$run_dir/var-sqlite" \
 
 # Tests marked platform_free do not use the database, broker or cache the suite runs on (the sentiment model,
 # the attack detector on the real cascades, the matcher, the sandbox's own tests, `make run` with its own
-# embedded defaults): the
-# embedded pass ran them, and they would only repeat themselves here.
+# embedded defaults): the embedded pass ran them, and they would only repeat themselves here.
 say "Test suite on PostgreSQL and Redis, with the browser tests"
 DATABASE_URL="postgres://weibo@127.0.0.1:$pg_port/weibo_ops" \
 REDIS_URL="redis://127.0.0.1:$redis_port/0" \

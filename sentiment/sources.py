@@ -241,6 +241,10 @@ def _posted(raw: Raw) -> datetime | None:
 
 
 def _search_failed(group: RuleGroup, error: WeiboError, paused_until: datetime | None = None) -> None:
-    RuleGroup.objects.filter(pk=group.pk).update(search_lease_until=None, searched_at=timezone.now(),
-                                                 search_problem=error.describe()[:300],
-                                                 search_paused_until=paused_until)
+    """A failed search is tried again at the next interval; a rate-limited one as soon as the budget is back
+    (its ``searched_at`` stays, so the group is due the moment the pause ends)."""
+    fields = {"search_lease_until": None, "search_problem": error.describe()[:300],
+              "search_paused_until": paused_until}
+    if paused_until is None:
+        fields["searched_at"] = timezone.now()
+    RuleGroup.objects.filter(pk=group.pk).update(**fields)
