@@ -5,7 +5,7 @@ SANDBOX_PORT ?= 8100
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install lint messages clean-venv
+.PHONY: run test test-fast install lint messages clean-venv
 
 run: install
 	@$(PY) manage.py migrate --noinput
@@ -23,6 +23,13 @@ run: install
 
 test:
 	@bash scripts/test.sh
+
+# The inner loop while working: the tests that need no server (no sandbox, worker, browser or live
+# server), on the embedded defaults, on both cores; `make test-fast APP=fans` adds all of tests/fans/.
+test-fast: $(VENV)/.installed-dev
+	@var=$$(mktemp -d /tmp/weibo-ops-fast.XXXXXX); \
+	env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR=$$var $(PY) -m pytest -q -n 2 --dist loadgroup --fast \
+		$(foreach app,$(APP),--app $(app)) $(ARGS); status=$$?; rm -rf $$var; exit $$status
 
 install: $(VENV)/.installed
 

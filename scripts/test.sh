@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
 # make test: install what the tests need, start private PostgreSQL and Redis servers for this run,
-# and run the whole suite twice: on the embedded defaults (SQLite, filesystem broker) and on
-# PostgreSQL + Redis, browser tests included. A missing service fails the run; nothing is skipped.
+# and run the whole suite on PostgreSQL + Redis, browser tests included, and the tests marked
+# `embedded` (what behaves differently there) on the embedded defaults: SQLite, filesystem broker,
+# file cache. A missing service fails the run; nothing is skipped. Each stage's wall time is printed
+# at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 say() { printf '\n== %s\n' "$*"; }
+stages=()
+stage_started=$SECONDS
+stage_name=""
+stage() {  # stage NAME: ends the stage before (its wall time is kept) and starts NAME
+  [ -n "$stage_name" ] && stages+=("$(printf '%-44s %4d s' "$stage_name" $((SECONDS - stage_started)))")
+  stage_name=$1
+  stage_started=$SECONDS
+}
+times_print() {
+  [ -n "$stage_name" ] && stage ""
+  printf '\n== Wall time per stage\n'
+  printf '%s\n' "${stages[@]}"
+  printf '%-44s %4d s\n' "total" "$SECONDS"
+}
+stage "system packages"
 
 # --- 1. System packages -----------------------------------------------------------------------
 pg_bin=""
@@ -44,6 +61,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- 2. Python packages ------------------------------------------------------------------------
+stage "Python packages"
 if [ ! -f .venv/.installed-dev ] || [ requirements.txt -nt .venv/.installed-dev ] || [ requirements-dev.txt -nt .venv/.installed-dev ]; then
   say "Installing Python packages"
   bash scripts/venv.sh "${PYTHON:-python3.11}" requirements-dev.txt
@@ -52,6 +70,7 @@ fi
 py=$root/.venv/bin/python
 
 # --- 3. Private PostgreSQL and Redis ------------------------------------------------------------
+stage "PostgreSQL and Redis start"
 run_dir=$(mktemp -d /tmp/weibo-ops-test.XXXXXX)
 chmod 755 "$run_dir"
 pg_user=""
@@ -62,6 +81,7 @@ fi
 as_pg() { if [ -n "$pg_user" ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
 cleanup() {
   set +e
+  times_print
   [ -f "$run_dir/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -m immediate -w stop >/dev/null 2>&1
   if [ -f "$run_dir/redis.pid" ]; then
     redis_pid=$(cat "$run_dir/redis.pid")
@@ -93,6 +113,7 @@ done
 redis-cli -p "$redis_port" ping >/dev/null || { cat "$run_dir/redis.log"; echo "Redis did not start" >&2; exit 1; }
 
 # --- 4. Static checks ---------------------------------------------------------------------------
+stage "ruff, migrations, translations"
 export WEIBO_OPS_VAR_DIR=$run_dir/var-checks
 say "ruff"
 .venv/bin/ruff check .
@@ -101,18 +122,37 @@ say "Migrations are committed"
 say "Translations are compiled"
 "$py" scripts/compile_messages.py --check
 
-# --- 5. The suite, twice -----------------------------------------------------------------------
+# --- 5. The suite ------------------------------------------------------------------------------
+# Both passes use both cores (pytest-xdist, a database, var/ folder and Redis database per process); the
+# tests that start real workers, browsers or `make run` run one after another in one of the processes.
+parallel=(-n "${TEST_PROCESSES:-2}" --dist loadgroup)
 pytest_args=("$@")
-say "Test suite on the embedded defaults: SQLite, filesystem broker, file cache"
-env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR="$run_dir/var-sqlite" \
-  "$py" -m pytest -m "not browser" "${pytest_args[@]}"
+pass_run() {  # pass_run ARGS...: pytest; with extra arguments a pass that selects nothing is not an error
+  local status=0
+  "$py" -m pytest "${parallel[@]}" "$@" "${pytest_args[@]}" || status=$?
+  if [ "$status" = 5 ] && [ ${#pytest_args[@]} -gt 0 ]; then
+    echo "(no test of this pass matches: $*)"
+    return 0
+  fi
+  return "$status"
+}
 
-# Tests marked platform_free do not use the database, broker or cache the suite runs on (the sentiment model,
-# the attack detector on the real cascades, the matcher, the sandbox's own tests, `make run` with its own
-# embedded defaults): the embedded pass ran them, and they would only repeat themselves here.
-say "Test suite on PostgreSQL and Redis, with the browser tests"
-DATABASE_URL="postgres://weibo@127.0.0.1:$pg_port/weibo_ops" \
-REDIS_URL="redis://127.0.0.1:$redis_port/0" \
-WEIBO_OPS_VAR_DIR="$run_dir/var-postgres" \
-WEIBO_OPS_REQUIRE_SERVERS=1 \
-  "$py" -m pytest -m "not platform_free" "${pytest_args[@]}"
+stage "tests on the embedded defaults (embedded)"
+say "Tests marked embedded, on the embedded defaults: SQLite, filesystem broker, file cache"
+(
+  unset DATABASE_URL REDIS_URL
+  export WEIBO_OPS_VAR_DIR="$run_dir/var-sqlite"
+  pass_run -m embedded
+)
+
+# Tests marked both embedded and platform_free (`make run`, which brings its own embedded defaults) ran
+# in the embedded pass and would only repeat themselves here.
+stage "whole suite on PostgreSQL and Redis"
+say "The whole suite on PostgreSQL and Redis, with the browser tests"
+(
+  export DATABASE_URL="postgres://weibo@127.0.0.1:$pg_port/weibo_ops"
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+  export WEIBO_OPS_VAR_DIR="$run_dir/var-postgres" WEIBO_OPS_REQUIRE_SERVERS=1
+  pass_run -m "not (embedded and platform_free)"
+)
+stage ""  # the wall times are printed on the way out (cleanup), also when a stage failed

@@ -2,12 +2,70 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # The Weibo sandbox as a real process on a free port: ``sandbox``, ``fresh_sandbox``, ``sandbox_with_data``.
 pytest_plugins = ["tests.sandbox_fixture"]
+
+# Fixtures that start or need a server process: a test using one is not for ``make test-fast``.
+SERVER_FIXTURES = {"sandbox", "fresh_sandbox", "sandbox_with_data", "weibo", "live_server", "browser", "page"}
+SERVER_MARKERS = {"browser", "worker"}  # a real Chromium, a real Celery worker and beat, ``make run``
+# Tests that start real servers and wait on their clocks run one after another in one test process
+# (pytest-xdist's loadgroup), so that two of them never compete for the two cores or time each other out.
+SERIAL_GROUP = "servers"
+
+
+def _hand_on_test_worker_settings() -> None:
+    """Under pytest-xdist the settings gave this process its own var/ folder and Redis database (see
+    TEST_WORKER in weibo_ops/settings.py). The workers, beat, ``manage.py`` and ``make run`` that tests
+    start read the environment: they get the resolved values, and no xdist name to add a second time."""
+    from django.conf import settings
+
+    if not settings.TEST_WORKER:
+        return
+    os.environ["WEIBO_OPS_VAR_DIR"] = str(settings.VAR_DIR)
+    if settings.REDIS_URL:
+        os.environ["REDIS_URL"] = settings.REDIS_URL
+    os.environ.pop("PYTEST_XDIST_WORKER", None)
+
+
+_hand_on_test_worker_settings()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast", action="store_true",
+                     help="only the tests that need no server: no sandbox, worker, browser or live server "
+                          "(make test-fast)")
+    parser.addoption("--app", action="append", default=[],
+                     help="with --fast: also every test of this app (tests/APP/), servers included; repeatable")
+
+
+def needs_server(item) -> bool:
+    return bool(SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))) or any(
+        item.get_closest_marker(name) for name in SERVER_MARKERS)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SERVER_MARKERS):
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+    if not config.getoption("--fast"):
+        return
+    apps = set(config.getoption("--app"))
+    keep, drop = [], []
+    for item in items:
+        where = item.path.relative_to(ROOT / "tests").parts
+        in_app = len(where) > 1 and where[0] in apps
+        (drop if needs_server(item) and not in_app else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_sessionstart(session):

@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # make run brings its own embedded database and broker whatever the suite runs on: it runs once.
-pytestmark = [pytest.mark.worker, pytest.mark.platform_free]
+# embedded: make run on the embedded defaults
+pytestmark = [pytest.mark.embedded, pytest.mark.worker, pytest.mark.platform_free]
 
 
 def free_port() -> int:

@@ -58,6 +58,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 VAR_DIR = Path(os.environ.get("WEIBO_OPS_VAR_DIR") or BASE_DIR / "var").resolve()
+# The test suite runs in parallel processes (pytest-xdist names each in PYTEST_XDIST_WORKER: gw0, gw1, ...):
+# each gets a var/ folder of its own, and below a Redis database of its own, so that one process's cache
+# flush, queued task or SQLite file never reaches another's. tests/conftest.py hands the result on to the
+# processes a test starts.
+TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if TEST_WORKER:
+    VAR_DIR = VAR_DIR / TEST_WORKER
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
@@ -206,6 +213,10 @@ if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured(
         f"REDIS_URL={REDIS_URL.split('@')[-1]!r} is not a Redis URL: use redis://HOST:PORT/DB."
     )
+if REDIS_URL and TEST_WORKER and urlparse(REDIS_URL).scheme != "unix":
+    _redis = urlparse(REDIS_URL)
+    _db = int(_redis.path.strip("/") or 0) + 1 + int(re.sub(r"\D", "", TEST_WORKER) or 0)
+    REDIS_URL = _redis._replace(path=f"/{_db}").geturl()
 
 if REDIS_URL:
     CACHES = {

@@ -12,7 +12,7 @@ from content import services
 from content.models import Approval, MetricSnapshot, Post, PostState, PostTarget, TargetState
 from team.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: API writes in transactions
 
 API = "/api/v1/content"
 LINK = "https://xianmu.example.com/p/1"

@@ -17,6 +17,8 @@ from content import bulk, services
 from content.models import Pillar, Post, PostState, PostTarget, TargetState
 from team.models import AuditEvent
 
+pytestmark = pytest.mark.embedded  # an import in one transaction, and its preview in the cache
+
 LINK = "https://xianmu.example.com/p/1"
 HEADER = ["账号", "日期", "时间", "内容支柱", "正文", "原创"]
 

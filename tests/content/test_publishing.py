@@ -15,6 +15,8 @@ from content.models import Pillar, Post, PostTarget, TargetState
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 
+pytestmark = pytest.mark.embedded  # claims and exactly-once publishing under SQLite's locking
+
 BRAND_UID = "5500000001"
 LINK = "https://xianmu.example.com/p/"
 

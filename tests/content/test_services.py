@@ -11,6 +11,8 @@ from django.utils import timezone
 from content import services
 from content.models import Post, PostState, PostTarget, TargetState
 
+pytestmark = pytest.mark.embedded  # row locks and on-commit queuing
+
 LINK = "https://xianmu.example.com/p/1"
 
 

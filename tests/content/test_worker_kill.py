@@ -15,7 +15,8 @@ from positioning.management.commands.weibo_sandbox import connect_through_sandbo
 from positioning.weibo import account_client
 from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# embedded: claims under SQLite's one-writer locking and the filesystem broker
+pytestmark = [pytest.mark.embedded, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 UIDS = {"鲜牧乳业": "5500000001", "鲜牧客服": "5500000002", "鲜牧酸奶": "5500000003", "鲜牧华东": "5500000004"}
 PER_ACCOUNT = 4  # the platform refuses more than 5 posts a minute from one account (20016)

@@ -20,7 +20,7 @@ from positioning.weibo import account_client
 from team.models import Department
 from team.services import api_token_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: API writes in transactions
 
 API = "/api/v1/fans"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -11,7 +11,7 @@ from fans.models import Fan, IngestCursor, Interaction, Kind, Source, State
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from weibo_ops.weibo.models import PushEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: leases, gaps and cursors moved in transactions
 
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 

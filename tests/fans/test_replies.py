@@ -19,7 +19,8 @@ from positioning.weibo import account_client
 from team.models import Department, Notice
 from weibo_ops.weibo.models import PushEvent
 
-pytestmark = pytest.mark.django_db
+# embedded: exactly-once replies: row locks and on-commit queuing
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 RIP = "203.0.113.7"

@@ -16,7 +16,7 @@ from positioning.models import Account, Brand
 from team.models import AuditEvent, Department
 from weibo_ops.weibo.models import PushEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: row locks and round-robin routing
 
 CS_UID = "5500000002"
 

@@ -20,7 +20,7 @@ from fans import services, tickets
 from fans.models import Fan, Interaction, Kind, Source, Ticket, TicketState, TicketUpdate
 from team.models import Department, Notice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: ticket locks and queued webhooks
 
 SECRET = "desk-secret-0123456789-do-not-log"
 

@@ -15,7 +15,8 @@ from fans.models import IngestCursor, Interaction, Source
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# embedded: leases under SQLite's locking and the filesystem broker
+pytestmark = [pytest.mark.embedded, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CS_UID = "5500000002"
 EACH = 240  # mentions and as many comments: more than one page of 200, so a poll leaves a gap to fill

@@ -5,7 +5,7 @@ from positioning import services
 from positioning.models import Account, PlaybookVersion
 from team.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: row locks
 
 
 def test_publishing_a_playbook_adds_a_version_and_keeps_the_old_one(demo):

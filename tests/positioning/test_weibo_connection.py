@@ -13,6 +13,8 @@ from positioning.weibo import account_client, weibo_connection_check
 from team.models import AuditEvent, Notice
 from weibo_ops.weibo.errors import NeedsReauthorisation
 
+pytestmark = pytest.mark.embedded  # token refresh under a row lock
+
 BRAND_UID = "5500000001"
 
 

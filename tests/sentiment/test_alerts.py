@@ -17,7 +17,8 @@ from sentiment import alerts, incidents
 from sentiment.models import Alert, AlertKind, Cascade, IncidentEvent, Mention, RuleGroup, Sentiment
 from team.models import Notice
 
-pytestmark = pytest.mark.django_db
+# embedded: one alert per happening under row locks; queued webhooks
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 WIDTH = timedelta(minutes=10)
 SECRET = "hook-secret-4c1e"

@@ -20,7 +20,7 @@ from weibo_ops.weibo.budget import window_start
 from weibo_ops.weibo.client import WeiboClient
 from weibo_sandbox.traffic import BOT_INTERVAL
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: cascade reads stored in transactions
 
 BRAND_UID = "5500000001"  # 鲜牧乳业 on the sandbox
 REPOSTS_PATH = "/2/statuses/repost_timeline.json"

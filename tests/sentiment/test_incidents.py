@@ -25,7 +25,7 @@ from team.models import Department, Notice, Role, User
 
 from .test_alerts import WIDTH, store
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: row locks
 
 BRAND_UID = "5500000001"
 

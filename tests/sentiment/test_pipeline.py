@@ -17,7 +17,7 @@ from sentiment.models import Inbound, Mention, MentionSource, RuleGroup, Sentime
 from sentiment.pipeline import MAX_TEXT, Raw, mentions_ingest, mentions_store
 from sentiment.sources import CLAIM_FOR, inbound_process, mentions_submit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: batched inserts, raw SQL and row locks
 
 COPY = "鲜牧酸奶喝出了异物，太恶心了！"  # long enough to fold (more than SHORTEST_FOLDED characters)
 

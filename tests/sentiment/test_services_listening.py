@@ -28,7 +28,7 @@ from sentiment.models import (
 )
 from team.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: imports in one transaction, queued searches
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _ids = count(1)
 

@@ -17,7 +17,8 @@ from sentiment.models import Mention, MentionSource, RuleGroup
 from sentiment.sources import SEARCH_COUNT, group_search, groups_to_search, search_account
 from weibo_ops.weibo.budget import account_scope, default_budget, window_start
 
-pytestmark = pytest.mark.django_db
+# embedded: search windows move in the transaction that stores what was found
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 SEARCH_PATH = "/2/search/statuses/limited/biz.json"

@@ -5,7 +5,7 @@ from knox.models import AuthToken
 from team import services
 from team.models import AuditEvent, Department, Role, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: writes in transactions
 
 
 def test_department_update_records_before_and_after(demo):

@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from weibo_ops.celery import BEAT_HEARTBEAT_KEY, QUEUE_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY
 
-pytestmark = pytest.mark.django_db
+# embedded: health reads the broker kind, the cache and the database connection
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 
 def test_healthy_when_worker_and_beat_reported_recently(client):

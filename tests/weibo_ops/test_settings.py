@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.embedded  # the embedded defaults are what these settings produce
+
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3y-" + "x7Qp9" * 12
 FERNET_KEY = "p2P0d3Yx1m3W2gmUj2nDYHgbT0S3XVB1x0J8q3cH1wA="

@@ -12,6 +12,8 @@ from django.db import connection
 from weibo_ops.weibo.budget import Budget, DatabaseStore, RedisStore
 from weibo_ops.weibo.errors import RateLimited
 
+pytestmark = pytest.mark.embedded  # the budget counts in the database here, in Redis there
+
 LIMITS = {"calls": 5, "posts": 2, "comments": 3, "messages": 3, "ip": 8}
 NOON = datetime(2026, 11, 22, 4, 30, tzinfo=UTC)
 

@@ -12,6 +12,8 @@ import pytest
 from weibo_ops.weibo.models import PushEvent
 from weibo_ops.weibo.push import signature
 
+pytestmark = pytest.mark.embedded  # push nonces and messages: the file cache and SQLite transactions here
+
 TOKEN = "push-token-for-tests"
 MESSAGE = {"type": "text", "receiver_id": 5500000002, "sender_id": 2489518277,
            "created_at": "Sun Nov 22 10:09:20 +0800 2026", "text": "我的订单还没到 <b>急</b>", "data": {}}

@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# embedded: the broker: filesystem queue folders here, Redis there
+pytestmark = [pytest.mark.embedded, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "weibo_ops"]
