@@ -28,7 +28,7 @@ test:
 # server), on the embedded defaults, on both cores; `make test-fast APP=fans` adds all of tests/fans/.
 test-fast: $(VENV)/.installed-dev
 	@var=$$(mktemp -d /tmp/weibo-ops-fast.XXXXXX); \
-	env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR=$$var $(PY) -m pytest -q -n 2 --dist loadgroup --fast \
+	env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR=$$var $(PY) -m pytest -q -n 2 --dist loadscope --fast \
 		$(foreach app,$(APP),--app $(app)) $(ARGS); status=$$?; rm -rf $$var; exit $$status
 
 install: $(VENV)/.installed

@@ -125,7 +125,7 @@ say "Translations are compiled"
 # --- 5. The suite ------------------------------------------------------------------------------
 # Both passes use both cores (pytest-xdist, a database, var/ folder and Redis database per process); the
 # tests that start real workers, browsers or `make run` run one after another in one of the processes.
-parallel=(-n "${TEST_PROCESSES:-2}" --dist loadgroup)
+parallel=(-n "${TEST_PROCESSES:-2}" --dist loadscope)
 pytest_args=("$@")
 pass_run() {  # pass_run ARGS...: pytest; with extra arguments a pass that selects nothing is not an error
   local status=0

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,30 @@ pytest_plugins = ["tests.sandbox_fixture"]
 # Fixtures that start or need a server process: a test using one is not for ``make test-fast``.
 SERVER_FIXTURES = {"sandbox", "fresh_sandbox", "sandbox_with_data", "weibo", "live_server", "browser", "page"}
 SERVER_MARKERS = {"browser", "worker"}  # a real Chromium, a real Celery worker and beat, ``make run``
-# Tests that start real servers and wait on their clocks run one after another in one test process
-# (pytest-xdist's loadgroup), so that two of them never compete for the two cores or time each other out.
 SERIAL_GROUP = "servers"
+
+
+def serial_files() -> set[str]:
+    """Test files that start real servers and wait on their clocks (marked worker or browser at module
+    level). Under pytest-xdist they all run in one process, one after another, so that two of them never
+    compete for the two cores or time each other out; every other test goes wherever a process is free."""
+    return {path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "tests").rglob("test_*.py"))
+            if re.search(r"^pytestmark = .*pytest\.mark\.(worker|browser)\b", path.read_text("utf-8"), re.M)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # pytest-xdist's own loadgroup marks a test by renaming its node id, which pytest 9.2 no longer allows:
+    # the same grouping through the scheduler's documented hook instead. The largest group goes out first.
+    from xdist.scheduler import LoadScopeScheduling
+
+    serial = serial_files()
+
+    class ServersInOneProcess(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SERIAL_GROUP if nodeid.split("::", 1)[0] in serial else nodeid
+
+    return ServersInOneProcess(config, log)
 
 
 def _hand_on_test_worker_settings() -> None:
@@ -50,11 +72,13 @@ def needs_server(item) -> bool:
         item.get_closest_marker(name) for name in SERVER_MARKERS)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if any(item.get_closest_marker(name) for name in SERVER_MARKERS):
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+    serial = serial_files()
+    strays = sorted({item.path.relative_to(ROOT).as_posix() for item in items
+                     if any(item.get_closest_marker(name) for name in SERVER_MARKERS)} - serial)
+    if strays:
+        raise pytest.UsageError(f"mark worker and browser tests in the module's pytestmark, so that they run "
+                                f"one after another: {', '.join(strays)}")
     if not config.getoption("--fast"):
         return
     apps = set(config.getoption("--app"))
