@@ -2,6 +2,8 @@
 PYTHON ?= python3.11
 PORT ?= 8000
 SANDBOX_PORT ?= 8100
+# The demo's first post goes out this long after start, the second half as long again later.
+DEMO_DUE_SECONDS ?= 60
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -10,7 +12,7 @@ PY := $(VENV)/bin/python
 run: install
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py seed_demo
-	@$(PY) manage.py seed_demo_content
+	@$(PY) manage.py seed_demo_content --due-in $(DEMO_DUE_SECONDS)
 	@$(PY) manage.py seed_demo_fans
 	@$(PY) manage.py seed_demo_monitoring
 	@echo ""

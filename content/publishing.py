@@ -38,7 +38,6 @@ from .models import DUE_STATES, PostState, PostTarget, PublishAttempt, TargetSta
 logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 500  # targets queued per dispatcher run; the next run takes the rest
-REDISPATCH_AFTER = timedelta(minutes=1)  # a queued target nobody claimed is queued again after this
 LOOKAHEAD = timedelta(seconds=5)  # targets due this soon are queued with their due time as ETA
 PACE_WINDOW = timedelta(minutes=1)  # CONTENT_POSTS_PER_MINUTE counts shares in this window
 PACE_MARGIN = timedelta(seconds=2)  # our clock and Weibo's, and the time a call takes to arrive
@@ -59,6 +58,11 @@ FINAL_ERROR_STATES = {
     Outcome.FORBIDDEN: TargetState.FORBIDDEN,
     Outcome.REAUTH: TargetState.NEEDS_REAUTH,
 }
+
+
+def redispatch_after() -> timedelta:
+    """How long a queued target may go unclaimed (its task lost with a killed worker) before it is queued again."""
+    return timedelta(seconds=settings.CONTENT_REDISPATCH_SECONDS)
 
 
 def stale_after() -> timedelta:
@@ -111,7 +115,7 @@ class Queued:
 def targets_dispatch(*, now: datetime | None = None) -> list[Queued]:
     """Due targets, and those due within ``LOOKAHEAD``, marked as queued so that the next run does
     not queue them again; one queued but never claimed (its task lost) is queued again after
-    ``REDISPATCH_AFTER``. The tasks carry the due time (an ETA): a worker holds them and starts at
+    ``CONTENT_REDISPATCH_SECONDS``. The tasks carry the due time (an ETA): a worker holds them and starts at
     the second, instead of when the next dispatcher run happens to come.
 
     Each account is paced to ``CONTENT_POSTS_PER_MINUTE``: Weibo answers faster posting with 20016
@@ -120,7 +124,7 @@ def targets_dispatch(*, now: datetime | None = None) -> list[Queued]:
     now = now or timezone.now()
     due = list(
         PostTarget.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now + LOOKAHEAD)
-        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER))
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - redispatch_after()))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", "account_id", "next_attempt_at", "needs_lookup")[:DISPATCH_BATCH]
     )
@@ -164,7 +168,7 @@ def _recent_posts(accounts: set[int], now: datetime) -> dict[int, list[datetime]
               .values_list("target__account_id", "started_at"))
     busy = (PostTarget.objects.filter(account_id__in=accounts)
             .filter(Q(state=TargetState.PUBLISHING)
-                    | Q(state__in=DUE_STATES, dispatched_at__gte=now - REDISPATCH_AFTER, needs_lookup=False))
+                    | Q(state__in=DUE_STATES, dispatched_at__gte=now - redispatch_after(), needs_lookup=False))
             .values_list("account_id", "next_attempt_at", "claimed_at", "state"))
     for account_id, started in shares:
         times.setdefault(account_id, []).append(started)

@@ -269,6 +269,8 @@ HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45,
 # and, only if Weibo does not have it, sent again.
 CONTENT_PUBLISH_STALE_SECONDS = env_int("CONTENT_PUBLISH_STALE_SECONDS", 300, minimum=5)
 CONTENT_DISPATCH_SECONDS = env_int("CONTENT_DISPATCH_SECONDS", 2, minimum=1)  # how often due targets are queued
+# A queued target whose task was lost (a killed worker held it) is queued again after this long unclaimed.
+CONTENT_REDISPATCH_SECONDS = env_int("CONTENT_REDISPATCH_SECONDS", 60, minimum=2)
 # Posts one account sends in a minute at most: Weibo answers faster posting with 20016 and blocks
 # the account's posting for an hour, so targets beyond it are moved by a minute instead.
 CONTENT_POSTS_PER_MINUTE = env_int("CONTENT_POSTS_PER_MINUTE", 5, minimum=1)

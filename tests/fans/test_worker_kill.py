@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from fans import ingest
 from fans.models import IngestCursor, Interaction, Source
@@ -76,7 +77,11 @@ def test_killing_the_ingest_worker_mid_batch_loses_and_duplicates_nothing(demo, 
         assert done, (Interaction.objects.filter(text__in=texts).count(),
                       list(IngestCursor.objects.filter(account=account).values()),
                       (tmp_path / "worker.log").read_text()[-1000:])
-        time.sleep(3)  # a few more polls: nothing further may arrive twice
+        for _twice in range(2):  # every source polled twice more: nothing further may arrive twice
+            since = timezone.now()
+            polled = wait_for(lambda since=since: not IngestCursor.objects.filter(
+                account=account, polled_at__lt=since).exists(), 30)
+            assert polled, list(IngestCursor.objects.filter(account=account).values("source", "polled_at"))
     finally:
         for process in (worker, beat):
             if process.poll() is None:

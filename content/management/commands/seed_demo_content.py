@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,8 +42,14 @@ HISTORY = {
 class Command(BaseCommand):
     help = "Create the demo brand's content pillars, history and today's posts (kept if they exist)."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--due-in", type=int, default=60, metavar="SECONDS",
+                            help="seconds until the first of today's posts goes out; the second, half as long again")
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, due_in: int = 60, **options):
+        if due_in < 1:
+            raise CommandError(f"--due-in {due_in}: give the seconds until the first post goes out, 1 or more.")
         brand = Brand.objects.filter(name="鲜牧乳业").first()
         if brand is None:
             self.stderr.write("Run `python manage.py seed_demo` first: there is no demo brand.")
@@ -55,7 +61,7 @@ class Command(BaseCommand):
         people = {u.username: u for u in User.objects.filter(username__in=["operator", "reviewer", "manager"])}
         accounts = list(Account.objects.filter(brand=brand, is_active=True))
         history = self._history(pillars, accounts, people["operator"])
-        upcoming = self._today(brand, pillars, people)
+        upcoming = self._today(brand, pillars, people, due_in=timedelta(seconds=due_in))
         self.stdout.write(f"Demo content: {len(pillars)} pillars, {history} earlier posts, {upcoming} posts today.")
 
     def _history(self, pillars: dict[str, Pillar], accounts: list[Account], author: User) -> int:
@@ -90,8 +96,9 @@ class Command(BaseCommand):
                     count += 1
         return count
 
-    def _today(self, brand: Brand, pillars: dict[str, Pillar], people: dict[str, User]) -> int:
-        """Posts in motion: two go out to the sandbox within two minutes of start, one waits for review
+    def _today(self, brand: Brand, pillars: dict[str, Pillar], people: dict[str, User], *, due_in: timedelta) -> int:
+        """Posts in motion: two go out to the sandbox within two minutes of start (after ``due_in``
+        and half as long again), one waits for review
         (past its approval target), one is a draft that is close to an earlier post."""
         operator, reviewer = people["operator"], people["reviewer"]
         main = Account.objects.get(brand=brand, name="鲜牧乳业")
@@ -101,12 +108,13 @@ class Command(BaseCommand):
         soon = services.post_create(by=operator, pillar=pillars["产品资讯"], accounts=[main, yogurt],
                                     text=f"今日上新：鲜牧希腊酸奶蓝莓味，高蛋白、少糖，早餐搭配刚刚好 {LINK}/p/greek",
                                     variants={yogurt.pk: f"蓝莓味希腊酸奶来啦！你会配燕麦还是水果？ {LINK}/p/greek"})
-        services.post_schedule(post=soon, at=now + timedelta(seconds=60), by=operator, ip=DEMO_IP)
+        services.post_schedule(post=soon, at=now + due_in, by=operator, ip=DEMO_IP)
         services.post_approve(post=soon, by=reviewer, ip=DEMO_IP, comment="文案清楚，可以发")
         # The customer-service account needs no approval: its post is scheduled straight away.
         notice = services.post_create(by=people["manager"], pillar=pillars["服务公告"], accounts=[service],
                                       text=f"本周配送提醒：周六起华东地区恢复次日达，感谢大家耐心等待 {LINK}/notice")
-        services.post_schedule(post=notice, at=now + timedelta(seconds=90), by=people["manager"], ip=DEMO_IP)
+        services.post_schedule(post=notice, at=now + due_in * 1.5, by=people["manager"],
+                               ip=DEMO_IP)
         waiting = services.post_create(by=operator, pillar=pillars["热点话题"], accounts=[main],
                                        text=f"寒潮来了，热牛奶怎么喝才不结皮？三个小技巧送给你 {LINK}/tips/warm")
         services.post_schedule(post=waiting, at=now + timedelta(hours=5), by=operator, ip=DEMO_IP)
