@@ -150,18 +150,19 @@ def test_detect_and_columns_agree_on_real_cascades():
                                                                          if s.measured]
 
 
-def test_organic_ced_replay_of_all_cascades_flags_under_one_percent():
+def test_organic_ced_replay_flags_under_one_percent():
+    """The file's first 500 cascades, a fixed sample: reading all 3,387 is most of a 2 s test, so the whole
+    set is replayed by bench/attack_detection.py (measured there: 0 of 3,387 flagged, 21 with a signal fired)."""
     cascades = flagged = eligible = fired_any = 0
-    for _key, at, uids in load_columns(DATA):
+    for _key, at, uids in load_columns(DATA, limit=500):
         cascades += 1
         report = detect_cascade(Cascade.of_columns(at, uids))
         eligible += len(uids) >= DEFAULTS.min_reposts
         flagged += report.flagged
         fired_any += any(s.fired for s in report.signals)
-    assert (cascades, eligible) == (3387, 3380)
+    assert (cascades, eligible) == (500, 499)
     assert fired_any > 0  # the signals do fire on organic outliers; the combination is what keeps them apart
-    assert flagged / cascades < 0.01
-    assert flagged <= 3  # measured: 0
+    assert flagged / cascades < 0.01  # measured: 0
 
 
 def test_sample_cascades_with_text_flag_under_one_percent():
