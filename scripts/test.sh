@@ -18,6 +18,7 @@ stage() {  # stage NAME: ends the stage before (its wall time is kept) and start
   stage_started=$SECONDS
 }
 times_print() {
+  [ ${#stages[@]} -gt 0 ] || [ -n "$stage_name" ] || return 0
   [ -n "$stage_name" ] && stage ""
   printf '\n== Wall time per stage\n'
   printf '%s\n' "${stages[@]}"
@@ -82,6 +83,7 @@ as_pg() { if [ -n "$pg_user" ]; then runuser -u "$pg_user" -- "$@"; else "$@"; f
 cleanup() {
   set +e
   times_print
+  stages=()  # printed once, also when an interrupt and the exit both get here
   [ -f "$run_dir/pg/postmaster.pid" ] && as_pg "$pg_bin/pg_ctl" -D "$run_dir/pg" -m immediate -w stop >/dev/null 2>&1
   if [ -f "$run_dir/redis.pid" ]; then
     redis_pid=$(cat "$run_dir/redis.pid")

@@ -29,8 +29,13 @@ def serial_files() -> set[str]:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    # pytest-xdist's own loadgroup marks a test by renaming its node id, which pytest 9.2 no longer allows:
-    # the same grouping through the scheduler's documented hook instead. The largest group goes out first.
+    """``-n 2`` (``--dist load`` or ``loadscope``): every test is a unit of its own, but for the serial files,
+    which are one unit, sent out first (the largest unit; xdist's --loadscope-reorder, on by default).
+
+    pytest-xdist's own loadgroup marks a test by renaming its node id, which pytest 9.2 no longer allows: the
+    same grouping through the scheduler's documented hook instead. Other --dist modes keep xdist's own."""
+    if config.getvalue("dist") not in {"load", "loadscope"}:
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     serial = serial_files()

@@ -37,7 +37,12 @@ def touches_backends(source: str) -> set[str]:
 
 
 def is_embedded(source: str) -> bool:
-    return re.search(r"\bpytest\.mark\.embedded\b", source) is not None
+    """The module's own ``pytestmark`` names ``pytest.mark.embedded``: the whole file is in the embedded pass."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            marks = node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
+            return any(ast.unparse(mark) == "pytest.mark.embedded" for mark in marks)
+    return False
 
 
 def commands_run(source: str) -> set[str]:
@@ -114,6 +119,9 @@ def test_the_detection_sees_what_it_is_for():
     assert touches_backends("from django.db import models\nModel.objects.filter(pk=1).update(x=2)\n") == set()
     assert is_embedded("pytestmark = [pytest.mark.embedded, pytest.mark.django_db]")
     assert not is_embedded("pytestmark = pytest.mark.django_db  # not embedded")
+    assert is_embedded("pytestmark = pytest.mark.embedded  # why")
+    assert not is_embedded('def test_x():\n    pytestmark = "pytest.mark.embedded"\n')
+    assert not is_embedded((TESTS / "test_embedded_selection.py").read_text("utf-8"))
     assert commands_run('call_command("seed_demo", quiet=True)') == {"seed_demo"}
     assert "seed_demo_content" in commands_run('subprocess.Popen(["make", "run"])')
     assert covered("content.api.views", set(), set(), {"content"})

@@ -213,10 +213,18 @@ if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured(
         f"REDIS_URL={REDIS_URL.split('@')[-1]!r} is not a Redis URL: use redis://HOST:PORT/DB."
     )
-if REDIS_URL and TEST_WORKER and urlparse(REDIS_URL).scheme != "unix":
+if REDIS_URL and TEST_WORKER:
     _redis = urlparse(REDIS_URL)
-    _db = int(_redis.path.strip("/") or 0) + 1 + int(re.sub(r"\D", "", TEST_WORKER) or 0)
-    REDIS_URL = _redis._replace(path=f"/{_db}").geturl()
+    if _redis.scheme == "unix":
+        raise ImproperlyConfigured("Parallel tests give each process a Redis database of its own: "
+                                   "give REDIS_URL as redis://HOST:PORT/N, not a unix socket.")
+    _redis_db = int(_redis.path.strip("/") or 0) + 1 + int(re.sub(r"\D", "", TEST_WORKER) or 0)
+    if _redis_db > 15:
+        raise ImproperlyConfigured(
+            f"Parallel tests give each process a Redis database of its own: {TEST_WORKER} would need database "
+            f"{_redis_db} of Redis's 16. Use REDIS_URL=redis://HOST:PORT/0 or fewer test processes."
+        )
+    REDIS_URL = _redis._replace(path=f"/{_redis_db}").geturl()
 
 if REDIS_URL:
     CACHES = {
@@ -270,7 +278,8 @@ HEARTBEAT_STALE_AFTER = timedelta(seconds=env_int("HEARTBEAT_STALE_SECONDS", 45,
 CONTENT_PUBLISH_STALE_SECONDS = env_int("CONTENT_PUBLISH_STALE_SECONDS", 300, minimum=5)
 CONTENT_DISPATCH_SECONDS = env_int("CONTENT_DISPATCH_SECONDS", 2, minimum=1)  # how often due targets are queued
 # A queued target whose task was lost (a killed worker held it) is queued again after this long unclaimed.
-CONTENT_REDISPATCH_SECONDS = env_int("CONTENT_REDISPATCH_SECONDS", 60, minimum=2)
+# More than content.publishing.LOOKAHEAD (5 s), or a task waiting for its ETA would count as lost.
+CONTENT_REDISPATCH_SECONDS = env_int("CONTENT_REDISPATCH_SECONDS", 60, minimum=10)
 # Posts one account sends in a minute at most: Weibo answers faster posting with 20016 and blocks
 # the account's posting for an hour, so targets beyond it are moved by a minute instead.
 CONTENT_POSTS_PER_MINUTE = env_int("CONTENT_POSTS_PER_MINUTE", 5, minimum=1)

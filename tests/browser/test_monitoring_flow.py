@@ -122,6 +122,8 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
                                    and not IngestCursor.objects.filter(account=account, polled_at__lt=since).exists()),
               60, "the searches and the inbox did not run again", log)
     _wait(lambda: not Inbound.objects.filter(brand=demo.brand).exists(), 60, "the pipeline did not catch up", log)
+    # What the inbox handed over went through the pipeline too: the wave's comments come only that way.
+    assert wave().filter(source__in=["mentions", "comments"]).exists()
     new_spikes = list(Alert.objects.filter(kind=AlertKind.SPIKE).order_by("pk"))[spikes_before:]
     assert len(new_spikes) == 1, [a.title for a in new_spikes]
     alert = new_spikes[0]

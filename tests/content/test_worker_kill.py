@@ -41,7 +41,7 @@ def test_killing_the_worker_mid_publish_loses_and_duplicates_nothing(demo, weibo
         "WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url, "WEIBO_APP_KEY": weibo.app_key,
         "WEIBO_APP_SECRET": weibo.app_secret, "CONTENT_PUBLISH_STALE_SECONDS": "5", "CONTENT_DISPATCH_SECONDS": "1",
         # The killed worker took the tasks it held with it: their targets are queued again after this.
-        "CONTENT_REDISPATCH_SECONDS": "5",
+        "CONTENT_REDISPATCH_SECONDS": "10",
     }
     worker_args = ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO", "--hostname", "k@%h"]
     beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
