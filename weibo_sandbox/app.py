@@ -787,7 +787,7 @@ async def admin_health(box: Sandbox, request: Request) -> dict:
 
 
 async def admin_reset(box: Sandbox, request: Request) -> dict:
-    box.reset()
+    await box.reset()
     return box.health()
 
 

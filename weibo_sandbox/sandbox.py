@@ -66,9 +66,11 @@ class Sandbox:
             except OSError:
                 log.exception("saving %s failed", self.config.state_file)
 
-    def reset(self) -> None:
-        """Back to the seeded world of the starting seed; faults, limits and config overrides cleared."""
+    async def reset(self) -> None:
+        """Back to the seeded world of the starting seed; faults, limits and config overrides cleared. Pushes
+        still being delivered belong to the old world: they stop, and the connections to their receiver close."""
         self.traffic.stop_all()
+        await self.pusher.close()
         for item in dataclasses.fields(SandboxConfig):
             setattr(self.config, item.name, getattr(self.initial, item.name))
         self.config.limits = dict(self.initial.limits)
