@@ -21,8 +21,8 @@ SERIAL_GROUP = "servers"
 
 def serial_files() -> set[str]:
     """Test files that start real servers and wait on their clocks (marked worker or browser at module
-    level). Under pytest-xdist they all run in one process, one after another, so that two of them never
-    compete for the two cores or time each other out; every other test goes wherever a process is free."""
+    level). Under pytest-xdist they all run in one process, one after another, so that no two of them wait
+    on their clocks at the same time; every other test goes wherever a process is free."""
     return {path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "tests").rglob("test_*.py"))
             if re.search(r"^pytestmark = .*pytest\.mark\.(worker|browser)\b", path.read_text("utf-8"), re.M)}
 

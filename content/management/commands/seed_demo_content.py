@@ -97,9 +97,9 @@ class Command(BaseCommand):
         return count
 
     def _today(self, brand: Brand, pillars: dict[str, Pillar], people: dict[str, User], *, due_in: timedelta) -> int:
-        """Posts in motion: two go out to the sandbox within two minutes of start (after ``due_in``
-        and half as long again), one waits for review
-        (past its approval target), one is a draft that is close to an earlier post."""
+        """Posts in motion: two go out to the sandbox soon after start (``due_in`` and half as long again
+        later), one waits for review (past its approval target), one is a draft that is close to an earlier
+        post."""
         operator, reviewer = people["operator"], people["reviewer"]
         main = Account.objects.get(brand=brand, name="鲜牧乳业")
         service = Account.objects.get(brand=brand, name="鲜牧客服")
@@ -113,8 +113,7 @@ class Command(BaseCommand):
         # The customer-service account needs no approval: its post is scheduled straight away.
         notice = services.post_create(by=people["manager"], pillar=pillars["服务公告"], accounts=[service],
                                       text=f"本周配送提醒：周六起华东地区恢复次日达，感谢大家耐心等待 {LINK}/notice")
-        services.post_schedule(post=notice, at=now + due_in * 1.5, by=people["manager"],
-                               ip=DEMO_IP)
+        services.post_schedule(post=notice, at=now + due_in * 1.5, by=people["manager"], ip=DEMO_IP)
         waiting = services.post_create(by=operator, pillar=pillars["热点话题"], accounts=[main],
                                        text=f"寒潮来了，热牛奶怎么喝才不结皮？三个小技巧送给你 {LINK}/tips/warm")
         services.post_schedule(post=waiting, at=now + timedelta(hours=5), by=operator, ip=DEMO_IP)
