@@ -31,7 +31,7 @@ test:
 test-fast: $(VENV)/.installed-dev
 	@var=$$(mktemp -d /tmp/weibo-ops-fast.XXXXXX); \
 	env -u DATABASE_URL -u REDIS_URL WEIBO_OPS_VAR_DIR=$$var $(PY) -m pytest -q -n 2 --dist loadscope --fast \
-		$(foreach app,$(APP),--app $(app)) $(ARGS); status=$$?; rm -rf $$var; exit $$status
+		$(foreach app,$(APP),--app=$(app)) $(ARGS); status=$$?; rm -rf $$var; exit $$status
 
 install: $(VENV)/.installed
 

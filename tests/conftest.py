@@ -68,8 +68,9 @@ def pytest_addoption(parser):
     parser.addoption("--fast", action="store_true",
                      help="only the tests that need no server: no sandbox, worker, browser or live server "
                           "(make test-fast)")
+    # Written --app=NAME: pytest reads a separate NAME before this option is known, as a path to test.
     parser.addoption("--app", action="append", default=[],
-                     help="with --fast: also every test of this app (tests/APP/), servers included; repeatable")
+                     help="with --fast: also every test of tests/NAME/, servers included; repeatable (--app=NAME)")
 
 
 def needs_server(item) -> bool:
