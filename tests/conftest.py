@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+from tests.marks import module_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,7 @@ def serial_files() -> set[str]:
     level). Under pytest-xdist they all run in one process, one after another, so that no two of them wait
     on their clocks at the same time; every other test goes wherever a process is free."""
     return {path.relative_to(ROOT).as_posix() for path in sorted((ROOT / "tests").rglob("test_*.py"))
-            if re.search(r"^pytestmark = .*pytest\.mark\.(worker|browser)\b", path.read_text("utf-8"), re.M)}
+            if module_marks(path.read_text("utf-8")) & SERVER_MARKERS}
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.marks import module_marks
 from tests.test_architecture import APPS, imports_of, project_modules
 
 pytestmark = pytest.mark.platform_free  # reads source files only
@@ -38,11 +39,7 @@ def touches_backends(source: str) -> set[str]:
 
 def is_embedded(source: str) -> bool:
     """The module's own ``pytestmark`` names ``pytest.mark.embedded``: the whole file is in the embedded pass."""
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
-            marks = node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
-            return any(ast.unparse(mark) == "pytest.mark.embedded" for mark in marks)
-    return False
+    return "embedded" in module_marks(source)
 
 
 def commands_run(source: str) -> set[str]:
@@ -122,6 +119,8 @@ def test_the_detection_sees_what_it_is_for():
     assert is_embedded("pytestmark = pytest.mark.embedded  # why")
     assert not is_embedded('def test_x():\n    pytestmark = "pytest.mark.embedded"\n')
     assert not is_embedded((TESTS / "test_embedded_selection.py").read_text("utf-8"))
+    spread = "pytestmark = [\n    pytest.mark.embedded,\n    pytest.mark.django_db(transaction=True),\n]"
+    assert module_marks(spread) == {"embedded", "django_db"}
     assert commands_run('call_command("seed_demo", quiet=True)') == {"seed_demo"}
     assert "seed_demo_content" in commands_run('subprocess.Popen(["make", "run"])')
     assert covered("content.api.views", set(), set(), {"content"})
