@@ -74,7 +74,8 @@ def main() -> None:
 
     port = free_port()
     os.environ.setdefault("WEIBO_OPS_VAR_DIR", tempfile.mkdtemp(prefix="weibo-ops-bench-"))
-    os.environ["WEIBO_API_URL"] = os.environ["WEIBO_BIZ_API_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["WEIBO_API_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["WEIBO_BIZ_API_URL"] = f"http://127.0.0.1:{port}/c.api.weibo.com"
     os.environ["WEIBO_APP_KEY"], os.environ["WEIBO_APP_SECRET"] = "sandbox-app-key", "sandbox-app-secret"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weibo_ops.settings")
     import django

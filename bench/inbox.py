@@ -239,7 +239,7 @@ class Bench:
             DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,testserver",
             WEIBO_TOKEN_KEYS=Fernet.generate_key().decode(), LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="weibo_ops.settings",
-            WEIBO_API_URL=self.sandbox_url, WEIBO_BIZ_API_URL=self.sandbox_url,
+            WEIBO_API_URL=self.sandbox_url, WEIBO_BIZ_API_URL=f"{self.sandbox_url}/c.api.weibo.com",
         )
         self.database_url = database_url
 

@@ -268,7 +268,8 @@ class Run:
         if self.args.dispatch_seconds is not None:
             os.environ["CONTENT_DISPATCH_SECONDS"] = str(max(round(self.args.dispatch_seconds), 1))
         self.sandbox_url = self.sandbox()
-        os.environ["WEIBO_API_URL"] = os.environ["WEIBO_BIZ_API_URL"] = self.sandbox_url
+        os.environ["WEIBO_API_URL"] = self.sandbox_url
+        os.environ["WEIBO_BIZ_API_URL"] = f"{self.sandbox_url}/c.api.weibo.com"
 
     # --- the engine -----------------------------------------------------------------------------
     def seed(self) -> None:

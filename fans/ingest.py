@@ -398,6 +398,8 @@ def accounts_to_poll(*, now: datetime | None = None) -> list[int]:
 
 def _from_push(push: PushEvent) -> tuple[Incoming | None, str]:
     created = push.created_at or push.received_at
+    if push.msg_type == "mention":  # the post itself arrives through statuses/mentions
+        return None, "an @mention event only opens the reply window"
     if push.msg_type == "event":
         kind = {"follow": Kind.FOLLOW, "unfollow": Kind.UNFOLLOW}.get(push.subtype)
         if kind is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from positioning.access import Action, account_require, people_who_may
@@ -34,6 +35,7 @@ from team.models import User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo import text as weibo_text
 from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, Pending, RateLimited, Unconfirmed, WeiboError
+from weibo_ops.weibo.push import message_window as platform_window
 
 from . import text as features
 from .models import (
@@ -48,7 +50,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 1000  # characters of a private-message reply
 RETRY_BACKOFF = [timedelta(seconds=s) for s in (5, 30, 120, 600)]  # after "Weibo is busy" answers
 LOOKUP_DELAY = timedelta(seconds=5)  # a lost answer: look for the comment after this long
 # 20032, "accepted, server slow": Weibo shows the comment within a minute or two ("please wait 1-2 minutes").
@@ -76,19 +77,52 @@ def reply_method(item: Interaction) -> str:
                             "to."))
 
 
-def message_window_open(item: Interaction, *, now=None) -> bool:
-    """The platform lets an account answer a private message for a while after the fan's last one."""
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether a private-message reply may go to the fan now, and why, as the inbox shows it."""
+
+    open: bool
+    until: datetime | None
+    reason: str
+    one_reply: bool = False
+
+
+def message_window(item: Interaction, *, now: datetime | None = None) -> ReplyWindow:
+    """Weibo's window for answering this conversation: 48 h after the fan's message, follow, subscribe,
+    menu click or QR scan; one reply within 48 h of an @mention; none once the fan has unfollowed."""
     now = now or timezone.now()
-    last = (Interaction.objects.filter(account_id=item.account_id, thread_key=item.thread_key, kind=Kind.MESSAGE)
-            .order_by("-created_at").values_list("created_at", flat=True).first())
-    return last is not None and now - last <= timedelta(hours=settings.FANS_MESSAGE_REPLY_HOURS)
+    _dm, account_uid, fan_uid = [*item.thread_key.split(":"), "", ""][:3]
+    window = platform_window(account_uid=account_uid, fan_uid=fan_uid, now=now)
+    if window.until is not None and window.one_reply_since is not None:
+        sent = Reply.objects.filter(interaction__thread_key=item.thread_key, method=ReplyMethod.MESSAGE,
+                                    created_at__gte=window.one_reply_since, state__in=REPLY_ACTIVE).exists()
+        if sent:
+            return ReplyWindow(False, None, _(
+                "After an @mention Weibo allows one private message within 48 hours, and it has been sent. "
+                "Answer in public, or wait for the fan to write."))
+        return ReplyWindow(True, window.until, _("One reply allowed (the fan @mentioned the account) until %(t)s.")
+                           % {"t": _local(window.until)}, one_reply=True)
+    if window.until is not None:
+        return ReplyWindow(True, window.until, _("Replies allowed until %(t)s.") % {"t": _local(window.until)})
+    if window.unfollowed_at is not None:
+        return ReplyWindow(False, None, _(
+            "The fan unfollowed the account on %(t)s: Weibo allows no private message until they follow or write "
+            "again. Answer in public if the matter is open.") % {"t": _local(window.unfollowed_at)})
+    return ReplyWindow(False, None, _(
+        "Weibo lets an account answer a private message only within 48 hours of the fan's last message, follow, "
+        "subscription, menu click or QR scan; that window has closed. Reply in public or wait for the fan to "
+        "write again."))
+
+
+def _local(at: datetime) -> str:
+    return date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
 
 
 def reply_check(*, item: Interaction, text: str, template: ReplyTemplate | None = None) -> list[Problem]:
     """Everything that would stop the reply, and warnings (``blocking=False``), as people read them."""
     problems = []
     method = reply_method(item)
-    limit = MESSAGE_LIMIT if method == ReplyMethod.MESSAGE else weibo_text.MAX_LENGTH
+    limit = weibo_text.MESSAGE_MAX_LENGTH if method == ReplyMethod.MESSAGE else weibo_text.MAX_LENGTH
     problems += [Problem("text", str(p.message)) for p in weibo_text.check_text(text, field="text", limit=limit)]
     playbook = playbook_current(account=item.account)
     words = [w for w in (playbook.forbidden_words if playbook else []) if w and w in text]
@@ -98,11 +132,8 @@ def reply_check(*, item: Interaction, text: str, template: ReplyTemplate | None 
     if template is not None and features.is_boilerplate(text, template.text):
         problems.append(Problem("text", _("This is the template “%(name)s” as it stands: answer what the fan said "
                                           "in your own words.") % {"name": template.name}, blocking=False))
-    if method == ReplyMethod.MESSAGE and not message_window_open(item):
-        problems.append(Problem("text", _(
-            "Weibo lets an account answer a private message only within %(h)d hours of the fan's last message; that "
-            "window has closed. Reply in public or wait for the fan to write again.")
-            % {"h": settings.FANS_MESSAGE_REPLY_HOURS}))
+    if method == ReplyMethod.MESSAGE and not (window := message_window(item)).open:
+        problems.append(Problem("text", window.reason))
     return problems
 
 

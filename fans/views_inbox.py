@@ -37,7 +37,17 @@ from .forms import (
     TagsForm,
     repliers,
 )
-from .models import ANSWERABLE, DepartmentDesk, Interaction, Reply, ReplyState, ReplyTemplate, Tag, TicketState
+from .models import (
+    ANSWERABLE,
+    DepartmentDesk,
+    Interaction,
+    Reply,
+    ReplyMethod,
+    ReplyState,
+    ReplyTemplate,
+    Tag,
+    TicketState,
+)
 from .scoring import reasons_text
 
 POLL_SECONDS = 15  # how often the open inbox asks for new items (paused while ticking or typing)
@@ -171,12 +181,15 @@ def _item_page(request, item: Interaction, *, status: int = 200, **forms):
         "update_form": ItemUpdateForm(initial={"priority": item.priority, "is_complaint": item.is_complaint}),
         "escalate_form": EscalateForm(),
     }
+    method = replies.reply_method(item) if item.kind in ANSWERABLE else ""
+    is_message = method == ReplyMethod.MESSAGE
     return render(request, "fans/item.html", {
         **defaults, **forms, "item": item, "thread": thread, "fan": item.fan, "reasons": reasons_text(item.fan),
         "can_reply": can_reply, "answerable": item.kind in ANSWERABLE, "open_loop": open_loop,
         "current_tags": current_tags, "sla": selectors.sla_status(item), "departments": _departments(),
-        "resendable": RESENDABLE, "limit": weibo_text.MAX_LENGTH, "now_time": timezone.now(),
-        "reply_method": replies.reply_method(item) if item.kind in ANSWERABLE else "",
+        "resendable": RESENDABLE, "now_time": timezone.now(), "reply_method": method,
+        "limit": weibo_text.MESSAGE_MAX_LENGTH if is_message else weibo_text.MAX_LENGTH,
+        "message_window": replies.message_window(item) if is_message else None,
     }, status=status)
 
 
@@ -202,7 +215,7 @@ def reply_check(request, item_id: int):
         problems = [replies.Problem("text", m) for m in error.messages]
     return render(request, "fans/_item_checks.html", {
         "checked": bool(text), "problems": problems, "length": weibo_text.weibo_length(text),
-        "limit": replies.MESSAGE_LIMIT if item.kind == "message" else weibo_text.MAX_LENGTH})
+        "limit": weibo_text.MESSAGE_MAX_LENGTH if item.kind == "message" else weibo_text.MAX_LENGTH})
 
 
 @login_required

@@ -131,6 +131,14 @@ def search_account(brand: Brand) -> Account | None:
     return best if left(best) > settings.SENTIMENT_SEARCH_RESERVE_CALLS else None
 
 
+def biz_search_account(brand: Brand) -> Account | None:
+    """The connected account whose token the business search is made with. The search spends the business
+    API's own budget (per server IP), not the account's hourly calls: any connected account will do, the
+    same one each time while it stays connected."""
+    return (Account.objects.filter(brand=brand, is_active=True, weibo_connection__state=ConnectionState.CONNECTED)
+            .select_related("weibo_connection").order_by("pk").first())
+
+
 def groups_to_search(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     due = now - timedelta(seconds=settings.SENTIMENT_SEARCH_SECONDS) + timedelta(seconds=15)
@@ -191,9 +199,9 @@ def group_search(*, group_id: int) -> SearchResult:
     group = RuleGroup.objects.select_related("brand").get(pk=group_id)
     result = SearchResult(group.name)
     now = timezone.now()
-    account = search_account(group.brand)
+    account = biz_search_account(group.brand)
     if account is None:
-        result.skipped = "budget"
+        result.skipped = "no account"
         RuleGroup.objects.filter(pk=group.pk).update(searched_at=now)
         return result
     if not _lease(group, now):

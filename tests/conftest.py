@@ -206,7 +206,7 @@ def weibo(settings, fresh_sandbox):
     """The app pointed at a freshly reset sandbox (over real HTTP on 127.0.0.1), budgets cleared."""
     from weibo_ops.weibo.budget import default_budget
 
-    settings.WEIBO_API_URL = settings.WEIBO_BIZ_API_URL = fresh_sandbox.url
+    settings.WEIBO_API_URL, settings.WEIBO_BIZ_API_URL = fresh_sandbox.url, fresh_sandbox.biz_url
     settings.WEIBO_APP_KEY, settings.WEIBO_APP_SECRET = fresh_sandbox.app_key, fresh_sandbox.app_secret
     settings.WEIBO_SAFE_DOMAIN = fresh_sandbox.safe_domain
     default_budget.cache_clear()

@@ -39,6 +39,7 @@ class SandboxProcess:
     def __init__(self, *args: str, seed: int = 7, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.biz_url = f"{self.url}/c.api.weibo.com"  # the business host (c.api.weibo.com) as the sandbox serves it
         self.app_key, self.app_secret, self.safe_domain = APP_KEY, APP_SECRET, SAFE_DOMAIN
         self.args = ["--port", str(self.port), "--seed", str(seed), *args]
         # stderr to a file, not a pipe: a chatty server must never block on a pipe nobody reads

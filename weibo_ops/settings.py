@@ -297,7 +297,6 @@ FANS_POLL_PAGES = env_int("FANS_POLL_PAGES", 3, minimum=1)  # pages of 200 per s
 FANS_POLL_RESERVE_CALLS = env_int("FANS_POLL_RESERVE_CALLS", 30, minimum=0)  # kept for replies and publishing
 FANS_INGEST_LEASE_SECONDS = env_int("FANS_INGEST_LEASE_SECONDS", 120, minimum=5)  # a killed poller's hold
 FANS_PUSH_SECONDS = env_int("FANS_PUSH_SECONDS", 5, minimum=1)  # how often pushed messages become items
-FANS_MESSAGE_REPLY_HOURS = env_int("FANS_MESSAGE_REPLY_HOURS", 72, minimum=1)  # the platform's reply window
 FANS_REPLY_STALE_SECONDS = env_int("FANS_REPLY_STALE_SECONDS", 300, minimum=5)
 FANS_SLA_NEAR_MINUTES = env_int("FANS_SLA_NEAR_MINUTES", 30, minimum=1)  # "about to breach" this long before
 FANS_PROFILE_DAYS = env_int("FANS_PROFILE_DAYS", 7, minimum=1)  # a fan's profile is read again after this
@@ -522,8 +521,10 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 WEIBO_SANDBOX_PORT = env_int("WEIBO_SANDBOX_PORT", 8100, minimum=1)
 _sandbox_url = f"http://127.0.0.1:{WEIBO_SANDBOX_PORT}"
 WEIBO_API_URL = os.environ.get("WEIBO_API_URL", _sandbox_url if DEBUG else "https://api.weibo.com").rstrip("/")
+# The business API's host (c.api.weibo.com); the sandbox serves it under /c.api.weibo.com.
 WEIBO_BIZ_API_URL = os.environ.get(
-    "WEIBO_BIZ_API_URL", WEIBO_API_URL if _sandbox_url == WEIBO_API_URL else "https://c.api.weibo.com"
+    "WEIBO_BIZ_API_URL",
+    f"{_sandbox_url}/c.api.weibo.com" if _sandbox_url == WEIBO_API_URL else "https://c.api.weibo.com",
 ).rstrip("/")
 for _name, _url in (("WEIBO_API_URL", WEIBO_API_URL), ("WEIBO_BIZ_API_URL", WEIBO_BIZ_API_URL)):
     if urlparse(_url).scheme not in {"http", "https"} or not urlparse(_url).netloc:
@@ -549,8 +550,9 @@ WEIBO_SERVER_IP = os.environ.get("WEIBO_SERVER_IP", "default").strip() or "defau
 
 
 def _rate_limits(raw: str) -> dict[str, int]:
-    """``calls=150,posts=30,...``: Weibo's hourly limits per account (and ``ip`` per server)."""
-    limits = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10000}
+    """``calls=150,posts=30,...``: Weibo's hourly limits per account (and ``ip`` per server, ``biz`` the
+    business API's per server IP)."""
+    limits = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10000, "biz": 50000}
     for item in filter(None, (part.strip() for part in raw.split(","))):
         name, _, value = item.partition("=")
         if name.strip() not in limits or not value.strip().isascii() or not value.strip().isdigit() or int(value) < 1:
@@ -591,10 +593,15 @@ def _token_keys() -> list[str]:
 
 
 WEIBO_TOKEN_KEYS = _token_keys()
-# The fan-service platform signs its pushes with this token (set the same one at open.weibo.com).
-WEIBO_PUSH_TOKEN = os.environ.get("WEIBO_PUSH_TOKEN", "").strip() or (
-    _local_secret("weibo_push_token", lambda: secrets.token_urlsafe(24)) if DEBUG else ""
-)
+# Weibo signs fan-service pushes with the app secret (open.weibo.com wiki, "消息推送服务"). A
+# separate secret is only for an account whose fan-service developer mode shows another one.
+if os.environ.get("WEIBO_PUSH_TOKEN", "").strip():
+    raise ImproperlyConfigured(
+        "WEIBO_PUSH_TOKEN is no longer read: Weibo signs fan-service pushes with the app secret "
+        "(WEIBO_APP_SECRET). Remove WEIBO_PUSH_TOKEN; set WEIBO_PUSH_SECRET only if the fan-service "
+        "page at open.weibo.com shows a different secret."
+    )
+WEIBO_PUSH_SECRET = os.environ.get("WEIBO_PUSH_SECRET", "").strip()  # empty: WEIBO_APP_SECRET signs
 # Where the sandbox replays real Weibo posts and cascades from (tests, benchmarks); unset, it uses
 # its own demo corpus.
 WEIBO_SANDBOX_DATA_DIR = os.environ.get("WEIBO_SANDBOX_DATA_DIR", "").strip()

@@ -92,7 +92,6 @@ def parser() -> argparse.ArgumentParser:
         help="the app's registered domain: statuses/share must link to it",
     )
     serve.add_argument("--push-url", type=_http_url, default=None, help="where fan messages and events are POSTed")
-    serve.add_argument("--push-token", default=SandboxConfig.push_token, help="the token pushes are signed with")
     serve.add_argument("--state-file", type=Path, default=None, help="JSON state: loaded at start, saved every 5 s")
     serve.add_argument("--data-dir", type=_data_dir, default=None, help="shared/data: real texts and cascades")
     serve.add_argument("--traffic-per-minute", type=_rate, default=0.0, help="ambient events per minute (0: off)")
@@ -157,7 +156,6 @@ def serve(args: argparse.Namespace) -> int:
         app_secret=args.app_secret,
         safe_domain=args.safe_domain,
         push_url=args.push_url,
-        push_token=args.push_token,
         state_file=args.state_file,
         data_dir=args.data_dir,
         traffic_per_minute=args.traffic_per_minute,

@@ -322,38 +322,67 @@ def api_users_show(box: Sandbox, call: Call) -> dict:
     return box.platform.user_json(user)
 
 
+SEARCH_SORTS = ("time", "hot", "fwnum", "cmtnum")  # newest, hottest, most reposted, most commented
+SEARCH_FILTERS = ("hasori", "hasret", "haspic", "haslink", "hasat", "hasv")  # 0/1 each
+MAX_SEARCH_UIDS = 50  # ``ids``: authors joined by "~"
+
+
 def api_search(box: Sandbox, call: Call) -> dict:
+    """c.api.weibo.com/2/search/statuses/limited.json: the business keyword search."""
     q = call.params.required("q").strip()
-    terms = q.split()
-    if not terms:
+    if not q:
         raise missing("q")
+    if "{" in q or "}" in q:
+        raise invalid("q", "must not contain { or }")
     start = call.params.integer("starttime", lo=0)
     end = call.params.integer("endtime", lo=0)
     if start is not None and end is not None and end < start:
         raise invalid("endtime", "must not be earlier than starttime")
     sort = call.params.text("sort") or "time"
-    if sort not in ("time", "hot"):
-        raise invalid("sort", f"must be time or hot, got {sort[:20]!r}")
+    if sort not in SEARCH_SORTS:
+        raise invalid("sort", f"must be one of {', '.join(SEARCH_SORTS)}, got {sort[:20]!r}")
+    authors = None
+    if ids := call.params.text("ids"):
+        parts = ids.split("~")
+        if len(parts) > MAX_SEARCH_UIDS or not all(p.isascii() and p.isdigit() for p in parts):
+            raise invalid("ids", f"must be at most {MAX_SEARCH_UIDS} uids joined by ~")
+        authors = {int(p) for p in parts}
+    province = call.params.integer("province", lo=1)
+    city = call.params.integer("city", lo=1)
+    if city is not None and province is None:
+        raise invalid("city", "needs province")
+    filters = {name: call.params.choice(name, (0, 1), -1) if call.params.text(name) else None
+               for name in SEARCH_FILTERS}
     count = call.params.integer("count", 20, lo=1, hi=MAX_SEARCH_COUNT) or 20
     page = call.params.integer("page", 1, lo=1, hi=1000) or 1
-    hits, total = box.platform.search(terms, start=start, end=end, count=count, page=page, sort=sort)
+    hits, total = box.platform.search(
+        q.split(), start=start, end=end, count=count, page=page, sort=sort, authors=authors, province=province,
+        city=city, filters={k: bool(v) for k, v in filters.items() if v is not None})
     return {"statuses": [box.platform.status_json(s) for s in hits], "total_number": total}
 
 
+MESSAGE_TYPES = ("text", "articles", "position")  # what messages/reply/biz sends; the sandbox delivers text
+
+
 def api_message_reply(box: Sandbox, call: Call) -> dict:
+    """c.api.weibo.com/2/messages/reply/biz.json: a form POST of ``type``, ``data`` (the message as
+    URL-encoded JSON), ``receiver_id`` and ``save_sender_box``, only within the fan's window."""
     receiver = call.params.integer("receiver_id", required=True, lo=1)
-    kind = call.params.text("type") or "text"
+    kind = call.params.required("type")
+    if kind not in MESSAGE_TYPES:
+        raise invalid("type", f"must be one of {', '.join(MESSAGE_TYPES)}, got {kind[:20]!r}")
     if kind != "text":
-        raise invalid("type", f"only text is supported, got {kind[:20]!r}")
+        raise invalid("type", "the sandbox delivers text replies only")
+    save = call.params.choice("save_sender_box", (0, 1), 1)
     raw = call.params.required("data")
     try:
         data = json.loads(raw)
     except ValueError:
-        raise invalid("data", 'must be a JSON string like {"text": "..."}') from None
+        raise invalid("data", 'must be URL-encoded JSON like {"text": "..."}') from None
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise invalid("data", 'must be a JSON object with a string "text"')
     assert receiver is not None
-    message = box.platform.api_message_reply(call.user, receiver, data["text"], call.rip)
+    message = box.platform.api_message_reply(call.user, receiver, data["text"], call.rip, save_sender_box=bool(save))
     return {
         "result": True,
         "sender_id": message.sender_id,
@@ -373,26 +402,32 @@ def api_get_uid(box: Sandbox, call: Call) -> dict:
     return {"uid": call.user.id}
 
 
-API: dict[str, Api] = {
-    "statuses/share": Api("POST", api_share, kind="posts", write=True, needs_rip=True),
-    "statuses/repost": Api("POST", api_repost, kind="posts", write=True, needs_rip=True),
-    "statuses/destroy": Api("POST", api_destroy, write=True),
-    "statuses/show": Api("GET", api_show),
-    "statuses/count": Api("GET", api_count),
-    "statuses/user_timeline": Api("GET", api_user_timeline),
-    "statuses/mentions": Api("GET", api_mentions),
-    "statuses/repost_timeline": Api("GET", api_repost_timeline),
-    "comments/show": Api("GET", api_comments_show),
-    "comments/to_me": Api("GET", api_comments_to_me),
-    "comments/mentions": Api("GET", api_comments_mentions),
-    "comments/create": Api("POST", api_comment_create, kind="comments", write=True, needs_rip=True),
-    "comments/reply": Api("POST", api_comment_reply, kind="comments", write=True, needs_rip=True),
-    "friendships/followers": Api("GET", api_followers),
-    "users/show": Api("GET", api_users_show),
-    "search/statuses/limited/biz": Api("GET", api_search),
-    "messages/reply": Api("POST", api_message_reply, kind="messages", write=True),
-    "account/rate_limit_status": Api("GET", api_rate_limit_status),
-    "account/get_uid": Api("GET", api_get_uid),
+# Every endpoint the sandbox serves, by host and path as the wiki has them; anything else is 10020
+# (HTTP 404), as on Weibo. The business host (c.api.weibo.com) is served under BIZ_PREFIX.
+API_HOST, BIZ_HOST = "api.weibo.com", "c.api.weibo.com"
+BIZ_PREFIX = "/c.api.weibo.com"
+API: dict[tuple[str, str], Api] = {
+    (API_HOST, "/2/statuses/share.json"): Api("POST", api_share, kind="posts", write=True, needs_rip=True),
+    (API_HOST, "/2/statuses/repost.json"): Api("POST", api_repost, kind="posts", write=True, needs_rip=True),
+    (API_HOST, "/2/statuses/destroy.json"): Api("POST", api_destroy, write=True),
+    (API_HOST, "/2/statuses/show.json"): Api("GET", api_show),
+    (API_HOST, "/2/statuses/count.json"): Api("GET", api_count),
+    (API_HOST, "/2/statuses/user_timeline.json"): Api("GET", api_user_timeline),
+    (API_HOST, "/2/statuses/mentions.json"): Api("GET", api_mentions),
+    (API_HOST, "/2/statuses/repost_timeline.json"): Api("GET", api_repost_timeline),
+    (API_HOST, "/2/comments/show.json"): Api("GET", api_comments_show),
+    (API_HOST, "/2/comments/to_me.json"): Api("GET", api_comments_to_me),
+    (API_HOST, "/2/comments/mentions.json"): Api("GET", api_comments_mentions),
+    (API_HOST, "/2/comments/create.json"): Api("POST", api_comment_create, kind="comments", write=True,
+                                                needs_rip=True),
+    (API_HOST, "/2/comments/reply.json"): Api("POST", api_comment_reply, kind="comments", write=True,
+                                               needs_rip=True),
+    (API_HOST, "/2/friendships/followers.json"): Api("GET", api_followers),
+    (API_HOST, "/2/users/show.json"): Api("GET", api_users_show),
+    (API_HOST, "/2/account/rate_limit_status.json"): Api("GET", api_rate_limit_status),
+    (API_HOST, "/2/account/get_uid.json"): Api("GET", api_get_uid),
+    (BIZ_HOST, "/2/search/statuses/limited.json"): Api("GET", api_search, kind="biz"),
+    (BIZ_HOST, "/2/messages/reply/biz.json"): Api("POST", api_message_reply, kind="messages", write=True),
 }
 UNCOUNTED = {"account/rate_limit_status"}  # Weibo does not charge for asking about the budget
 
@@ -436,14 +471,21 @@ def _valid_ip(value: str) -> bool:
     return True
 
 
+def host_and_path(url_path: str) -> tuple[str, str]:
+    """Which of Weibo's hosts a request to the sandbox plays, and its path there."""
+    if url_path.startswith(BIZ_PREFIX + "/"):
+        return BIZ_HOST, url_path.removeprefix(BIZ_PREFIX)
+    return API_HOST, url_path
+
+
 async def api_endpoint(request: Request) -> Response:
     box: Sandbox = request.app.state.sandbox
-    path = request.url.path
-    api_name = path.removeprefix("/2/").removesuffix(".json")
+    host, path = host_and_path(request.url.path)
     ip = request.client.host if request.client else "unknown"
     entry = {
         "at": datetime.now(CST).isoformat(timespec="milliseconds"),
         "method": request.method,
+        "host": host,
         "path": path,
         "uid": None,
         "rip": None,
@@ -453,7 +495,7 @@ async def api_endpoint(request: Request) -> Response:
     }
     box.platform.requests.append(entry)
     try:
-        response = await _handle_api(box, request, api_name, ip, entry)
+        response = await _handle_api(box, request, (host, path), ip, entry)
     except WeiboError as exc:
         response = weibo_json(exc.body(path), exc.status)
         entry["error_code"] = exc.code
@@ -468,16 +510,18 @@ async def api_endpoint(request: Request) -> Response:
     return response
 
 
-async def _handle_api(box: Sandbox, request: Request, api_name: str, ip: str, entry: dict) -> Response:
-    """Weibo's order: the API must exist, then (injected faults,) the token, the rate buckets, the parameters,
-    and the action."""
-    api = API.get(api_name)
-    if api is None or not request.url.path.endswith(".json"):
+async def _handle_api(box: Sandbox, request: Request, where: tuple[str, str], ip: str, entry: dict) -> Response:
+    """Weibo's order: the API must exist on that host, then (injected faults,) the token, the rate buckets, the
+    parameters, and the action."""
+    api = API.get(where)
+    if api is None:
         raise WeiboError(10020)
     if request.method != api.method:
         raise WeiboError(10021)
+    path = where[1]
+    api_name = path.removeprefix("/2/").removesuffix(".json")
     params = await read_params(request)
-    fault = box.faults.decide(request.url.path, box.fault_rng)
+    fault = box.faults.decide(path, box.fault_rng)
     if fault is not None:
         entry["fault"] = fault.kind
         early = await _fault_before(
@@ -495,7 +539,7 @@ async def _handle_api(box: Sandbox, request: Request, api_name: str, ip: str, en
         if drop:
             return DropResponse()  # the write failed, but the client learns nothing either way
         raise
-    if api.kind:
+    if api.kind and api.kind != "biz":  # the business budget is per IP, spent on authorising
         box.platform.spend((api.kind, call.user.id))
     if drop:
         return DropResponse()
@@ -549,7 +593,10 @@ def _authorise(
     token = box.platform.token(token_value)
     user = box.platform.users[token.uid]
     entry["uid"] = user.id
-    if api_name not in UNCOUNTED:
+    if api.kind == "biz":  # the business API: a budget of its own per IP, not the account's calls
+        box.platform.check_biz_limit(ip)
+        box.platform.spend(("biz", ip))
+    elif api_name not in UNCOUNTED:
         box.platform.check_limits(uid=user.id, ip=ip, kind=api.kind, api=api_name)
         box.platform.spend(("ip", ip))
         box.platform.spend(("calls", user.id))
@@ -568,7 +615,9 @@ def _spend_fault(box: Sandbox, *, token_value: str | None, ip: str, api: Api, ap
     if token_value:
         with contextlib.suppress(WeiboError):
             uid = box.platform.token(token_value).uid
-    if code == 10022:
+    if api.kind == "biz":
+        box.platform.exhaust(("biz", ip))
+    elif code == 10022:
         box.platform.exhaust(("ip", ip))
     elif uid is not None:
         box.platform.exhaust(("calls", uid) if code == 10023 else (api.kind or "posts", uid))
@@ -804,7 +853,6 @@ async def admin_accounts(box: Sandbox, request: Request) -> dict:
 
 CONFIG_FIELDS = {
     "push_url": (str, type(None)),
-    "push_token": (str,),
     "safe_domain": (str,),
     "token_lifetime": (int,),
     "traffic_per_minute": (int, float),
@@ -904,7 +952,11 @@ async def admin_messages(box: Sandbox, request: Request) -> dict:
     if not isinstance(text, str) or not text.strip():
         raise AdminError("text is required")
     fan = _fan(box, _int_field(body, "from_uid"))
-    return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_message(fan, own, text)}
+    ago = _int_field(body, "ago_seconds") or 0  # a message from the past: tests of the reply window
+    if ago < 0:
+        raise AdminError("ago_seconds must not be negative")
+    at = box.platform.now() - ago if ago else None
+    return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_message(fan, own, text, at=at)}
 
 
 async def admin_fan_post(box: Sandbox, request: Request) -> dict:
@@ -937,6 +989,20 @@ async def admin_follow(box: Sandbox, request: Request) -> dict:
         raise AdminError("from_uid is required to unfollow")
     fan = _fan(box, _int_field(body, "from_uid"))
     return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_follow(fan, own, follow=follow)}
+
+
+async def admin_fan_event(box: Sandbox, request: Request) -> dict:
+    """A fan subscribes, clicks the menu, scans a QR code or @mentions an own account (``event``): pushed
+    like Weibo pushes it, and it opens the private-message window as on Weibo."""
+    body = await _body(request)
+    own = _own(box, _int_field(body, "to_uid", required=True))
+    event = body.get("event")
+    allowed = ("subscribe", "unsubscribe", "click", "view", "scan", "scan_follow", "mention")
+    if event not in allowed:
+        raise AdminError(f"event must be one of {', '.join(allowed)} (follow, unfollow and messages have their own "
+                         "endpoints)")
+    fan = _fan(box, _int_field(body, "from_uid"))
+    return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_action(fan, own, event)}
 
 
 async def admin_pushes(box: Sandbox, request: Request) -> list:
@@ -1050,6 +1116,7 @@ def create_app(config: SandboxConfig, *, sandbox: Sandbox | None = None) -> Star
         Route("/oauth2/access_token", oauth_access_token, methods=["POST"]),
         Route("/oauth2/get_token_info", oauth_token_info, methods=["POST"]),
         Route("/2/{rest:path}", api_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route(BIZ_PREFIX + "/2/{rest:path}", api_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/_sandbox/health", admin(admin_health), methods=["GET"]),
         Route("/_sandbox/reset", admin(admin_reset), methods=["POST"]),
         Route("/_sandbox/accounts", admin(admin_accounts), methods=["GET", "POST"]),
@@ -1061,6 +1128,7 @@ def create_app(config: SandboxConfig, *, sandbox: Sandbox | None = None) -> Star
         Route("/_sandbox/follow", admin(admin_follow), methods=["POST"]),
         Route("/_sandbox/fan_posts", admin(admin_fan_post), methods=["POST"]),
         Route("/_sandbox/unfollow", admin(admin_follow), methods=["POST"]),
+        Route("/_sandbox/fan_events", admin(admin_fan_event), methods=["POST"]),
         Route("/_sandbox/pushes", admin(admin_pushes), methods=["GET"]),
         Route("/_sandbox/push/verify", admin(admin_push_verify), methods=["POST"]),
         Route("/_sandbox/requests", admin(admin_requests), methods=["GET"]),

@@ -6,8 +6,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The normal tier of the Weibo Open Platform, per user per app per clock hour (and per client IP for "ip").
-DEFAULT_LIMITS = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10_000}
+# The normal tier of the Weibo Open Platform, per user per app per clock hour (and per client IP for "ip";
+# "biz" is the business API's own budget, per client IP).
+DEFAULT_LIMITS = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10_000, "biz": 50_000}
 LIMIT_KINDS = tuple(DEFAULT_LIMITS)
 DEFAULT_TOKEN_LIFETIME = 7 * 24 * 3600  # seconds: what Weibo gives an unaudited app's token
 
@@ -20,7 +21,6 @@ class SandboxConfig:
     app_secret: str = "sandbox-app-secret"  # noqa: S105 - a public sandbox default, not a secret
     safe_domain: str = "xianmu.example.com"
     push_url: str | None = None
-    push_token: str = "sandbox-push-token"  # noqa: S105 - a public sandbox default, not a secret
     state_file: Path | None = None
     data_dir: Path | None = None
     traffic_per_minute: float = 0.0
@@ -41,7 +41,6 @@ class SandboxConfig:
         """The runtime-adjustable part, as the admin endpoint shows it."""
         return {
             "push_url": self.push_url,
-            "push_token": self.push_token,
             "safe_domain": self.safe_domain,
             "token_lifetime": self.token_lifetime,
             "traffic_per_minute": self.traffic_per_minute,

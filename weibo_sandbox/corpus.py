@@ -72,6 +72,14 @@ _REGIONS: dict[str, tuple[int, list[str]]] = {
     "海外": (2, ["其他", "美国", "日本", "英国", "澳大利亚", "新加坡"]),
 }
 _MUNICIPALITIES = frozenset({"上海", "北京", "天津", "重庆"})
+# Weibo's province codes (users/show ``province``, the search's ``province``): the first two digits of
+# China's administrative division codes, 400 abroad, 100 "其他". City codes are the sandbox's own: a
+# place's position in its province's list above (Weibo numbers them per province too, in its own order).
+PROVINCE_CODES = {
+    "北京": 11, "天津": 12, "上海": 31, "江苏": 32, "浙江": 33, "安徽": 34, "福建": 35, "山东": 37, "河南": 41,
+    "湖北": 42, "湖南": 43, "广东": 44, "重庆": 50, "四川": 51, "陕西": 61, "海外": 400, "其他": 100,
+}
+OTHER_CITY = 1000  # Weibo's city code for "其他"
 _DOMESTIC = [p for p in _REGIONS if p != "海外"]
 # Share of users whose profile says just "其他" (never filled in), as Weibo shows it.
 _UNSET_LOCATION_RATE = 0.03
@@ -83,6 +91,14 @@ def location(rng: random.Random) -> str:
         return "其他"
     province = rng.choices(list(_REGIONS), weights=[w for w, _ in _REGIONS.values()])[0]
     return f"{province} {rng.choice(_REGIONS[province][1])}"
+
+
+def region_codes(location: str) -> tuple[int, int]:
+    """``(province, city)`` codes of a profile location like "江苏 南京"; (100, 1000) when unknown."""
+    province, _, city = location.partition(" ")
+    code = PROVINCE_CODES.get(province, PROVINCE_CODES["其他"])
+    cities = _REGIONS.get(province, (0, []))[1]
+    return code, cities.index(city) + 1 if city in cities else OTHER_CITY
 
 
 def _city(rng: random.Random) -> str:

@@ -42,12 +42,16 @@ NEW_OWN_UID_START = 5500000101  # registered own accounts count up from here
 FAN_UID_START = 6_100_000_000  # generated fans, bots and KOLs count up from here
 
 CODE_LIFETIME = 600  # seconds: Weibo's authorization codes live 10 minutes and are single use
-REPLY_WINDOW = 72 * 3600  # seconds after a fan's last private message in which the account may reply
+# The fan-service reply window (messages/reply/biz): replies for 48 h after the fan's message, follow,
+# subscribe, menu click or QR scan; one reply within 48 h after an @mention event; none once unfollowed.
+REPLY_WINDOW = 48 * 3600  # seconds
+OPENING_EVENTS = frozenset({"message", "follow", "subscribe", "click", "scan", "scan_follow"})
+FAN_EVENTS = OPENING_EVENTS | {"mention", "unfollow", "unsubscribe", "view"}  # what a fan can do to an account
 POST_BURST_WINDOW = 60  # seconds: more than POST_BURST_LIMIT posts by one user in this window is 20016
 POST_BURST_LIMIT = 5
 DUPLICATE_WINDOW = 24 * 3600  # seconds a user's earlier posts count for 20019/20111
 FOLLOWERS_REACHABLE = 5000  # friendships/followers never pages past the newest 5000 followers
-MAX_PM_LENGTH = 1000  # characters: a guard against absurd private-message replies (Weibo's own cap is not published)
+MAX_PM_LENGTH = 299  # Weibo characters: the reply's text must be "less than 300 Chinese characters"
 REQUEST_LOG_SIZE = 1000  # API requests kept for /_sandbox/requests
 STATE_VERSION = 1
 
@@ -201,7 +205,8 @@ class Platform:
         self.comments_to: dict[int, list[int]] = {}
         self.status_reposts: dict[int, list[int]] = {}
         self.interactions: set[tuple[int, int, str]] = set()  # (user, target, normalised text): 20017
-        self.last_pm: dict[tuple[int, int], float] = {}  # (own uid, fan uid) -> fan's last message time
+        # (own uid, fan uid) -> what the fan did to the account, as (time, event), in time order
+        self.fan_events: dict[tuple[int, int], list[tuple[float, str]]] = {}
 
     def touch(self) -> None:
         self.version += 1
@@ -511,9 +516,37 @@ class Platform:
         message = Message(self.next_message_id, sender.id, receiver.id, text, at, rip)
         self.messages.append(message)
         if receiver.id in self.followers and sender.id not in self.followers:
-            self.last_pm[(receiver.id, sender.id)] = max(at, self.last_pm.get((receiver.id, sender.id), 0))
+            self.fan_event(receiver.id, sender.id, "message", at)
         self.touch()
         return message
+
+    def fan_event(self, own_id: int, fan_id: int, event: str, at: float | None = None) -> None:
+        """Remember what a fan did to an own account: it opens or closes the private-message window."""
+        if event not in FAN_EVENTS:
+            raise ValueError(f"unknown fan event {event!r}; known: {', '.join(sorted(FAN_EVENTS))}")
+        events = self.fan_events.setdefault((own_id, fan_id), [])
+        bisect.insort(events, (self.now() if at is None else at, event))
+        self.touch()
+
+    def reply_window_problem(self, own_id: int, fan_id: int) -> str | None:
+        """Why the account may not send this fan a private message now, or None when it may."""
+        now = self.now()
+        events = self.fan_events.get((own_id, fan_id), [])
+        unfollowed = max((at for at, e in events if e == "unfollow"), default=None)
+        live = [(at, e) for at, e in events if unfollowed is None or at > unfollowed]
+        opened = max((at for at, e in live if e in OPENING_EVENTS), default=None)
+        if opened is not None and now - opened <= REPLY_WINDOW:
+            return None
+        mentioned = max((at for at, e in live if e == "mention"), default=None)
+        if mentioned is not None and now - mentioned <= REPLY_WINDOW:
+            sent = any(m.sender_id == own_id and m.receiver_id == fan_id and m.created_at >= mentioned
+                       for m in reversed(self.messages))
+            return "one reply after an @mention, and it was sent" if sent else None
+        if unfollowed is not None:
+            return "the fan unfollowed the account: no private message until they follow or write again"
+        if not events:
+            return f"user {fan_id} never wrote to, followed or @mentioned this account: the reply window is closed"
+        return f"the reply window closed {REPLY_WINDOW // 3600} h after the fan's last message or event"
 
     def follow(self, fan: User, own: User, *, at: float | None = None) -> bool:
         """False when the fan already follows."""
@@ -640,23 +673,19 @@ class Platform:
             raise WeiboError(20017)
         return self.add_comment(user, status, text, reply_to=target, rip=rip, source=API_SOURCE)
 
-    def api_message_reply(self, user: User, receiver_id: int, text: str, rip: str | None) -> Message:
-        """Only within the window a fan's message opened; no conversation (or no such user) is a closed window."""
+    def api_message_reply(
+        self, user: User, receiver_id: int, text: str, rip: str | None, *, save_sender_box: bool = True
+    ) -> Message:
+        """Only within the window the fan's last message or event opened (see ``reply_window_problem``)."""
         if not text.strip():
             raise WeiboError(20008)
-        if len(text) > MAX_PM_LENGTH:
-            raise invalid("data", f"text is longer than {MAX_PM_LENGTH} characters")
-        last = self.last_pm.get((user.id, receiver_id))
-        if last is None:
-            raise invalid(
-                "receiver_id",
-                f"user {receiver_id} never sent a private message to this account: the reply window is closed",
-            )
-        receiver = self.users[receiver_id]
-        if self.now() - last > REPLY_WINDOW:
-            raise invalid(
-                "receiver_id", f"the reply window closed: the fan's last message is older than {REPLY_WINDOW // 3600} h"
-            )
+        if rules.weibo_length(text) > MAX_PM_LENGTH:
+            raise invalid("data", f"text must be under {MAX_PM_LENGTH + 1} characters")
+        receiver = self.users.get(receiver_id)
+        problem = self.reply_window_problem(user.id, receiver_id)
+        if problem or receiver is None:
+            raise invalid("receiver_id", problem or "no such user")
+        # save_sender_box=0 keeps the reply out of the account's own message box; the fan gets it either way.
         return self.send_message(user, receiver, text, rip=rip)
 
     # ------------------------------------------------------------------ reads
@@ -695,20 +724,47 @@ class Platform:
         }
 
     def search(
-        self, terms: list[str], *, start: float | None, end: float | None, count: int, page: int, sort: str
+        self, terms: list[str], *, start: float | None, end: float | None, count: int, page: int, sort: str,
+        authors: set[int] | None = None, province: int | None = None, city: int | None = None,
+        filters: dict[str, bool] | None = None,
     ) -> tuple[list[Status], int]:
         ids = self.all_statuses
         lo = bisect.bisect_left(ids, id_at(start)) if start else 0
         hi = bisect.bisect_left(ids, id_at(end + 1)) if end else len(ids)
         folded = [t.lower() for t in terms]
+        tests = [self._search_filter(name, wanted) for name, wanted in (filters or {}).items()]
+        if authors is not None:
+            tests.append(lambda s: s.user_id in authors)
+        if province is not None:
+            tests.append(lambda s: corpus.region_codes(self.users[s.user_id].location)[0] == province)
+        if city is not None:
+            tests.append(lambda s: corpus.region_codes(self.users[s.user_id].location)[1] == city)
         hits = [
             self.statuses[ids[i]]
             for i in range(hi - 1, lo - 1, -1)
             if self.visible(ids[i]) and all(t in self.statuses[ids[i]].text.lower() for t in folded)
+            and all(test(self.statuses[ids[i]]) for test in tests)
         ]
-        if sort == "hot":
-            hits.sort(key=lambda s: s.reposts_count + s.comments_count + s.attitudes_count, reverse=True)
+        ranking = {
+            "hot": lambda s: s.reposts_count + s.comments_count + s.attitudes_count,
+            "fwnum": lambda s: s.reposts_count,
+            "cmtnum": lambda s: s.comments_count,
+        }.get(sort)
+        if ranking is not None:
+            hits.sort(key=ranking, reverse=True)
         return hits[(page - 1) * count : page * count], len(hits)
+
+    def _search_filter(self, name: str, wanted: bool) -> Callable[[Status], bool]:
+        """The business search's 0/1 filters: original, repost, picture, link, @, verified author."""
+        has = {
+            "hasori": lambda s: s.retweeted_id is None,
+            "hasret": lambda s: s.retweeted_id is not None,
+            "haspic": lambda s: bool(s.pic_ids),
+            "haslink": lambda s: bool(rules.links(s.text)),
+            "hasat": lambda s: bool(rules.mentions(s.text)),
+            "hasv": lambda s: self.users[s.user_id].verified,
+        }[name]
+        return lambda s: has(s) == wanted
 
     # ------------------------------------------------------------------ JSON shapes
     def avatar(self, user: User) -> str:
@@ -725,6 +781,8 @@ class Platform:
             "name": user.screen_name,
             "description": user.description,
             "location": user.location,
+            "province": str(corpus.region_codes(user.location)[0]),
+            "city": str(corpus.region_codes(user.location)[1]),
             "gender": user.gender,
             "followers_count": user.followers_count,
             "friends_count": user.friends_count,
@@ -834,6 +892,11 @@ class Platform:
         if kind and self._bucket((kind, uid)) >= limits[kind]:
             raise WeiboError(10024, api)
 
+    def check_biz_limit(self, ip: str) -> None:
+        """The business API (c.api.weibo.com) counts calls per server IP per hour, apart from the rest."""
+        if self._bucket(("biz", ip)) >= self.config.limits["biz"]:
+            raise WeiboError(10022)
+
     def spend(self, key: tuple[str, object], amount: int = 1) -> None:
         self.buckets[key] = self._bucket(key) + amount
 
@@ -873,6 +936,9 @@ class Platform:
             "hidden": {str(k): v for k, v in self.hidden.items()},
             "next_fan_uid": self.next_fan_uid,
             "next_message_id": self.next_message_id,
+            # Messages are kept above; the other events a fan caused, for the reply window.
+            "fan_events": [[own, fan, at, event] for (own, fan), events in self.fan_events.items()
+                           for at, event in events if event != "message"],
         }
 
     def load_state(self, state: dict) -> None:
@@ -904,8 +970,9 @@ class Platform:
             message = Message(**m)
             self.messages.append(message)
             if message.receiver_id in self.followers and message.sender_id not in self.followers:
-                key = (message.receiver_id, message.sender_id)
-                self.last_pm[key] = max(message.created_at, self.last_pm.get(key, 0))
+                self.fan_event(message.receiver_id, message.sender_id, "message", message.created_at)
+        for own_id, fan_id, at, event in state.get("fan_events", []):
+            self.fan_event(int(own_id), int(fan_id), str(event), float(at))
         self.next_message_id = int(state["next_message_id"])
         self.touch()
 

@@ -23,14 +23,16 @@ PUSH_TIMEOUT = 5.0  # seconds a receiver may take to answer one push
 ATTEMPT_LOG_SIZE = 2000  # attempts kept for /_sandbox/pushes
 
 
-def signature(token: str, timestamp: str, nonce: str) -> str:
-    """Weibo's (and WeChat's) scheme: sha1 of the sorted, concatenated token, timestamp and nonce."""
-    return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - Weibo's scheme
+def signature(app_secret: str, timestamp: str, nonce: str) -> str:
+    """Weibo's scheme (open.weibo.com wiki): sha1 of the app secret, timestamp and nonce, sorted as strings and
+    concatenated."""
+    return hashlib.sha1("".join(sorted([app_secret, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - Weibo's
 
 
-def signed_params(token: str) -> dict[str, str]:
-    timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
-    return {"signature": signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+def signed_params(app_secret: str) -> dict[str, str]:
+    """The query Weibo puts on every push: the timestamp in milliseconds (13 digits), a numeric nonce."""
+    timestamp, nonce = str(int(time.time() * 1000)), str(secrets.randbelow(10**8))
+    return {"signature": signature(app_secret, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
 class Pusher:
@@ -59,12 +61,12 @@ class Pusher:
         """Queue one push; False when no push URL is configured (nothing is sent or logged then)."""
         if not self.config.push_url:
             return False
-        task = asyncio.get_running_loop().create_task(self._deliver(self.config.push_url, self.config.push_token, body))
+        task = asyncio.get_running_loop().create_task(self._deliver(self.config.push_url, self.config.app_secret, body))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return True
 
-    async def _deliver(self, url: str, token: str, body: dict) -> None:
+    async def _deliver(self, url: str, app_secret: str, body: dict) -> None:
         for attempt in range(1, len(RETRY_BACKOFF) + 2):
             entry = {
                 "at": datetime.now(CST).isoformat(timespec="milliseconds"),
@@ -78,7 +80,7 @@ class Pusher:
                 "error": None,
             }
             try:
-                response = await self._client().post(url, params=signed_params(token), json=body)
+                response = await self._client().post(url, params=signed_params(app_secret), json=body)
                 entry["status"] = response.status_code
                 entry["ok"] = response.is_success
                 if not response.is_success:
@@ -98,7 +100,7 @@ class Pusher:
         if not self.config.push_url:
             return {"ok": False, "error": "no push_url configured"}
         echostr = secrets.token_hex(8)
-        params = {**signed_params(self.config.push_token), "echostr": echostr}
+        params = {**signed_params(self.config.app_secret), "echostr": echostr}
         try:
             response = await self._client().get(self.config.push_url, params=params)
         except httpx.HTTPError as exc:

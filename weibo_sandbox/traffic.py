@@ -496,6 +496,7 @@ class Traffic:
         pushed = False
         if changed:
             at = self.platform.now() if at is None else at
+            self.platform.fan_event(own.id, fan.id, "follow" if follow else "unfollow", at)
             pushed = self.pusher.push(
                 event_body(
                     sender_id=fan.id,
@@ -510,6 +511,16 @@ class Traffic:
             "follower": self.platform.user_json(fan),
             "followers_count": own.followers_count,
         }
+
+    def fan_action(self, fan: User, own: User, event: str, *, at: float | None = None) -> dict:
+        """A fan subscribes, clicks a menu, scans a QR code or @mentions the account: the platform pushes
+        the event and the private-message window follows it."""
+        at = self.platform.now() if at is None else at
+        self.platform.fan_event(own.id, fan.id, event, at)
+        body = event_body(sender_id=fan.id, receiver_id=own.id, subtype=event, created_at=weibo_time(at))
+        if event == "mention":
+            body = {**body, "type": "mention"}
+        return {"pushed": self.pusher.push(body)}
 
     def apply(self, event: Event, at: float, refs: dict[str, int]) -> int | None:
         """Release one event at ``at``; the id of what it created, or None if its target is gone (or it creates

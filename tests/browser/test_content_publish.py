@@ -35,7 +35,7 @@ def test_draft_warned_fixed_approved_and_published_on_two_accounts(demo, weibo, 
     services.post_create(by=demo.people["operator"], pillar=pillar, text=EARLIER, accounts=[demo.accounts["鲜牧乳业"]])
     for name, uid in UIDS.items():
         connect_through_sandbox(demo.accounts[name], uid=uid, app_url=live_server.url)
-    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url,
+    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "CONTENT_DISPATCH_SECONDS": "1"}
     beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)

@@ -58,7 +58,7 @@ def test_complaint_from_sandbox_routed_escalated_resolved_and_told_back(demo, we
     call_command("seed_demo_fans")
     account = demo.accounts["鲜牧客服"]
     connect_through_sandbox(account, uid=CS_UID, app_url=live_server.url)
-    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url,
+    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "FANS_POLL_SECONDS": str(POLL_SECONDS), "FANS_POLL_TICK_SECONDS": str(TICK_SECONDS)}
     beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)

@@ -69,7 +69,7 @@ def test_negative_spike_alert_incident_statement_published_and_reported(demo, we
     default_budget.cache_clear()
     account = demo.accounts["鲜牧乳业"]
     connect_through_sandbox(account, uid=BRAND_UID, app_url=live_server.url)
-    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url,
+    env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "WEIBO_SAFE_DOMAIN": weibo.safe_domain,
                               "FANS_POLL_SECONDS": "3", "FANS_POLL_TICK_SECONDS": "1",

@@ -38,7 +38,7 @@ def test_killing_the_worker_mid_publish_loses_and_duplicates_nothing(demo, weibo
     # Every call takes a while, so that the kill lands while calls are in flight.
     weibo.admin("POST", "/_sandbox/faults", {"slow_rate": 1.0, "slow_seconds": 0.8})
     env = subprocess_env() | {
-        "WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url, "WEIBO_APP_KEY": weibo.app_key,
+        "WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url, "WEIBO_APP_KEY": weibo.app_key,
         "WEIBO_APP_SECRET": weibo.app_secret, "CONTENT_PUBLISH_STALE_SECONDS": "5", "CONTENT_DISPATCH_SECONDS": "1",
         # The killed worker took the tasks it held with it: their targets are queued again after this.
         "CONTENT_REDISPATCH_SECONDS": "10",

@@ -17,6 +17,7 @@ from positioning.models import ConnectionState, WeiboConnection
 from positioning.services import playbook_publish
 from positioning.weibo import account_client
 from team.models import Department, Notice
+from weibo_ops.weibo.errors import WeiboError
 from weibo_ops.weibo.models import PushEvent
 
 # embedded: exactly-once replies: row locks and on-commit queuing
@@ -44,7 +45,8 @@ def arrive(weibo, account, text, kind="mention") -> Interaction:
 
 def message_arrives(weibo, account, text, *, at=None) -> Interaction:
     """A fan's private message, as the push receiver would have stored it."""
-    answer = weibo.admin("POST", "/_sandbox/messages", {"to_uid": int(CS_UID), "text": text})
+    ago = round((timezone.now() - at).total_seconds()) if at else 0
+    answer = weibo.admin("POST", "/_sandbox/messages", {"to_uid": int(CS_UID), "text": text, "ago_seconds": ago})
     PushEvent.objects.create(digest=f"{answer['message']['id']:064d}", msg_type="text",
                              sender_id=str(answer["from_uid"]), receiver_id=CS_UID, text=text,
                              created_at=at or timezone.now(), payload={})
@@ -299,10 +301,72 @@ def test_a_private_message_left_sending_by_a_killed_worker_waits_for_a_person(cs
 
 
 def test_a_private_message_outside_the_window_is_refused(cs, weibo, demo, settings):
-    long_ago = timezone.now() - timedelta(hours=settings.FANS_MESSAGE_REPLY_HOURS + 1)
+    long_ago = timezone.now() - timedelta(hours=48, minutes=1)  # Weibo's window is 48 h, not 72
     item = message_arrives(weibo, cs, "上周的订单还没退款", at=long_ago)
     [reason] = refused(item, "您好，退款已处理。", demo.people["agent"])
-    assert str(settings.FANS_MESSAGE_REPLY_HOURS) in reason
+    assert "48" in reason and "closed" in reason
+    assert not replies.message_window(item).open
+
+
+def event_arrives(weibo, fan_uid: str, event: str, *, at=None) -> None:
+    """The fan follows, unfollows, subscribes or @mentions the account on the platform, and its push is stored
+    as the receiver stores it."""
+    if event in ("follow", "unfollow"):
+        if event == "unfollow":  # only a follower can unfollow
+            weibo.admin("POST", "/_sandbox/follow", {"to_uid": int(CS_UID), "from_uid": int(fan_uid)})
+        weibo.admin("POST", f"/_sandbox/{event}", {"to_uid": int(CS_UID), "from_uid": int(fan_uid)})
+    else:
+        weibo.admin("POST", "/_sandbox/fan_events", {"to_uid": int(CS_UID), "from_uid": int(fan_uid), "event": event})
+    msg_type, subtype = ("mention", "") if event == "mention" else ("event", event)
+    PushEvent.objects.create(digest=f"{event}-{fan_uid}-{PushEvent.objects.count()}".ljust(64, "0"),
+                             msg_type=msg_type, subtype=subtype, sender_id=fan_uid, receiver_id=CS_UID,
+                             created_at=at or timezone.now(), payload={})
+
+
+def test_a_follow_or_subscription_opens_the_window_again(cs, weibo, demo):
+    item = message_arrives(weibo, cs, "奶卡怎么激活", at=timezone.now() - timedelta(days=3))
+    assert not replies.message_window(item).open
+    event_arrives(weibo, item.fan.uid, "subscribe")
+    window = replies.message_window(item)
+    assert window.open and not window.one_reply and window.until > timezone.now() + timedelta(hours=47)
+    reply = replies.reply_create(item=item, text="您好，奶卡在小程序里激活。", by=demo.people["agent"], rip=RIP)
+    assert replies.reply_send(reply_id=reply.pk) == ReplyState.SENT
+
+
+def test_after_an_unfollow_no_private_message_goes_and_the_platform_agrees(cs, weibo, demo):
+    item = message_arrives(weibo, cs, "算了不买了")
+    event_arrives(weibo, item.fan.uid, "unfollow")
+    window = replies.message_window(item)
+    assert not window.open and "unfollowed" in window.reason
+    [reason] = refused(item, "您好，还有什么可以帮您？", demo.people["agent"])
+    assert "unfollowed" in reason
+    # Weibo (the sandbox) refuses it too, had the app tried.
+    with pytest.raises(WeiboError) as caught:
+        account_client(account=cs).message_reply(item.fan.uid, "您好，还有什么可以帮您？")
+    assert caught.value.code == 10017 and "unfollowed" in str(caught.value)
+
+
+def test_an_at_mention_allows_exactly_one_private_message(cs, weibo, demo):
+    item = message_arrives(weibo, cs, "上次的问题", at=timezone.now() - timedelta(days=4))
+    event_arrives(weibo, item.fan.uid, "mention")
+    window = replies.message_window(item)
+    assert window.open and window.one_reply
+    reply = replies.reply_create(item=item, text="您好，看到您@我们了，请问有什么可以帮您？", by=demo.people["agent"],
+                                 rip=RIP)
+    assert replies.reply_send(reply_id=reply.pk) == ReplyState.SENT
+    assert not replies.message_window(item).open
+    problems = replies.reply_check(item=item, text="再补充一句。")
+    assert [p.message for p in problems if p.blocking] == [replies.message_window(item).reason]
+    assert "one private message" in problems[0].message
+    with pytest.raises(WeiboError) as caught:  # and Weibo agrees: one reply after an @mention
+        account_client(account=cs).message_reply(item.fan.uid, "再补充一句。")
+    assert caught.value.code == 10017
+
+
+def test_a_private_message_over_299_characters_is_refused(cs, weibo, demo):
+    item = message_arrives(weibo, cs, "请详细说说")
+    [reason] = refused(item, "奶" * 300, demo.people["agent"])
+    assert "299" in reason or "300" in reason
 
 
 # --- approval -----------------------------------------------------------------------------------

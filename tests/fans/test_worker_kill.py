@@ -49,7 +49,7 @@ def test_killing_the_ingest_worker_mid_batch_loses_and_duplicates_nothing(demo, 
     # Each call takes a while, so that the kill lands while a batch is in flight.
     weibo.admin("POST", "/_sandbox/faults", {"slow_rate": 1.0, "slow_seconds": 0.6})
     env = subprocess_env() | {
-        "WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.url, "WEIBO_APP_KEY": weibo.app_key,
+        "WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url, "WEIBO_APP_KEY": weibo.app_key,
         "WEIBO_APP_SECRET": weibo.app_secret, "FANS_POLL_SECONDS": "2", "FANS_POLL_TICK_SECONDS": "1",
         "FANS_POLL_PAGES": "1", "FANS_INGEST_LEASE_SECONDS": "5", "FANS_POLL_RESERVE_CALLS": "0",
         "WEIBO_RATE_LIMITS": "calls=100000,ip=1000000",

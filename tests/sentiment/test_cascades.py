@@ -42,7 +42,7 @@ def weibo_data(settings, sandbox_with_data):
     from weibo_ops.weibo.budget import default_budget
 
     sandbox_with_data.reset()
-    settings.WEIBO_API_URL = settings.WEIBO_BIZ_API_URL = sandbox_with_data.url
+    settings.WEIBO_API_URL, settings.WEIBO_BIZ_API_URL = sandbox_with_data.url, sandbox_with_data.biz_url
     settings.WEIBO_APP_KEY, settings.WEIBO_APP_SECRET = sandbox_with_data.app_key, sandbox_with_data.app_secret
     settings.WEIBO_SAFE_DOMAIN = sandbox_with_data.safe_domain
     default_budget.cache_clear()

@@ -15,13 +15,13 @@ from positioning.management.commands.weibo_sandbox import connect_through_sandbo
 from sentiment import sources
 from sentiment.models import Mention, MentionSource, RuleGroup
 from sentiment.sources import SEARCH_COUNT, group_search, groups_to_search, search_account
-from weibo_ops.weibo.budget import account_scope, default_budget, window_start
+from weibo_ops.weibo.budget import BIZ, account_scope, default_budget, window_start
 
 # embedded: search windows move in the transaction that stores what was found
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
-SEARCH_PATH = "/2/search/statuses/limited/biz.json"
+SEARCH_PATH = "/2/search/statuses/limited.json"  # on c.api.weibo.com: no "/biz" in this one
 # Made-up words that nothing in the sandbox's seeded world says: only the posts a test makes match.
 TERM, OTHER = "蓝莓星球", "橙子宇宙"
 
@@ -45,7 +45,8 @@ def post(weibo, text: str) -> dict:
 
 
 def search_calls(weibo) -> int:
-    return sum(r.get("path") == SEARCH_PATH for r in weibo.admin("GET", "/_sandbox/requests?limit=1000"))
+    return sum((r.get("host"), r.get("path")) == ("c.api.weibo.com", SEARCH_PATH)
+               for r in weibo.admin("GET", "/_sandbox/requests?limit=1000"))
 
 
 def stored_texts(group) -> set[str]:
@@ -188,21 +189,32 @@ def test_a_leased_group_is_not_searched_twice_at_once(group, weibo):
     assert group_search(group_id=group.pk).skipped == ""
 
 
-def test_the_search_leaves_the_reserve_of_the_hourly_budget(group, cs, weibo, settings):
+def test_the_search_spends_the_business_budget_not_the_accounts_calls(group, cs, weibo):
+    """c.api.weibo.com has its own limit, per server IP: a search leaves the account's 150 calls alone, and a
+    spent business budget pauses the search without calling Weibo."""
     post(weibo, f"{TERM}奶昔今天第一次喝")
     budget = default_budget()
 
     def left() -> int:
         return next(k.remaining for k in budget.status(account_scope(cs.pk)).kinds if k.kind == "calls")
 
-    settings.SENTIMENT_SEARCH_RESERVE_CALLS = left() - 1  # room for exactly one call
+    before = left()
     assert group_search(group_id=group.pk).calls == 1
-    assert left() == settings.SENTIMENT_SEARCH_RESERVE_CALLS
-    calls = search_calls(weibo)
-    skipped = group_search(group_id=group.pk)
-    assert skipped.skipped == "budget" and skipped.calls == 0
-    assert search_calls(weibo) == calls and left() == settings.SENTIMENT_SEARCH_RESERVE_CALLS
+    assert left() == before and search_calls(weibo) == 1
+    budget.block(budget.ip_scope, BIZ, timezone.now() + timedelta(minutes=30))
+    RuleGroup.objects.filter(pk=group.pk).update(searched_at=None)
+    paused = group_search(group_id=group.pk)
+    assert paused.skipped == "rate_limited" and paused.calls == 0 and search_calls(weibo) == 1
     assert Mention.objects.count() == 1
+
+
+def test_the_business_search_is_refused_on_the_public_host(weibo, cs):
+    """The old invented path and the public host both answer 10020 (HTTP 404), as on Weibo."""
+    token = weibo.token_for(cs) if hasattr(weibo, "token_for") else None
+    for url in (f"{weibo.url}/2/search/statuses/limited.json", f"{weibo.biz_url}/2/search/statuses/limited/biz.json",
+                f"{weibo.url}/2/search/statuses/limited/biz.json"):
+        answer = weibo.http.get(url, params={"q": TERM}, headers={"Authorization": f"OAuth2 {token or 'x'}"})
+        assert answer.status_code == 404 and answer.json()["error_code"] == 10020
 
 
 def test_the_search_uses_the_connected_account_with_most_calls_left(demo, cs, weibo):
@@ -220,7 +232,7 @@ def test_the_search_uses_the_connected_account_with_most_calls_left(demo, cs, we
 def test_a_brand_without_a_connected_account_is_not_searched(demo, weibo):
     group = RuleGroup.objects.create(brand=demo.brand, name="蓝莓星球", include_terms=[TERM])
     result = group_search(group_id=group.pk)
-    assert result.skipped == "budget" and search_calls(weibo) == 0
+    assert result.skipped == "no account" and search_calls(weibo) == 0
     group.refresh_from_db()
     assert group.searched_at is not None and group.searched_until is None
 

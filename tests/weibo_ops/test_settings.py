@@ -47,6 +47,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path):
     ({"WEIBO_RATE_LIMITS": "calls=lots"}, "WEIBO_RATE_LIMITS has 'calls=lots'"),
     ({"WEIBO_RATE_LIMITS": "tweets=3"}, "WEIBO_RATE_LIMITS has 'tweets=3'"),
     ({"WEIBO_API_URL": "api.weibo.com"}, "WEIBO_API_URL='api.weibo.com' is not an http(s) URL"),
+    ({"WEIBO_PUSH_TOKEN": "old-token"}, "WEIBO_PUSH_TOKEN is no longer read"),
 ])
 def test_a_bad_environment_stops_start_up_naming_the_variable(tmp_path, env, named):
     result = manage("check", tmp_path=tmp_path, **env)
@@ -61,6 +62,7 @@ def test_local_mode_keeps_its_generated_secret_key(tmp_path):
     assert manage("check", tmp_path=tmp_path).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
-    # The Weibo token key and push token are generated the same way, readable only by this user.
-    for name in ("weibo_token_key", "weibo_push_token"):
-        assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o600"
+    # The Weibo token key is generated the same way, readable only by this user. Pushes are signed with the
+    # app secret: no push token is generated.
+    assert oct((tmp_path / "weibo_token_key").stat().st_mode & 0o777) == "0o600"
+    assert not (tmp_path / "weibo_push_token").exists()

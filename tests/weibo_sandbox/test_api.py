@@ -212,40 +212,104 @@ def test_users_show(brand):
     assert_error(brand.get("users/show"), 10016)
 
 
+SEARCH = "/2/search/statuses/limited.json"  # on c.api.weibo.com
+REPLY = "/2/messages/reply/biz.json"  # on c.api.weibo.com
+
+
 def test_commercial_search(brand):
     post = brand.share(f"鲜牧低脂奶，轻盈早餐 {link('low')}")
     hour_ago = int(time.time()) - 3600
-    found = brand.ok(
-        brand.http.get("/2/search/statuses/limited/biz.json", params={"q": "低脂奶", "starttime": hour_ago})
-    )
+    found = brand.ok(brand.biz_get(SEARCH, q="低脂奶", starttime=hour_ago))
     assert found["statuses"][0]["id"] == post["id"] and found["total_number"] >= 1
     assert all("低脂奶" in s["text"] for s in found["statuses"])
-    assert brand.ok(brand.get("search/statuses/limited/biz", q="低脂奶", endtime=hour_ago - 86400 * 400)) == {
+    assert brand.ok(brand.biz_get(SEARCH, q="低脂奶", endtime=hour_ago - 86400 * 400)) == {
         "statuses": [],
         "total_number": 0,
     }
-    assert_error(brand.get("search/statuses/limited/biz"), 10016)
-    assert_error(brand.get("search/statuses/limited/biz", q="奶", count=51), 10017)
+    assert_error(brand.biz_get(SEARCH), 10016)
+    assert_error(brand.biz_get(SEARCH, q="奶", count=51), 10017)
+    assert_error(brand.biz_get(SEARCH, q="{奶}"), 10017)
+    assert_error(brand.biz_get(SEARCH, q="奶", sort="newest"), 10017)
+    assert_error(brand.biz_get(SEARCH, q="奶", city=1), 10017)  # a city needs its province
+    assert_error(brand.biz_get(SEARCH, q="奶", ids="~".join(["1"] * 51)), 10017)
+    assert_error(brand.biz_get(SEARCH, q="奶", haspic=2), 10017)
+
+
+def test_the_search_filters_and_sorts_as_documented(brand, fresh_sandbox):
+    mine = brand.share(f"鲜牧低脂奶上新 {link('new')}")
+    fan = fresh_sandbox.admin("POST", "/_sandbox/fan_posts", {"to_uid": BRAND, "text": "低脂奶好喝"})["status"]
+    assert {s["id"] for s in brand.ok(brand.biz_get(SEARCH, q="低脂奶", ids=str(BRAND)))["statuses"]} >= {mine["id"]}
+    assert all(s["user"]["id"] == fan["user"]["id"]
+               for s in brand.ok(brand.biz_get(SEARCH, q="低脂奶", ids=str(fan["user"]["id"])))["statuses"])
+    with_link = brand.ok(brand.biz_get(SEARCH, q="低脂奶", haslink=1))["statuses"]
+    assert mine["id"] in {s["id"] for s in with_link} and fan["id"] not in {s["id"] for s in with_link}
+    with_at = brand.ok(brand.biz_get(SEARCH, q="低脂奶", hasat=1))["statuses"]
+    assert fan["id"] in {s["id"] for s in with_at} and mine["id"] not in {s["id"] for s in with_at}
+    province = int(fan["user"]["province"])
+    in_province = brand.ok(brand.biz_get(SEARCH, q="低脂奶", province=province, count=50))["statuses"]
+    assert fan["id"] in {s["id"] for s in in_province} and all(s["user"]["province"] == str(province)
+                                                               for s in in_province)
+    for sort, key in (("fwnum", "reposts_count"), ("cmtnum", "comments_count")):
+        found = brand.ok(brand.biz_get(SEARCH, q="奶", sort=sort, count=50))["statuses"]
+        assert [s[key] for s in found] == sorted((s[key] for s in found), reverse=True)
+
+
+def test_only_the_documented_host_and_path_are_served(brand):
+    """Weibo's business paths follow no pattern; the invented ones and the wrong host are 10020, HTTP 404."""
+    for response in (
+        brand.http.get("/2/search/statuses/limited.json", params={"q": "奶"}),  # the public host
+        brand.http.get("/2/search/statuses/limited/biz.json", params={"q": "奶"}),  # the old invented path
+        brand.biz_get("/2/search/statuses/limited/biz.json", q="奶"),
+        brand.http.post("/2/messages/reply.json", data={"receiver_id": 1, "type": "text", "data": "{}"}),
+        brand.biz_post("/2/messages/reply.json", {"receiver_id": 1, "type": "text", "data": "{}"}),
+        brand.biz_get("/2/statuses/show.json", id=1),  # a public endpoint on the business host
+    ):
+        assert_error(response, 10020, 404)
 
 
 def test_private_message_replies_only_within_the_window(brand, fresh_sandbox):
     fan = fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "我的订单什么时候发货？"})
     data = json.dumps({"text": "您好，已为您加急处理"}, ensure_ascii=False)
-    sent = brand.ok(
-        brand.post("messages/reply", {"receiver_id": fan["from_uid"], "type": "text", "data": data, "rip": RIP})
-    )
+    form = {"receiver_id": fan["from_uid"], "type": "text", "data": data, "save_sender_box": 0}
+    sent = brand.ok(brand.biz_post(REPLY, form))
     assert sent["result"] is True and sent["receiver_id"] == fan["from_uid"] and sent["sender_id"] == BRAND
     assert sent["type"] == "text" and json.loads(sent["data"]) == {"text": "您好，已为您加急处理"}
     parse_time(sent["created_at"])
-    other_fan = fresh_sandbox.admin("POST", "/_sandbox/follow", {"to_uid": BRAND})["from_uid"]
-    closed = assert_error(
-        brand.post("messages/reply", {"receiver_id": other_fan, "type": "text", "data": data, "rip": RIP}), 10017
-    )
+    stranger = fresh_sandbox.admin("POST", "/_sandbox/fan_events", {"to_uid": SERVICE, "event": "view"})["from_uid"]
+    closed = assert_error(brand.biz_post(REPLY, {**form, "receiver_id": stranger}), 10017)
     assert "window" in closed["error"]
-    assert_error(brand.post("messages/reply", {"receiver_id": fan["from_uid"], "data": "not json", "rip": RIP}), 10017)
-    assert_error(brand.post("messages/reply", {"receiver_id": 1, "data": data, "rip": RIP}), 10017)  # no window
+    assert_error(brand.biz_post(REPLY, {**form, "data": "not json"}), 10017)
+    assert_error(brand.biz_post(REPLY, {**form, "type": "image"}), 10017)
+    assert_error(brand.biz_post(REPLY, {k: v for k, v in form.items() if k != "type"}), 10016)
+    assert_error(brand.biz_post(REPLY, {**form, "save_sender_box": 2}), 10017)
+    assert_error(brand.biz_post(REPLY, {**form, "data": json.dumps({"text": "奶" * 300})}), 10017)  # under 300
+    assert brand.ok(brand.biz_post(REPLY, {**form, "data": json.dumps({"text": "奶" * 299})}))
+    assert_error(brand.biz_post(REPLY, {**form, "receiver_id": 1}), 10017)  # no window
     conversation = fresh_sandbox.admin("GET", f"/_sandbox/messages?uid={fan['from_uid']}")["messages"]
-    assert [m["text"] for m in conversation] == ["我的订单什么时候发货？", "您好，已为您加急处理"]
+    assert [m["text"] for m in conversation][:2] == ["我的订单什么时候发货？", "您好，已为您加急处理"]
+
+
+@pytest.mark.parametrize("event", ["follow", "subscribe", "click", "scan", "scan_follow"])
+def test_a_follow_subscription_menu_click_or_scan_opens_the_window(brand, fresh_sandbox, event):
+    data = json.dumps({"text": "欢迎关注鲜牧"}, ensure_ascii=False)
+    if event == "follow":
+        fan = fresh_sandbox.admin("POST", "/_sandbox/follow", {"to_uid": BRAND})["from_uid"]
+    else:
+        fan = fresh_sandbox.admin("POST", "/_sandbox/fan_events", {"to_uid": BRAND, "event": event})["from_uid"]
+    assert brand.ok(brand.biz_post(REPLY, {"receiver_id": fan, "type": "text", "data": data}))["result"] is True
+
+
+def test_an_unfollow_closes_the_window_and_a_mention_allows_one_reply(brand, fresh_sandbox):
+    data = json.dumps({"text": "您好"}, ensure_ascii=False)
+    fan = fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "在吗"})["from_uid"]
+    fresh_sandbox.admin("POST", "/_sandbox/follow", {"to_uid": BRAND, "from_uid": fan})
+    fresh_sandbox.admin("POST", "/_sandbox/unfollow", {"to_uid": BRAND, "from_uid": fan})
+    closed = assert_error(brand.biz_post(REPLY, {"receiver_id": fan, "type": "text", "data": data}), 10017)
+    assert "unfollowed" in closed["error"]
+    other = fresh_sandbox.admin("POST", "/_sandbox/fan_events", {"to_uid": BRAND, "event": "mention"})["from_uid"]
+    assert brand.ok(brand.biz_post(REPLY, {"receiver_id": other, "type": "text", "data": data}))["result"] is True
+    again = assert_error(brand.biz_post(REPLY, {"receiver_id": other, "type": "text", "data": data}), 10017)
+    assert "@mention" in again["error"]
 
 
 def test_pictures_are_stored_and_served(brand):

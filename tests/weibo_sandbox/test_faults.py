@@ -100,7 +100,7 @@ def test_pending_hides_the_write_then_shows_it(brand, fresh_sandbox):
         return brand.ok(brand.get("statuses/user_timeline", count=1))["statuses"][0]
 
     assert newest()["text"] != text
-    assert brand.ok(brand.get("search/statuses/limited/biz", q="服务器慢"))["statuses"] == []
+    assert brand.ok(brand.biz_get("/2/search/statuses/limited.json", q="服务器慢"))["statuses"] == []
     while newest()["text"] != text and time.monotonic() - answered < 5:
         time.sleep(0.05)
     assert newest()["text"] == text and time.monotonic() - answered >= 0.8

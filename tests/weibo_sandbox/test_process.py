@@ -115,7 +115,8 @@ def test_malformed_requests_get_weibo_errors(fresh_sandbox):
     assert broken.status_code == 400 and "error_code" in broken.json()
     assert_error(account.post("comments/reply", {"cid": "x", "id": 1, "comment": "c", "rip": RIP}), 10017)
     assert_error(
-        account.post("messages/reply", {"receiver_id": BRAND, "type": "image", "data": "{}", "rip": RIP}), 10017
+        account.http.post("/c.api.weibo.com/2/messages/reply/biz.json",
+                          data={"receiver_id": BRAND, "type": "image", "data": "{}"}), 10017
     )
     seen = fresh_sandbox.admin("GET", "/_sandbox/requests?limit=100")
     assert [r for r in seen if r["status"] and r["status"] >= 500] == []

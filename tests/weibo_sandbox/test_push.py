@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .weibo import BRAND, SERVICE, parse_time
+from tests.sandbox_fixture import APP_SECRET
 
-TOKEN = "push-token-for-tests"
+from .weibo import BRAND, SERVICE, parse_time
 
 
 class Receiver:
@@ -75,16 +75,17 @@ class Receiver:
 @pytest.fixture
 def receiver(fresh_sandbox) -> Iterator[Receiver]:
     running = Receiver()
-    fresh_sandbox.admin("POST", "/_sandbox/config", {"push_url": running.url, "push_token": TOKEN})
+    fresh_sandbox.admin("POST", "/_sandbox/config", {"push_url": running.url})
     yield running
     running.close()
 
 
 def assert_signed(query: dict) -> None:
-    joined = "".join(sorted([TOKEN, query["timestamp"], query["nonce"]]))
+    """As Weibo signs: the app secret, a 13-digit millisecond timestamp and the nonce, sorted and sha1'd."""
+    joined = "".join(sorted([APP_SECRET, query["timestamp"], query["nonce"]]))
     expected = hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - Weibo's signature scheme
     assert query["signature"] == expected
-    assert abs(int(query["timestamp"]) - time.time()) < 60
+    assert len(query["timestamp"]) == 13 and abs(int(query["timestamp"]) / 1000 - time.time()) < 60
 
 
 def pushes_logged(sandbox, count: int, timeout: float = 5.0) -> list[dict]:
@@ -114,7 +115,8 @@ def test_follow_and_unfollow_are_pushed_as_events(fresh_sandbox, receiver):
     followed = fresh_sandbox.admin("POST", "/_sandbox/follow", {"to_uid": SERVICE})
     assert followed["changed"] is True
     fresh_sandbox.admin("POST", "/_sandbox/unfollow", {"to_uid": SERVICE, "from_uid": followed["from_uid"]})
-    first, second = receiver.posts(2)
+    # Each push is its own delivery: they may arrive in either order.
+    first, second = sorted(receiver.posts(2), key=lambda p: p["body"]["data"]["subtype"] != "follow")
     assert first["body"]["type"] == "event" and first["body"]["data"] == {"subtype": "follow"}
     assert second["body"]["data"] == {"subtype": "unfollow"} and second["body"]["sender_id"] == followed["from_uid"]
     assert first["body"]["receiver_id"] == SERVICE
@@ -157,3 +159,10 @@ def test_no_push_url_means_no_push(fresh_sandbox):
     assert fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "嗨"})["pushed"] is False
     assert fresh_sandbox.admin("GET", "/_sandbox/pushes") == []
     assert fresh_sandbox.admin("POST", "/_sandbox/push/verify")["ok"] is False
+
+
+def test_the_wiki_example_signs_as_weibo_documents_it():
+    """open.weibo.com's worked example: secret xyz123xyz, timestamp 1397022061823, nonce 57155157."""
+    from weibo_sandbox.push import signature
+
+    assert signature("xyz123xyz", "1397022061823", "57155157") == "90e4c22c90a58f26526c2dd5b6c56c8822edeaa1"

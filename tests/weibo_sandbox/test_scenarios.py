@@ -142,14 +142,14 @@ def test_negative_spike_is_mostly_complaints_about_one_product(brand, fresh_sand
 def test_collateral_crisis_rises_and_falls(brand, fresh_sandbox):
     summary = run(fresh_sandbox, "collateral_crisis", size=120)
     competitor = summary["competitor"]
-    found = brand.ok(brand.get("search/statuses/limited/biz", q=competitor, count=50))
+    found = brand.ok(brand.biz_get("/2/search/statuses/limited.json", q=competitor, count=50))
     assert found["total_number"] >= 80
     assert all(competitor in s["text"] for s in found["statuses"])
     assert brand.ok(brand.get("statuses/mentions", count=200))["statuses"][0]["text"].count(competitor)
     start = datetime.fromisoformat(summary["started_at"]).timestamp()
     every, page = [], 1
     while True:
-        chunk = brand.ok(brand.get("search/statuses/limited/biz", q=competitor, count=50, page=page))["statuses"]
+        chunk = brand.ok(brand.biz_get("/2/search/statuses/limited.json", q=competitor, count=50, page=page))["statuses"]
         every += chunk
         if len(chunk) < 50:
             break

@@ -156,12 +156,17 @@ def test_state_round_trip(platform, clock):
     own = platform.users[BRAND]
     platform.api_share(own, "存档 https://xianmu.example.com/save", ("a.png", b"\x89PNG\r\n\x1a\n" + b"1" * 10), RIP)
     platform.issue_token(BRAND, "k")
+    fan = next(u for u in platform.users.values() if u.id not in platform.own)
+    platform.send_message(fan, own, "在吗")
+    platform.fan_event(BRAND, fan.id, "subscribe")
+    platform.fan_event(BRAND, fan.id, "unfollow")
     state = platform.to_state()
     copy = Platform(SandboxConfig(), clock=clock)
     copy.load_state(state)
     assert copy.to_state() == state
     assert copy.timelines[BRAND] == platform.timelines[BRAND]
-    assert copy.mention_statuses == platform.mention_statuses and copy.last_pm == platform.last_pm
+    assert copy.mention_statuses == platform.mention_statuses and copy.fan_events == platform.fan_events
+    assert copy.reply_window_problem(BRAND, fan.id) == platform.reply_window_problem(BRAND, fan.id) is not None
 
 
 def test_same_seed_same_world(clock):

@@ -35,6 +35,13 @@ class Account:
     def post(self, name: str, data: dict | None = None, files: dict | None = None) -> httpx.Response:
         return self.http.post(f"/2/{name}.json", data=data, files=files)
 
+    def biz_get(self, path: str, **params) -> httpx.Response:
+        """The business host, c.api.weibo.com, which the sandbox serves under /c.api.weibo.com."""
+        return self.http.get(f"/c.api.weibo.com{path}", params=params)
+
+    def biz_post(self, path: str, data: dict | None = None) -> httpx.Response:
+        return self.http.post(f"/c.api.weibo.com{path}", data=data)
+
     def ok(self, response: httpx.Response) -> dict | list:
         assert response.status_code == 200, response.text
         return response.json()

@@ -21,7 +21,9 @@ from django.db.models import F, Q
 from .errors import RateLimited
 from .models import RateBlock, RateCounter
 
-KINDS = ("calls", "posts", "comments", "messages")
+KINDS = ("calls", "posts", "comments", "messages")  # an account's hourly budgets
+BIZ = "biz"  # the business API's own budget, per server IP
+BIZ_LIMIT = 50_000  # calls an hour: the business API's limit, when the limits given do not name one
 WINDOW = timedelta(hours=1)  # Weibo's limits are per hour
 
 
@@ -254,6 +256,9 @@ class Budget:
         self.store = store
 
     def buckets(self, scope: str, kind: str | None) -> list[Bucket]:
+        if kind == BIZ:
+            # The business API (c.api.weibo.com) counts per server IP, apart from the accounts' hourly calls.
+            return [Bucket(self.ip_scope, BIZ, self.limits.get(BIZ, BIZ_LIMIT))]
         buckets = [Bucket(scope, "calls", self.limits["calls"])]
         if kind and kind != "calls":
             buckets.append(Bucket(scope, kind, self.limits[kind]))
@@ -276,7 +281,10 @@ class Budget:
 
     def block(self, scope: str, kind: str, until: datetime) -> None:
         """Weibo said a budget is spent (it counts calls we cannot see): honour it until ``until``."""
-        limit = self.limits["ip"] if scope == self.ip_scope else self.limits.get(kind, self.limits["calls"])
+        if scope == self.ip_scope:
+            limit = self.limits.get(BIZ, BIZ_LIMIT) if kind == BIZ else self.limits["ip"]
+        else:
+            limit = self.limits.get(kind, self.limits["calls"])
         self.store.block(Bucket(scope, kind, limit), until)
 
     def status(self, scope: str, *, now: datetime | None = None) -> BudgetStatus:

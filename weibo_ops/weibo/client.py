@@ -24,7 +24,7 @@ import httpx
 from django.conf import settings
 
 from . import text as rules
-from .budget import Budget, default_budget, window_start
+from .budget import BIZ, Budget, default_budget, window_start
 from .errors import (
     ENDPOINT_LIMIT_CODE,
     IP_LIMIT_CODE,
@@ -58,37 +58,54 @@ logger = logging.getLogger(__name__)
 MAX_RESPONSE = 8 * 1024 * 1024  # bytes; a larger answer is not a Weibo answer
 MAX_COUNT = 200  # list endpoints' largest page
 COUNT_IDS = 100  # statuses/count: ids per call
-SEARCH_COUNT = 50  # biz search: largest page
+SEARCH_COUNT = 50  # business search: largest page
+SEARCH_UIDS = 50  # business search: authors in one ``ids``
+SEARCH_SORTS = ("time", "hot", "fwnum", "cmtnum")  # newest, hottest, most reposted, most commented
+SEARCH_FILTERS = ("hasori", "hasret", "haspic", "haslink", "hasat", "hasv")  # 0/1: original, repost, picture...
 FIND_POST_PAGES = 3  # user_timeline pages searched when confirming a lost write
 DEADLINE_FACTOR = 3  # a whole answer may take this many read timeouts, however it trickles in
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    path: str
+    """One row of the platform's table: which host, which path, copied from the wiki as they are."""
+
+    host: str  # "api" (api.weibo.com) or "biz" (c.api.weibo.com, the paid business API)
+    path: str  # e.g. "/2/statuses/share.json"
     method: str = "GET"
     kind: str | None = None  # which budget besides "calls" it spends: posts, comments, messages
     write: bool = False
-    biz: bool = False  # commercial API host (c.api.weibo.com)
+
+    @property
+    def name(self) -> str:
+        """The resource name people read in logs and errors: ``statuses/share``."""
+        return self.path.removeprefix("/2/").removesuffix(".json")
 
 
-SHARE = Endpoint("statuses/share", "POST", "posts", write=True)
-REPOST = Endpoint("statuses/repost", "POST", "posts", write=True)
-DESTROY = Endpoint("statuses/destroy", "POST", write=True)
-SHOW = Endpoint("statuses/show")
-COUNT = Endpoint("statuses/count")
-USER_TIMELINE = Endpoint("statuses/user_timeline")
-MENTIONS = Endpoint("statuses/mentions")
-REPOST_TIMELINE = Endpoint("statuses/repost_timeline")
-COMMENTS_SHOW = Endpoint("comments/show")
-COMMENTS_TO_ME = Endpoint("comments/to_me")
-COMMENTS_MENTIONS = Endpoint("comments/mentions")
-COMMENT_CREATE = Endpoint("comments/create", "POST", "comments", write=True)
-COMMENT_REPLY = Endpoint("comments/reply", "POST", "comments", write=True)
-FOLLOWERS = Endpoint("friendships/followers")
-USERS_SHOW = Endpoint("users/show")
-SEARCH = Endpoint("search/statuses/limited", biz=True)
-MESSAGE_REPLY = Endpoint("messages/reply", "POST", "messages", write=True)
+# The endpoints this product calls, host and path as open.weibo.com documents them (WEIBO_API.md).
+# The business API's paths follow no single pattern: search has no "/biz", the reply has one.
+SHARE = Endpoint("api", "/2/statuses/share.json", "POST", "posts", write=True)
+REPOST = Endpoint("api", "/2/statuses/repost.json", "POST", "posts", write=True)
+DESTROY = Endpoint("api", "/2/statuses/destroy.json", "POST", write=True)
+SHOW = Endpoint("api", "/2/statuses/show.json")
+COUNT = Endpoint("api", "/2/statuses/count.json")
+USER_TIMELINE = Endpoint("api", "/2/statuses/user_timeline.json")
+MENTIONS = Endpoint("api", "/2/statuses/mentions.json")
+REPOST_TIMELINE = Endpoint("api", "/2/statuses/repost_timeline.json")
+COMMENTS_SHOW = Endpoint("api", "/2/comments/show.json")
+COMMENTS_TO_ME = Endpoint("api", "/2/comments/to_me.json")
+COMMENTS_MENTIONS = Endpoint("api", "/2/comments/mentions.json")
+COMMENT_CREATE = Endpoint("api", "/2/comments/create.json", "POST", "comments", write=True)
+COMMENT_REPLY = Endpoint("api", "/2/comments/reply.json", "POST", "comments", write=True)
+FOLLOWERS = Endpoint("api", "/2/friendships/followers.json")
+USERS_SHOW = Endpoint("api", "/2/users/show.json")
+# https://c.api.weibo.com/2/search/statuses/limited.json: spends the business budget (per server IP).
+SEARCH = Endpoint("biz", "/2/search/statuses/limited.json", kind=BIZ)
+# https://c.api.weibo.com/2/messages/reply/biz.json: the fan-service reply, within the fan's window.
+MESSAGE_REPLY = Endpoint("biz", "/2/messages/reply/biz.json", "POST", "messages", write=True)
+ENDPOINTS = (SHARE, REPOST, DESTROY, SHOW, COUNT, USER_TIMELINE, MENTIONS, REPOST_TIMELINE, COMMENTS_SHOW,
+             COMMENTS_TO_ME, COMMENTS_MENTIONS, COMMENT_CREATE, COMMENT_REPLY, FOLLOWERS, USERS_SHOW, SEARCH,
+             MESSAGE_REPLY)
 
 
 @functools.cache
@@ -127,9 +144,7 @@ class Transport:
         self.http = http or shared_http()
 
     def url(self, endpoint: Endpoint) -> str:
-        if endpoint.biz:
-            return f"{self.biz_url}/2/{endpoint.path}/biz.json"
-        return f"{self.api_url}/2/{endpoint.path}.json"
+        return f"{self.biz_url if endpoint.host == 'biz' else self.api_url}{endpoint.path}"
 
     def send(self, method: str, url: str, *, write: bool, request: str, headers=None, params=None, data=None,
              files=None) -> object:
@@ -212,7 +227,7 @@ class WeiboClient:
     def call(self, endpoint: Endpoint, params: dict | None = None, *, files=None) -> object:
         if self.budget is not None:
             self.budget.spend(self.scope, endpoint.kind)
-        request = f"/2/{endpoint.path}.json"
+        request = endpoint.path
         headers = {"Authorization": f"OAuth2 {self._token}"}
         params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
@@ -233,7 +248,9 @@ class WeiboClient:
         """Weibo counts calls we cannot see (other apps, other servers): trust its word over ours."""
         now = datetime.now(UTC)
         error.retry_at, kind, scope = window_start(now) + timedelta(hours=1), "calls", self.scope
-        if error.code == POSTING_TOO_FAST_CODE:
+        if endpoint.kind == BIZ:  # the business API's limit is per server IP, whatever the code says
+            error.retry_at, kind, scope = window_start(now) + timedelta(hours=1), BIZ, None
+        elif error.code == POSTING_TOO_FAST_CODE:
             error.retry_at, kind = now + POSTING_TOO_FAST_BACKOFF, endpoint.kind or "posts"
         elif error.code == IP_LIMIT_CODE:
             scope = None
@@ -275,7 +292,7 @@ class WeiboClient:
         found: list[Counts] = []
         for start in range(0, len(ids), COUNT_IDS):
             chunk = ids[start : start + COUNT_IDS]
-            items, _ = parse_list(self.call(COUNT, {"ids": ",".join(chunk)}), Counts.parse, COUNT.path)
+            items, _ = parse_list(self.call(COUNT, {"ids": ",".join(chunk)}), Counts.parse, COUNT.name)
             found += items
         return found
 
@@ -340,7 +357,7 @@ class WeiboClient:
     def followers(self, uid: str, *, count: int = MAX_COUNT, cursor: int = 0) -> Page[User]:
         params = _list_params(None, None, count, None) | {"uid": uid, "cursor": cursor or None}
         data = self._dict(self.call(FOLLOWERS, params), FOLLOWERS)
-        items, dropped = parse_list(data.get("users"), User.parse, FOLLOWERS.path)
+        items, dropped = parse_list(data.get("users"), User.parse, FOLLOWERS.name)
         return Page(items, _int(data.get("total_number")), _int(data.get("next_cursor")), dropped)
 
     def user(self, *, uid: str | None = None, screen_name: str | None = None) -> User:
@@ -353,22 +370,47 @@ class WeiboClient:
         return user
 
     def search(self, q: str, *, start: datetime | None = None, end: datetime | None = None, count: int = SEARCH_COUNT,
-               sort: str = "time", page: int | None = None) -> Page[Status]:
-        """The commercial keyword search (c.api.weibo.com), newest first."""
+               sort: str = "time", page: int | None = None, uids: Iterable[str] = (), province: int | None = None,
+               city: int | None = None, filters: dict[str, bool] | None = None) -> Page[Status]:
+        """The business keyword search (c.api.weibo.com/2/search/statuses/limited.json).
+
+        ``uids``: only these authors (at most ``SEARCH_UIDS``); ``province``/``city``: Weibo's region
+        codes; ``filters``: the 0/1 ``has*`` filters by name (``{"hasori": True, "haspic": False}``).
+        """
+        problems = []
         if not q.strip():
-            raise _invalid([rules.Problem("q", "The search needs keywords.")])
+            problems.append(rules.Problem("q", "The search needs keywords."))
+        elif set(q) & set("{}"):
+            problems.append(rules.Problem("q", "Weibo's search refuses { and } in keywords; leave them out."))
+        if sort not in SEARCH_SORTS:
+            problems.append(rules.Problem("sort", f"sort must be one of {', '.join(SEARCH_SORTS)}."))
+        uids = [str(u) for u in uids]
+        if len(uids) > SEARCH_UIDS or not all(_digits(u) for u in uids):
+            problems.append(rules.Problem("ids", f"ids takes at most {SEARCH_UIDS} numeric uids."))
+        unknown = set(filters or {}) - set(SEARCH_FILTERS)
+        if unknown:
+            problems.append(rules.Problem("filters", f"Unknown filters {sorted(unknown)}: use "
+                                                     f"{', '.join(SEARCH_FILTERS)}."))
+        if problems:
+            raise _invalid(problems)
         params = _list_params(None, None, count, page, limit=SEARCH_COUNT) | {
-            "q": q, "sort": sort,
+            "q": q, "sort": sort, "ids": "~".join(uids) or None, "province": province, "city": city,
             "starttime": int(start.timestamp()) if start else None,
             "endtime": int(end.timestamp()) if end else None,
-        }
+        } | {name: int(bool(on)) for name, on in (filters or {}).items()}
         return self._statuses(SEARCH, "statuses", params)
 
-    def message_reply(self, receiver_id: str, text: str) -> MessageSent:
-        """A private-message reply through the fan-service platform (only within its reply window)."""
-        if problems := rules.check_text(text, field="text", limit=1000):  # Weibo DMs: 1,000 characters
+    def message_reply(self, receiver_id: str, text: str, *, save_sender_box: bool = True) -> MessageSent:
+        """A private-message reply through the fan-service platform, only within the fan's window.
+
+        ``data`` is the message as JSON; the form encoding URL-encodes it, as the wiki's example shows.
+        """
+        if problems := rules.check_text(text, field="text", limit=rules.MESSAGE_MAX_LENGTH):
             raise _invalid(problems)
-        params = {"receiver_id": receiver_id, "type": "text", "data": json.dumps({"text": text}, ensure_ascii=False)}
+        if not _digits(receiver_id):
+            raise _invalid([rules.Problem("receiver_id", "receiver_id must be the fan's numeric uid.")])
+        params = {"type": "text", "data": json.dumps({"text": text}, ensure_ascii=False), "receiver_id": receiver_id,
+                  "save_sender_box": int(save_sender_box)}
         data = self._dict(self.call(MESSAGE_REPLY, params), MESSAGE_REPLY)
         return MessageSent(str(data.get("receiver_id") or receiver_id), parse_created_at(data.get("created_at")))
 
@@ -377,30 +419,30 @@ class WeiboClient:
     def _dict(data: object, endpoint: Endpoint) -> dict:
         if not isinstance(data, dict):
             kind = Unconfirmed if endpoint.write else RetryLater
-            raise kind(f"{endpoint.path} answered with {type(data).__name__}, not an object", request=endpoint.path)
+            raise kind(f"{endpoint.name} answered with {type(data).__name__}, not an object", request=endpoint.path)
         return data
 
     def _status(self, data: object, endpoint: Endpoint) -> Status:
         status = Status.parse(self._dict(data, endpoint))
         if status is None:
             kind = Unconfirmed if endpoint.write else RetryLater
-            raise kind(f"{endpoint.path} answered without a status id", request=endpoint.path)
+            raise kind(f"{endpoint.name} answered without a status id", request=endpoint.path)
         return status
 
     def _comment(self, data: object, endpoint: Endpoint) -> Comment:
         comment = Comment.parse(self._dict(data, endpoint))
         if comment is None:
-            raise Unconfirmed(f"{endpoint.path} answered without a comment id", request=endpoint.path)
+            raise Unconfirmed(f"{endpoint.name} answered without a comment id", request=endpoint.path)
         return comment
 
     def _statuses(self, endpoint: Endpoint, key: str, params: dict) -> Page[Status]:
         data = self._dict(self.call(endpoint, params), endpoint)
-        items, dropped = parse_list(data.get(key), Status.parse, endpoint.path)
+        items, dropped = parse_list(data.get(key), Status.parse, endpoint.name)
         return Page(items, _int(data.get("total_number")), 0, dropped)
 
     def _comments(self, endpoint: Endpoint, params: dict) -> Page[Comment]:
         data = self._dict(self.call(endpoint, params), endpoint)
-        items, dropped = parse_list(data.get("comments"), Comment.parse, endpoint.path)
+        items, dropped = parse_list(data.get("comments"), Comment.parse, endpoint.name)
         return Page(items, _int(data.get("total_number")), 0, dropped)
 
 

@@ -58,3 +58,18 @@ class PushEvent(models.Model):
 
     def __str__(self):
         return f"{self.msg_type} {self.sender_id}→{self.receiver_id}"
+
+
+class PushNonce(models.Model):
+    """A signed push query seen once (``key`` hashes its timestamp and nonce), with what it carried.
+
+    The same query with the same content is the platform retrying; with other content, a replay.
+    Rows older than twice the clock-skew window are deleted as new ones arrive.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key[:12]} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

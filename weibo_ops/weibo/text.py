@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from django.utils.translation import gettext as _
 
 MAX_LENGTH = 140  # Weibo characters in a post or comment
+MESSAGE_MAX_LENGTH = 299  # Weibo characters in a fan-service private-message reply: "less than 300"
 LINK_LENGTH = 10  # Weibo characters a link counts for after t.cn shortening (20 half-width)
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # statuses/share: pictures below 5 MB
 IMAGE_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF", b"\x89PNG\r\n\x1a\n": "PNG"}

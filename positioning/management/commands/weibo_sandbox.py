@@ -93,7 +93,7 @@ class Command(BaseCommand):
         config = SandboxConfig(
             port=options["port"], app_key=settings.WEIBO_APP_KEY, app_secret=settings.WEIBO_APP_SECRET,
             safe_domain=settings.WEIBO_SAFE_DOMAIN, push_url=f"{app_url}{reverse('weibo:push')}",
-            push_token=settings.WEIBO_PUSH_TOKEN, state_file=options["state_file"], data_dir=options["data_dir"],
+            state_file=options["state_file"], data_dir=options["data_dir"],
             traffic_per_minute=options["traffic_per_minute"],
         )
         server = build_server(config)
