@@ -12,6 +12,10 @@ old, followers lognormal(4.5, 1.3)) and bots get the sandbox's bot accounts (1-9
 no reposter accounts, so those rows measure the detector's logic, not a real baseline. Where "elsewhere" is
 used, the brand's other negative cascades are modelled by 5 other random CED cascades.
 
+The sandbox's bot_attack variants (sandbox_*: jittered, paraphrased, aged, and all three = stealth) are drawn with
+weibo_sandbox.traffic's own generators. Every cascade is judged by two detectors, each at its own 1 % threshold:
+"before" (identical remarks only) and "after" (near-copies, Params.copy_similarity), so one run shows both.
+
     .venv/bin/python bench/attack_detection.py [--data DIR] [--trials 200] [--seed 7]
 """
 
@@ -30,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, importable from a script
 
 from sentiment import attack, ced
+from weibo_sandbox import corpus, traffic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,11 +56,14 @@ class Kind:
     """One way of attacking: how the injected reposts are timed and what they carry."""
 
     name: str
-    timing: str  # "timer", "jitter", "second", "poisson"
+    timing: str  # "timer", "jitter", "second", "poisson", "lognormal" (the sandbox's jittered bots)
     text: bool  # bots paste PASTED (on the sample400 cascades, which have real text)
     accounts: bool  # account info modelled for everybody
     recurring: bool  # the same bots also reposted the brand's other cascades
     on_sample: bool  # inject into the sample400 cascades (with text) instead of all CED cascades
+    sandbox: bool = False  # text from the sandbox's bot_copy corpus instead of PASTED
+    paraphrase: bool = False  # each bot rewords it (weibo_sandbox.traffic.paraphrase)
+    aged: bool = False  # the sandbox's aged bot accounts (months old, with followers) instead of new fan-less ones
 
 
 KINDS = (
@@ -67,7 +75,21 @@ KINDS = (
     Kind("copy_paste", "poisson", text=True, accounts=False, recurring=False, on_sample=True),
     Kind("sandbox_like", "timer", text=True, accounts=True, recurring=False, on_sample=True),
     Kind("recurring_young", "poisson", text=False, accounts=True, recurring=True, on_sample=False),
+    # weibo_sandbox's bot_attack variants (bot_attack_jittered, _paraphrased, _aged, _stealth = all three), each
+    # injected into a real cascade as bot_attack_in_cascade does; "sandbox_attack" is the plain bot_attack
+    Kind("sandbox_attack", "timer", text=True, accounts=True, recurring=False, on_sample=True, sandbox=True),
+    Kind("sandbox_jittered", "lognormal", text=True, accounts=True, recurring=False, on_sample=True, sandbox=True),
+    Kind("sandbox_paraphrased", "timer", text=True, accounts=True, recurring=False, on_sample=True, sandbox=True,
+         paraphrase=True),
+    Kind("sandbox_aged", "timer", text=True, accounts=True, recurring=False, on_sample=True, sandbox=True,
+         aged=True),
+    Kind("sandbox_stealth", "lognormal", text=True, accounts=True, recurring=False, on_sample=True, sandbox=True,
+         paraphrase=True, aged=True),
 )
+DETECTORS = {  # one run measures both, each at its own 1 % false-alarm threshold
+    "before": attack.Params(copy_similarity=None),  # identical remarks only, as shipped before the variants
+    "after": attack.DEFAULTS,  # near-copies: light rewordings of one line count together
+}
 
 
 @dataclass(slots=True)
@@ -92,6 +114,8 @@ def offsets(timing: str, size: int, rng: random.Random) -> list[float]:
             out.append(at)
             at += BOT_INTERVAL * rng.uniform(0.5, 1.5)
         return out
+    if timing == "lognormal":
+        return traffic.bot_offsets(rng, size, jitter=True)
     if timing == "second":
         return [float(rng.randrange(max(1, size // 10))) + rng.random() for _ in range(size)]
     out, at = [], 0.0
@@ -118,12 +142,19 @@ def inject(base: Organic, kind: Kind, size: int, *, rng: random.Random, nrng: np
     uids = base.uids + bots
     texts = None
     if base.texts is not None or kind.text:
-        texts = (base.texts or [""] * base.at.size) + ([PASTED] * size if kind.text else [""] * size)
+        line = corpus.text("bot_copy", rng) if kind.sandbox else PASTED
+        bot_texts = [traffic.paraphrase(line, rng) if kind.paraphrase else line for _ in range(size)]
+        texts = (base.texts or [""] * base.at.size) + (bot_texts if kind.text else [""] * size)
     followers = created = None
     if kind.accounts:
         followers, created = organic_accounts(base.at, nrng)
-        followers = followers + [0] * size
-        created = created + [t - rng.uniform(1, 9) * DAY for t in bot_at]
+        if kind.aged:  # as traffic.aged_user draws them
+            followers = followers + [traffic.AGED_MIN_FOLLOWERS + int(rng.lognormvariate(3.5, 1.0))
+                                     for _ in range(size)]
+            created = created + [t - rng.uniform(*traffic.AGED_DAYS) * DAY for t in bot_at]
+        else:
+            followers = followers + [0] * size
+            created = created + [t - rng.uniform(1, 9) * DAY for t in bot_at]
     if kind.recurring:
         elsewhere = (elsewhere or set()) | set(bots)
     return attack.Cascade.of_columns(at, uids, texts, followers, created), elsewhere
@@ -155,15 +186,19 @@ def elsewhere_for(index: int, cascades: list[Organic], rng: random.Random) -> se
     return {u for i in others for u in cascades[i].uids}
 
 
-def false_alarms(cascades: list[Organic], sample: list[Organic], seed: int) -> tuple[dict, np.ndarray]:
+def false_alarms(
+    cascades: list[Organic], sample: list[Organic], seed: int, params: attack.Params
+) -> tuple[dict, np.ndarray]:
     """Flag rates on untouched cascades; the scores of the fully modelled replay set the 1 % threshold."""
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
-    plain = [attack.detect_cascade(untouched(c, accounts=False, nrng=nrng)) for c in cascades]
+    plain = [attack.detect_cascade(untouched(c, accounts=False, nrng=nrng), params=params) for c in cascades]
     modelled = [
-        attack.detect_cascade(untouched(c, accounts=True, nrng=nrng), elsewhere=elsewhere_for(i, cascades, rng))
+        attack.detect_cascade(
+            untouched(c, accounts=True, nrng=nrng), elsewhere=elsewhere_for(i, cascades, rng), params=params
+        )
         for i, c in enumerate(cascades)
     ]
-    texts = [attack.detect_cascade(untouched(c, accounts=False, nrng=nrng)) for c in sample]
+    texts = [attack.detect_cascade(untouched(c, accounts=False, nrng=nrng), params=params) for c in sample]
     big = [len(c.uids) >= attack.DEFAULTS.min_reposts for c in cascades]
     eligible = [r for r, b in zip(modelled, big, strict=True) if b]
     scores = np.array([r.score for r in eligible] + [r.score for r in texts if r.signals[0].measured])
@@ -172,6 +207,7 @@ def false_alarms(cascades: list[Organic], sample: list[Organic], seed: int) -> t
         "ced_all_modelled_accounts_and_elsewhere": _rates(modelled, big),
         "sample400_with_text": _rates(texts, [len(c.uids) >= attack.DEFAULTS.min_reposts for c in sample]),
         "flagged_examples": [c.key for c, r in zip(cascades, plain, strict=True) if r.flagged][:10],
+        "sample400_flagged": [c.key for c, r in zip(sample, texts, strict=True) if r.flagged][:10],
     }
     return report, scores
 
@@ -190,15 +226,17 @@ def _rates(reports: list[attack.Report], big: list[bool]) -> dict:
     }
 
 
-def recall(cascades: list[Organic], sample: list[Organic], tau: float, trials: int, seed: int) -> dict:
-    """Recall per kind and size, as shipped (flagged) and at the 1 % FAR score threshold (score > tau)."""
+def recall(cascades: list[Organic], sample: list[Organic], taus: dict[str, float], trials: int, seed: int) -> dict:
+    """Recall per kind and size, as shipped (flagged) and at each detector's 1 % FAR score threshold (score > tau);
+    every injected cascade is judged by every detector in DETECTORS."""
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     big = [i for i, c in enumerate(cascades) if len(c.uids) >= attack.DEFAULTS.min_reposts]
     out: dict[str, dict] = {}
     for kind in KINDS:
         out[kind.name] = {}
         for size in SIZES:
-            shipped = tuned = 0
+            shipped = dict.fromkeys(DETECTORS, 0)
+            tuned = dict.fromkeys(DETECTORS, 0)
             fired: dict[str, int] = dict.fromkeys(attack.CODES, 0)
             for _ in range(trials):
                 if kind.on_sample:
@@ -208,17 +246,19 @@ def recall(cascades: list[Organic], sample: list[Organic], tau: float, trials: i
                     base = cascades[index]
                     elsewhere = elsewhere_for(index, cascades, rng) if kind.recurring or kind.accounts else None
                 cascade, elsewhere = inject(base, kind, size, rng=rng, nrng=nrng, elsewhere=elsewhere)
-                report = attack.detect_cascade(cascade, elsewhere=elsewhere)
-                shipped += report.flagged
-                tuned += report.score > tau
-                for signal in report.signals:
+                for name, params in DETECTORS.items():
+                    cascade.suspects.clear()  # detection marks suspects on the cascade: each detector starts clean
+                    report = attack.detect_cascade(cascade, elsewhere=elsewhere, params=params)
+                    shipped[name] += report.flagged
+                    tuned[name] += report.score > taus[name]
+                for signal in report.signals:  # the last detector's ("after")
                     fired[signal.code] += signal.fired
             out[kind.name][str(size)] = {
-                "recall_shipped": round(shipped / trials, 3),
-                "recall_at_far_1pct": round(tuned / trials, 3),
-                "signal_fired_share": {k: round(v / trials, 3) for k, v in fired.items()},
+                "recall_at_far_1pct": {name: round(tuned[name] / trials, 3) for name in DETECTORS},
+                "recall_shipped": {name: round(shipped[name] / trials, 3) for name in DETECTORS},
+                "signal_fired_share_after": {k: round(v / trials, 3) for k, v in fired.items()},
             }
-        say(f"{kind.name}: {json.dumps({s: v['recall_shipped'] for s, v in out[kind.name].items()})}")
+        say(f"{kind.name}: {json.dumps({s: v['recall_at_far_1pct'] for s, v in out[kind.name].items()})}")
     return out
 
 
@@ -230,19 +270,25 @@ def main() -> None:
     args = parser.parse_args()
     cascades, sample = load(args.data)
     say(f"loaded {len(cascades)} cascades, {len(sample)} sample cascades")
-    far, scores = false_alarms(cascades, sample, args.seed)
-    tau = float(np.quantile(scores, 1 - TARGET_FAR, method="higher"))
-    say(f"false alarms measured; score threshold for {TARGET_FAR:.0%} FAR: {tau:.3f}")
+    detectors, taus = {}, {}
+    for name, params in DETECTORS.items():
+        far, scores = false_alarms(cascades, sample, args.seed, params)
+        tau = taus[name] = float(np.quantile(scores, 1 - TARGET_FAR, method="higher"))
+        say(f"{name}: false alarms measured; score threshold for {TARGET_FAR:.0%} FAR: {tau:.3f}")
+        detectors[name] = {
+            "params": {"copy_similarity": params.copy_similarity, "copy_near_min_chars": params.copy_near_min_chars},
+            "false_alarms": far,
+            "tuned_threshold": {
+                "score_above": round(tau, 4),
+                "far_on_untouched": round(float(np.mean(scores > tau)), 5),
+                "chosen_on": f"{scores.size} untouched cascades with >= {attack.DEFAULTS.min_reposts} reposts "
+                "(CED with modelled accounts and elsewhere, plus sample400 with text)",
+                "shipped_rule": "flagged when score >= 0",
+            },
+        }
     result = {
-        "false_alarms": far,
-        "tuned_threshold": {
-            "score_above": round(tau, 4),
-            "far_on_untouched": round(float(np.mean(scores > tau)), 5),
-            "chosen_on": f"{scores.size} untouched cascades with >= {attack.DEFAULTS.min_reposts} reposts "
-            "(CED with modelled accounts and elsewhere, plus sample400 with text)",
-            "shipped_rule": "flagged when score >= 0",
-        },
-        "recall": recall(cascades, sample, tau, args.trials, args.seed + 1),
+        "detectors": detectors,
+        "recall": recall(cascades, sample, taus, args.trials, args.seed + 1),
         "trials_per_cell": args.trials,
         "seed": args.seed,
         "seconds": round(time.monotonic() - STARTED, 1),

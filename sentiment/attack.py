@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from sentiment.propagation import Repost
 
@@ -33,6 +34,7 @@ CHAIN_MARK = "//@"  # the repost chain: the repost's own remark is the text befo
 EMOTICON_RE = re.compile(r"\[[^\[\]\s]{1,10}\]")  # Weibo emoticons like [蜡烛]: organic mass reactions, not pastes
 DEFAULT_REMARKS = frozenset({"转发微博", "轉發微博", "转发", "轉發", "repost", "repostweibo"})  # after normalising
 NOT_MEASURED = "not measured"
+NEAR_BLOCK = 1024  # remarks per row block of the near-copy similarity matrix: 1024 x n bytes at a time
 
 BURST, REGULAR, COPY, RECURRING, YOUNG = "burst", "regular", "copy", "recurring", "young"
 CODES = (BURST, REGULAR, COPY, RECURRING, YOUNG)
@@ -56,6 +58,9 @@ class Params:
     copy_share: float = 0.25  # of the cascade with one non-trivial remark: organic p99 0.17-0.18, 2 of 399 above
     copy_strong: float | None = 0.6  # the most copied organic cascade (a restaurant promotion) reaches 0.57
     copy_min_chars: int = 4  # a remark shorter than this ("哈哈", "顶") is a reaction, not a pasted line
+    copy_similarity: float | None = 0.8  # normalised remarks this similar (rapidfuzz Indel ratio, 0-1) count as one
+    # reworded line; None: identical remarks only (the detector before paraphrase-aware copy)
+    copy_near_min_chars: int = 12  # only remarks this long are compared loosely: short reactions look alike
     recurring_share: float = 0.3  # seen in the brand's other negative cascades: organic accounts are 89.8 % one-off
     recurring_strong: float | None = None  # the brand's cascades may share a loyal (or angry) audience: corroborates
     young_days: float = 30.0  # account age at the repost, days: sandbox bots are 1-9 days old, zombies 5-120
@@ -331,26 +336,61 @@ def remark_key(text: str, min_chars: int) -> str | None:
     return key
 
 
+def near_copies(counted: Counter, params: Params) -> tuple[str, set[str], int] | None:
+    """The largest group of long remarks within ``copy_similarity`` of one of them (a line and its rewordings:
+    synonyms swapped, characters inserted; punctuation, emoji and emoticons are already gone from the keys), as
+    (that remark, the group's remarks, their reposts); None when no two long remarks exist. Row blocks keep the
+    similarity matrix small."""
+    if params.copy_similarity is None:
+        return None
+    long = [k for k in counted if len(k) >= params.copy_near_min_chars]
+    if len(long) < 2:
+        return None
+    weights = np.fromiter((counted[k] for k in long), dtype=np.int64, count=len(long))
+    cutoff = params.copy_similarity * 100
+    best, best_count, best_row = -1, 0, None
+    for lo in range(0, len(long), NEAR_BLOCK):
+        block = process.cdist(long[lo : lo + NEAR_BLOCK], long, scorer=fuzz.ratio, score_cutoff=cutoff,
+                              dtype=np.uint8, workers=1)
+        near = (block > 0).astype(np.int64) @ weights
+        top = int(np.argmax(near))
+        if near[top] > best_count:
+            best, best_count, best_row = lo + top, int(near[top]), block[top] > 0
+        del block
+    assert best_row is not None
+    return long[best], {long[j] for j in np.flatnonzero(best_row)}, best_count
+
+
 def copy_signal(cascade: Cascade, params: Params) -> Signal:
-    """The share of the cascade that carries one and the same non-trivial remark."""
+    """The share of the cascade that carries one and the same non-trivial remark, or (with ``copy_similarity``)
+    one remark and its light rewordings."""
     if not any(cascade.texts):
         return Signal(COPY, math.nan, params.copy_share, NOT_MEASURED, False, {"reason": "no repost text"})
     keys = [remark_key(t, params.copy_min_chars) for t in cascade.texts]
     counted = Counter(k for k in keys if k is not None)
     n = len(keys)
     key, count = counted.most_common(1)[0] if counted else ("", 0)
+    exact = count
+    group = {key} if count else set()
+    near = near_copies(counted, params)
+    if near is not None and near[2] > count:
+        key, group, count = near
     share = count / n
-    members = [i for i, k in enumerate(keys) if count and k == key]
+    members = [i for i, k in enumerate(keys) if k in group]
+    first = next((i for i, k in enumerate(keys) if count and k == key), None)
     fired = share >= params.copy_share
     if fired:
         cascade.suspects.update(cascade.uids[i] for i in members)
     evidence = {
-        "text": cascade.texts[members[0]].split(CHAIN_MARK, 1)[0] if members else "",
+        "text": cascade.texts[first].split(CHAIN_MARK, 1)[0] if first is not None else "",
         "count": count,
         "share": round(share, 4),
+        "identical": exact,
+        "wordings": len(group),
         "reposts": n,
         "non_trivial": sum(counted.values()),
         "example_uids": [cascade.uids[i] for i in members[:EXAMPLES]],
+        "example_texts": list(dict.fromkeys(cascade.texts[i].split(CHAIN_MARK, 1)[0] for i in members))[:EXAMPLES],
     }
     baseline = "organic CED: the most common non-trivial remark covers at most 18 % of a cascade at the 99th percentile"
     strength = _strength(share, params.copy_share, params.copy_strong)

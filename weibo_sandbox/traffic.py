@@ -18,8 +18,9 @@ import random
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from . import corpus
@@ -32,6 +33,52 @@ log = logging.getLogger("weibo_sandbox.traffic")
 MAX_SCENARIO_SIZE = 5000  # events: a bound that keeps one scenario's memory and release time small
 BOT_INTERVAL = 3.0  # seconds between two bot reposts: machine-even, the tell of a coordinated attack
 BOT_DEFAULT_SIZE = 300
+BOT_IN_CASCADE_SIZE = 60  # bots mixed into a replayed cascade of 100-400 organic reposts: a fifth to a half of it
+BOT_JITTER_SIGMA = 1.0  # lognormal sigma of jittered gaps (median BOT_INTERVAL): CV about 1.3
+BOT_MAX_GAP = 120.0  # seconds: a jittered bot never pauses longer than this
+AGED_DAYS = (90.0, 900.0)  # an aged account was made three months to two and a half years before the attack
+AGED_MIN_FOLLOWERS = 8  # ... has followers (8 + lognormal(3.5, 1.0): median about 40) ...
+AGED_POSTS = (30, 1500)  # ... and a posting history
+SYNONYMS = (  # light rewordings of corpus.BOT_* phrases (old, choices): a template engine's synonym table
+    ("曝光", ("揭露", "爆料", "实名曝光")),
+    ("扩散", ("转发", "帮忙扩散", "转起来")),
+    ("大家注意", ("各位注意", "朋友们注意", "提醒大家")),
+    ("血泪教训", ("惨痛教训", "亲身经历")),
+    ("震惊", ("太吓人了", "没想到")),
+    ("必须说出来", ("不吐不快", "一定要说")),
+    ("喝出问题了", ("喝出毛病了", "喝了出问题")),
+    ("严重质量问题", ("很大的质量问题", "严重的质量毛病")),
+    ("被查出", ("被检测出", "被查到")),
+    ("冒充", ("假冒", "充当")),
+    ("全部胀包", ("都胀包了", "全都鼓包")),
+    ("孩子", ("小孩", "宝宝", "娃")),
+    ("上吐下泻", ("又吐又拉", "上吐下泄")),
+    ("进了医院", ("住院了", "送医院了")),
+    ("厂家", ("商家", "厂商")),
+    ("拒不承认", ("死不承认", "不肯承认")),
+    ("删评论", ("删差评", "删留言")),
+    ("态度恶劣", ("态度极差", "态度很差")),
+    ("威胁删帖", ("逼我删帖", "威胁我删帖")),
+    ("好几个家长", ("很多家长", "好多家长")),
+    ("中招", ("出事", "遇到了")),
+    ("投诉无门", ("投诉没人管", "投诉没用")),
+    ("千万别买了", ("一定不要买了", "别再买了")),
+    ("更多人", ("更多的人", "所有人")),
+    ("抵制", ("拒绝", "坚决抵制")),
+    ("黑心", ("无良", "没良心的")),
+    ("赶紧扔", ("快扔掉", "马上扔")),
+    ("一定要看", ("务必看看", "都看一下")),
+)
+PUNCT_SWAPS = {
+    "，": ("，", ",", " ", "，，"),
+    ",": (",", "，"),
+    "！": ("！", "!", "！！", "!!!", "。"),
+    "!": ("!", "！"),
+    "。": ("。", "！", "…"),
+}
+FILLERS = ("真的", "啊", "了", "……", "！", "呀", "哎", "我去", "气死了")
+EMOTES = ("[怒]", "[生气]", "[泪]", "[吃惊]", "[蜡烛]", "😡", "🙏", "‼️", "[怒][怒]", "😭")
+TAILS = (" 求转", " 顶", " 转", "…", " 1", " 2")
 SPIKE_WINDOW = 1800.0  # seconds: a negative spike lands within half an hour
 COLLATERAL_WINDOW = 7200.0  # seconds over which collateral posts rise and fall
 ORGANIC_MIN_REPOSTS = 100  # a replayed cascade has at least this many reposts
@@ -225,17 +272,95 @@ def negative_spike(ctx: Context) -> Plan:
     return Plan(events, details={"product": product, "target": str(target) if isinstance(target, int) else None})
 
 
-def bot_attack(ctx: Context) -> Plan:
+@dataclass(frozen=True)
+class AttackStyle:
+    """How a bot attack hides. The plain one hides nothing: a 3.0 s timer, one pasted line, brand-new fan-less
+    accounts, on a post of its own. Each flag takes one tell away."""
+
+    jitter: bool = False  # lognormal gaps instead of the timer
+    paraphrase: bool = False  # each bot writes its own light rewording of the accusation
+    aged: bool = False  # accounts made months ago, with followers and posts of their own
+    in_cascade: bool = False  # reposts of a replayed organic cascade's source, among its real reposters
+
+
+def bot_attack(ctx: Context, style: AttackStyle = AttackStyle()) -> Plan:
     rng = ctx.rng
-    size = ctx.size or BOT_DEFAULT_SIZE
-    attacker = ctx.user("bot")
     accusation = corpus.text("bot_copy", rng)
-    copied = corpus.text("bot_copy", rng)  # every bot pastes this same line
-    events = [Event(0.0, "post", attacker.id, f"{accusation} @{ctx.account.screen_name}", key="root")]
-    first = 60.0  # seconds before the bots start: the accusation is up for a minute first
-    for i in range(size):
-        events.append(Event(first + i * BOT_INTERVAL, "repost", ctx.user("bot").id, copied, target="root"))
-    return Plan(events, root="root", details={"interval_seconds": BOT_INTERVAL, "attacker": attacker.id})
+    copied = corpus.text("bot_copy", rng)  # every bot pastes this same line (or rewords it)
+    if style.in_cascade:
+        organic = organic_replay(replace(ctx, size=None))
+        size = ctx.size or BOT_IN_CASCADE_SIZE
+        reposts = [e for e in organic.events if e.kind == "repost"]
+        first = rng.choice(reposts[: max(1, len(reposts) // 2)]).offset  # among the early, busy reposts
+        events, root = list(organic.events), organic.root
+        details = {key: value for key, value in organic.details.items() if key != "reposts"}
+        details |= {"organic_reposts": len(reposts), "attack_offset_seconds": round(first, 3)}
+        copied = f"{copied} @{ctx.account.screen_name}"  # the brand should see it among its mentions
+    else:
+        size = ctx.size or BOT_DEFAULT_SIZE
+        attacker = ctx.user("bot")
+        events = [Event(0.0, "post", attacker.id, f"{accusation} @{ctx.account.screen_name}", key="root")]
+        root, details = "root", {"attacker": attacker.id}
+        first = 60.0  # seconds before the bots start: the accusation is up for a minute first
+    offsets = bot_offsets(rng, size, jitter=style.jitter)
+    bots = [aged_user(ctx) if style.aged else ctx.user("bot") for _ in range(size)]
+    for offset, bot in zip(offsets, bots, strict=True):
+        text = paraphrase(copied, rng) if style.paraphrase else copied
+        events.append(Event(first + offset, "repost", bot.id, text, target=root))
+    if style.jitter:
+        details |= {"gap_median_seconds": BOT_INTERVAL, "gap_sigma": BOT_JITTER_SIGMA}
+    else:
+        details |= {"interval_seconds": BOT_INTERVAL}
+    details |= {"bot_reposts": size, "bot_uids": [bots[0].id, bots[-1].id], "copied": copied}
+    return Plan(events, root=root, details=details)
+
+
+def bot_offsets(rng: random.Random, size: int, *, jitter: bool) -> list[float]:
+    """Seconds after the first bot repost: exactly BOT_INTERVAL apart, or lognormal gaps of median BOT_INTERVAL
+    (sigma BOT_JITTER_SIGMA: CV about 1.3, a scheduler that sleeps a random while, as irregular as a window of
+    organic reposts)."""
+    if not jitter:
+        return [i * BOT_INTERVAL for i in range(size)]
+    out, at = [], 0.0
+    for _ in range(size):
+        out.append(at)
+        at += min(BOT_INTERVAL * rng.lognormvariate(0.0, BOT_JITTER_SIGMA), BOT_MAX_GAP)
+    return out
+
+
+def aged_user(ctx: Context) -> User:
+    """A bought or farmed account: made months ago, some followers, a posting history, a profile; nothing in its
+    counts says "new" or "fan-less"."""
+    rng = ctx.rng
+    user = ctx.user("normal")
+    user.created_at = ctx.start - rng.uniform(*AGED_DAYS) * 86400.0
+    user.followers_count = AGED_MIN_FOLLOWERS + int(rng.lognormvariate(3.5, 1.0))
+    user.friends_count = int(rng.lognormvariate(5.2, 0.8))
+    user.statuses_count = rng.randint(*AGED_POSTS)
+    return user
+
+
+def paraphrase(text: str, rng: random.Random) -> str:
+    """A light rewording, as a bot operator's template engine makes: a few synonyms swapped, punctuation changed,
+    an emoticon or emoji added, filler characters inserted; the message stays the same. Deterministic for the
+    RNG's state."""
+    out = text
+    swaps = [pair for pair in SYNONYMS if pair[0] in out]
+    for old, choices in rng.sample(swaps, min(len(swaps), rng.randint(1, 3))):
+        out = out.replace(old, rng.choice(choices), 1)
+    if rng.random() < 0.7:
+        out = re.sub(r"[，,！!。]", lambda m: rng.choice(PUNCT_SWAPS[m.group(0)]), out)
+    cut = [i for i, ch in enumerate(out) if ch in "，,！!。 "]
+    for _ in range(rng.randint(1, 2)):  # filler after a clause: "真的", "啊", "……"
+        at = rng.choice(cut) if cut else len(out)
+        out = out[:at] + rng.choice(FILLERS) + out[at:]
+        cut = [i for i, ch in enumerate(out) if ch in "，,！!。 "]
+    if rng.random() < 0.8:
+        mark = rng.choice(EMOTES)
+        out = f"{mark}{out}" if rng.random() < 0.3 else f"{out}{mark}"
+    if rng.random() < 0.3:
+        out += rng.choice(TAILS)
+    return out
 
 
 def kol_cascade(ctx: Context) -> Plan:
@@ -424,6 +549,13 @@ def _cv(times: list[float]) -> float:
 SCENARIOS: dict[str, Callable[[Context], Plan]] = {
     "negative_spike": negative_spike,
     "bot_attack": bot_attack,
+    "bot_attack_jittered": partial(bot_attack, style=AttackStyle(jitter=True)),
+    "bot_attack_paraphrased": partial(bot_attack, style=AttackStyle(paraphrase=True)),
+    "bot_attack_aged": partial(bot_attack, style=AttackStyle(aged=True)),
+    "bot_attack_in_cascade": partial(bot_attack, style=AttackStyle(in_cascade=True)),
+    "bot_attack_stealth": partial(
+        bot_attack, style=AttackStyle(jitter=True, paraphrase=True, aged=True, in_cascade=True)
+    ),
     "kol_cascade": kol_cascade,
     "lottery_hunters": lottery_hunters,
     "collateral_crisis": collateral_crisis,

@@ -15,7 +15,10 @@ from weibo_sandbox import corpus
 
 from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time
 
-NAMES = {"negative_spike", "bot_attack", "kol_cascade", "lottery_hunters", "collateral_crisis", "organic_replay"}
+NAMES = {
+    "negative_spike", "bot_attack", "kol_cascade", "lottery_hunters", "collateral_crisis", "organic_replay",
+    "bot_attack_jittered", "bot_attack_paraphrased", "bot_attack_aged", "bot_attack_in_cascade", "bot_attack_stealth",
+}
 
 
 @pytest.fixture
