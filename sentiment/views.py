@@ -343,7 +343,10 @@ def import_map(request, batch_id: int):
 @require_GET
 def import_detail(request, batch_id: int):
     batch, brands = _batch(request, batch_id)
-    return render(request, "sentiment/import_detail.html", _base(batch.brand, brands, request.user, batch=batch))
+    skipped = [p for p in batch.problems if not p.get("warning")]
+    warnings = [p for p in batch.problems if p.get("warning")]  # imported without what the warning names
+    return render(request, "sentiment/import_detail.html", _base(batch.brand, brands, request.user, batch=batch,
+                                                                 skipped=skipped, warnings=warnings))
 
 
 # --- manual reports ------------------------------------------------------------------------------

@@ -399,3 +399,25 @@ def test_the_mention_page_costs_the_same_for_3_and_30_mentions(demo):
     for _ in range(27):
         mention_make(demo.brand).groups.add(group)
     assert queries() == few <= 3
+
+
+def test_an_import_keeps_only_weibo_links_and_warns_for_each_row_without_refusing_the_file(demo):
+    pr = demo.people["pr"]
+    upload = _csv("内容,原文链接\n"
+                  "鲜牧牛奶很好喝,https://weibo.com/1642634100/NqWkG8yZa\n"
+                  "鲜牧酸奶坏了,javascript:alert(1)\n"
+                  "鲜牧客服很快, JaVaScRiPt:alert(document.cookie)\n"
+                  "鲜牧新品,https://evil.example/weibo.com/1\n"
+                  "鲜牧门店,\n")
+    batch = imports.import_read(brand=demo.brand, by=pr, upload=upload)
+    preview = imports.import_preview(batch=batch, mapping=batch.mapping)
+    assert [row.problems for row in preview] == [[], [], [], [], []]
+    assert preview[1].warnings == ["Row 3: the link “javascript:alert(1)” is not an http(s) link to Weibo "
+                                   "(weibo.com, weibo.cn, t.cn); the mention is imported without it."]
+    assert [bool(row.warnings) for row in preview] == [False, True, True, True, False]
+    imports.import_confirm(batch=batch, by=pr, mapping=batch.mapping)
+    batch.refresh_from_db()
+    assert batch.rows_queued == 5
+    assert [(p["row"], p.get("warning")) for p in batch.problems] == [(3, True), (4, True), (5, True)]
+    assert [i.payload["url"] for i in Inbound.objects.order_by("id")] == [
+        "https://weibo.com/1642634100/NqWkG8yZa", "", "", "", ""]
