@@ -22,6 +22,7 @@ from sentiment.models import (
     Inbound,
     Mention,
     MentionSource,
+    MonitoringSettings,
     RuleGroup,
     Sentiment,
     SentimentCorrection,
@@ -230,6 +231,28 @@ def test_settings_keep_the_secret_when_blank_and_check_the_grades(demo):
         "Yellow < orange < red: each grade needs more than the one below."]
     with pytest.raises(PermissionDenied):
         services.settings_update(brand=demo.brand, by=demo.people["reviewer"], bucket_minutes=1)
+
+
+def test_only_pr_and_managers_change_the_settings_not_who_manages_one_account(demo):
+    operator = demo.people["operator"]  # owns 鲜牧酸奶: may edit the brand's keyword groups, not its settings
+    services.group_create(brand=demo.brand, by=operator, name="酸奶", include_terms=["鲜牧酸奶"])
+    with pytest.raises(PermissionDenied) as error:
+        services.settings_update(brand=demo.brand, by=operator, webhook_url="https://8.8.8.8/hook")
+    assert str(error.value) == "Only PR people and managers change 鲜牧乳业's monitoring settings."
+    assert MonitoringSettings.objects.filter(brand=demo.brand, webhook_url__gt="").count() == 0
+    for username in ("pr", "manager"):
+        row = services.settings_update(brand=demo.brand, by=demo.people[username], bucket_minutes=12)
+        assert row.bucket_minutes == 12
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://localhost/", "http://169.254.169.254/",
+                                 "http://10.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/"])
+def test_a_webhook_to_a_private_address_is_refused_when_saved(demo, url):
+    with pytest.raises(ValidationError) as error:
+        services.settings_update(brand=demo.brand, by=demo.people["pr"], webhook_url=url, webhook_secret="s3cret")
+    [message] = error.value.message_dict["webhook_url"]
+    assert message.startswith("The webhook must be a service on the internet: ")
+    assert not MonitoringSettings.objects.filter(brand=demo.brand, webhook_url=url).exists()
 
 
 # --- imports -------------------------------------------------------------------------------------
