@@ -20,6 +20,7 @@ from positioning.access import Action, account_allows, account_require
 from positioning.models import Account, Brand
 from team.models import Department, User
 from team.services import audit_record
+from weibo_ops.webhooks import webhook_url_check
 
 from .models import DepartmentDesk, Fan, FanNote, Interaction, Kind, ReplyTemplate, RoutingRule, State, Tag
 
@@ -333,6 +334,7 @@ def desk_set(*, department: Department, by: User | None, **fields: Any) -> Depar
     if desk.webhook_url and not desk.webhook_secret:
         raise ValidationError({"webhook_secret": _("A webhook needs a secret to sign its calls with.")})
     desk.full_clean()
+    webhook_url_check(desk.webhook_url)
     desk.save()
     audit_record(actor=by, action="desk.update", target=desk,
                  changes={"hours": [None, [desk.normal_hours, desk.weibo_first_hours]],

@@ -55,5 +55,5 @@ def profiles_refresh() -> int:
 
 @shared_task(name=WEBHOOK_TASK, ignore_result=True, autoretry_for=(httpx.HTTPError,), retry_backoff=5,
              retry_backoff_max=600, max_retries=6)
-def webhook_send(desk_id: int, body: dict) -> int:
+def webhook_send(desk_id: int, body: dict) -> int | None:
     return tickets.webhook_deliver(desk_id=desk_id, body=body)

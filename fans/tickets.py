@@ -85,10 +85,10 @@ def _webhook_later(ticket: Ticket, event: str) -> None:
     transaction.on_commit(lambda: webhook_send.delay(desk.pk, body))
 
 
-def webhook_deliver(*, desk_id: int, body: dict) -> int:
+def webhook_deliver(*, desk_id: int, body: dict) -> int | None:
     """POST one event to the desk's webhook, signed with HMAC-SHA256 of the body (header
-    ``X-Weibo-Ops-Signature``). Returns the HTTP status; raises ``httpx.HTTPError`` on failure so that
-    the task retries."""
+    ``X-Weibo-Ops-Signature``). Returns the HTTP status (None: the destination is refused, see
+    ``weibo_ops.webhooks``); raises ``httpx.HTTPError`` on failure so that the task retries."""
     desk = DepartmentDesk.objects.get(pk=desk_id)
     return webhook_post(url=desk.webhook_url, secret=desk.webhook_secret, body=body)
 

@@ -1,6 +1,7 @@
 """Who may do what in opinion monitoring. Monitoring is per brand: a person sees a brand's mentions when
 they may see one of its accounts. Keyword groups, alert settings and incidents belong to PR: PR people
-(role PR) and managers handle them; whoever may manage one of the brand's accounts may edit its groups."""
+(role PR) and managers handle them; whoever may manage one of the brand's accounts may edit its groups and import
+files, but the brand-wide settings (thresholds, the alert webhook) stay with PR and managers."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from team.models import Role, User
 
 class Can(StrEnum):
     VIEW = "view"  # mentions, trends, alerts, incidents, cascades; correct a sentiment; report a post
-    RULES = "rules"  # keyword groups, imports, alert settings
+    RULES = "rules"  # keyword groups, imports
+    SETTINGS = "settings"  # the brand-wide monitoring settings: thresholds, grades, the alert webhook
     RESPOND = "respond"  # open, type, grade and close incidents; draft statements; tick checklist steps
 
 
@@ -31,9 +33,15 @@ def brands_for(user: User, can: Can = Can.VIEW) -> QuerySet[Brand]:
         if user.role == Role.PR:
             return Brand.objects.all()
         return Brand.objects.filter(pk__in=accounts_for(user, Action.MANAGE).values("brand_id")).distinct()
-    if can == Can.RESPOND:
+    if can in (Can.RESPOND, Can.SETTINGS):
         return Brand.objects.none()
     return Brand.objects.filter(pk__in=accounts_for(user).values("brand_id")).distinct()
+
+
+def settings_allowed(user: User) -> bool:
+    """The brand-wide monitoring settings (the alert webhook among them) are PR's and managers', never those of
+    someone who manages one account: the same answer for every brand, without a query."""
+    return bool(user.is_authenticated and user.is_active and (user.is_org_wide or user.role == Role.PR))
 
 
 def monitoring_allows(user: User, brand: Brand, can: Can = Can.VIEW) -> bool:
@@ -48,6 +56,7 @@ MESSAGES = {
                            "its accounts."),
     Can.RULES: gettext_noop("Only PR, managers and those who manage one of %(brand)s's accounts may change its "
                             "monitoring."),
+    Can.SETTINGS: gettext_noop("Only PR people and managers change %(brand)s's monitoring settings."),
     Can.RESPOND: gettext_noop("Only PR people and managers handle %(brand)s's incidents."),
 }
 

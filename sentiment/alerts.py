@@ -467,7 +467,8 @@ def alert_payload(alert: Alert) -> dict:
 
 def alert_webhook_deliver(*, alert_id: int) -> int | None:
     """POST the alert to the brand's webhook, signed (``weibo_ops.webhooks``). Returns the HTTP status, None
-    when the brand has no webhook (any more); raises ``httpx.HTTPError`` so that the task retries."""
+    when the brand has no webhook (any more) or its destination is refused (a private address, checked again
+    now); raises ``httpx.HTTPError`` so that the task retries."""
     alert = Alert.objects.select_related("brand", "group", "mention", "cascade").get(pk=alert_id)
     config = MonitoringSettings.objects.filter(brand_id=alert.brand_id).first()
     if config is None or not config.webhook_url:

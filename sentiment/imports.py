@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from positioning.models import Brand
 from team.models import User
+from weibo_ops.links import weibo_url
 
 from .access import Can, monitoring_require
 from .models import ImportBatch, ImportState, MentionSource
@@ -67,7 +68,8 @@ class RowCheck:
     line: int  # the row number in the file (the header is line 1)
     cells: dict[str, str]
     raw: Raw | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the row is skipped
+    warnings: list[str] = field(default_factory=list)  # the row is imported without what is named
 
 
 # --- reading the file ----------------------------------------------------------------------------
@@ -287,7 +289,13 @@ def _row_check(line: int, cells: dict[str, str], batch: ImportBatch, now: dateti
     if check.problems:
         return check
     pid = re.sub(r"\s", "", cells.get("platform_id", ""))[:64]
-    check.raw = Raw(text=text, platform_id=pid, url=cells.get("url", "").strip()[:500],
+    link = cells.get("url", "").strip()
+    url = weibo_url(link)[:500] if len(link) <= 500 else ""
+    if link and not url:
+        check.warnings.append(_("Row %(line)d: the link “%(value)s” is not an http(s) link to Weibo (weibo.com, "
+                                "weibo.cn, t.cn); the mention is imported without it.")
+                              % {"line": line, "value": link[:60]})
+    check.raw = Raw(text=text, platform_id=pid, url=url,
                     author_uid=cells.get("author_uid", "").strip()[:20],
                     author_name=cells.get("author_name", "").strip()[:200],
                     posted_at=at.isoformat() if at else "", import_batch=batch.pk, **counts)
@@ -332,6 +340,8 @@ def import_confirm(*, batch: ImportBatch, by: User, mapping: dict[str, str]) -> 
     checks = rows_check(batch, mapping)
     raws = [c.raw for c in checks if c.raw is not None]
     problems = [{"row": c.line, "message": " ".join(c.problems)} for c in checks if c.raw is None]
+    problems += [{"row": c.line, "message": " ".join(c.warnings), "warning": True} for c in checks
+                 if c.raw is not None and c.warnings]  # imported, but without what the warning names
     queued = mentions_submit(brand_id=batch.brand_id, source=MentionSource.IMPORT, raws=raws)
     batch.mapping, batch.rows_queued, batch.problems = mapping, queued, problems
     batch.rows, batch.state = [], ImportState.DONE  # the rows now wait in the pipeline; the file is not kept

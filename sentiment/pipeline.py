@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from positioning.models import Brand
+from weibo_ops.links import weibo_url
 from weibo_ops.weibo.types import Comment, Status
 
 from .classifier import get_classifier
@@ -227,6 +228,16 @@ def _copies_record(brand: Brand, rows: list[tuple[Raw, str, bool]], folding: _Fo
         batch_size=500, ignore_conflicts=True)
 
 
+def _link(raw: Raw) -> str:
+    """The rows below are written with a plain INSERT, past the model's validation, and pages render the link
+    as ``href``: whatever the source, only an http(s) link to Weibo is kept (the import already warned)."""
+    url = weibo_url(raw.url) if raw.url and len(raw.url) <= 500 else ""
+    if raw.url and not url:
+        logger.warning("mention link dropped: not an http(s) Weibo link (%s, item %s)", raw.object_type,
+                       raw.platform_id or "-")
+    return url
+
+
 MENTION_FIELDS = ["brand", "source", "platform_id", "object_type", "url", "text", "text_key", "author_uid",
                   "author_name", "author_followers", "author_verified", "author_created_at", "posted_at", "stored_at",
                   "reposts", "comments", "likes", "root_id", "copies", "sentiment", "score", "corrected", "keywords",
@@ -328,7 +339,7 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
         tokens = jieba.lcut(fold(raw.text))
         mentions.append(Mention(
             brand=brand, source=source, platform_id=raw.platform_id, object_type=raw.object_type[:10],
-            url=raw.url[:500], text=raw.text, text_key=rows[index][1], author_uid=raw.author_uid[:20],
+            url=_link(raw), text=raw.text, text_key=rows[index][1], author_uid=raw.author_uid[:20],
             author_name=raw.author_name[:200], author_followers=max(0, int(raw.author_followers or 0)),
             author_verified=bool(raw.author_verified),
             author_created_at=_time(raw.author_created_at, None) if raw.author_created_at else None,

@@ -19,6 +19,7 @@ from content import services as content_services
 from positioning.access import Action, account_allows
 from positioning.models import Account, Brand
 from team.models import User
+from weibo_ops.webhooks import webhook_url_check
 from weibo_ops.weibo import text as weibo_text
 
 from .access import Can, monitoring_require
@@ -347,7 +348,7 @@ def _grades_check(grades: dict) -> dict:
 def settings_update(*, brand: Brand, by: User, grades: dict | None = None, webhook_secret: str | None = None,
                     **fields) -> MonitoringSettings:
     """Change a brand's monitoring settings. ``webhook_secret`` None keeps the stored secret, "" removes it."""
-    monitoring_require(by, brand, Can.RULES)
+    monitoring_require(by, brand, Can.SETTINGS)
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -363,6 +364,7 @@ def settings_update(*, brand: Brand, by: User, grades: dict | None = None, webho
         raise ValidationError({"webhook_url": _("A secret without a webhook signs nothing: give the webhook URL "
                                                 "too, or clear the secret.")})
     monitoring.full_clean(exclude=["brand", "webhook_secret"])
+    webhook_url_check(monitoring.webhook_url)
     monitoring.save()
     return monitoring
 

@@ -26,7 +26,7 @@ from positioning.models import Brand
 from weibo_ops.forms import add_service_errors
 
 from . import imports, services, trends
-from .access import Can, brands_for, monitoring_require
+from .access import Can, brands_for, monitoring_require, settings_allowed
 from .forms import (
     CorrectionForm,
     GroupForm,
@@ -57,6 +57,8 @@ def _brand(request, can: Can = Can.VIEW) -> tuple[Brand, list[Brand]]:
         if can == Can.VIEW:
             raise PermissionDenied(_("You may not see opinion monitoring: ask a manager for access to one of the "
                                      "brand's accounts."))
+        if can == Can.SETTINGS:
+            raise PermissionDenied(_("Only PR people and managers change the monitoring settings."))
         raise PermissionDenied(_("Only PR, managers and those who manage one of the brand's accounts change its "
                                  "monitoring."))
     wanted = request.POST.get("brand") or request.GET.get("brand") or ""
@@ -74,7 +76,8 @@ def _here(name: str, brand: Brand, brands: list[Brand], *args) -> str:
 def _base(brand: Brand, brands: list[Brand], user, **context) -> dict:
     return {"brand": brand, "brands": brands, "many_brands": len(brands) > 1,
             "brand_query": f"?brand={brand.pk}" if len(brands) > 1 else "",
-            "can_rules": brand.pk in set(brands_for(user, Can.RULES).values_list("pk", flat=True)), **context}
+            "can_rules": brand.pk in set(brands_for(user, Can.RULES).values_list("pk", flat=True)),
+            "can_settings": settings_allowed(user), **context}
 
 
 def _refused(request, error: ValidationError | PermissionDenied) -> None:
@@ -343,7 +346,10 @@ def import_map(request, batch_id: int):
 @require_GET
 def import_detail(request, batch_id: int):
     batch, brands = _batch(request, batch_id)
-    return render(request, "sentiment/import_detail.html", _base(batch.brand, brands, request.user, batch=batch))
+    skipped = [p for p in batch.problems if not p.get("warning")]
+    warnings = [p for p in batch.problems if p.get("warning")]  # imported without what the warning names
+    return render(request, "sentiment/import_detail.html", _base(batch.brand, brands, request.user, batch=batch,
+                                                                 skipped=skipped, warnings=warnings))
 
 
 # --- manual reports ------------------------------------------------------------------------------
@@ -370,7 +376,7 @@ def report(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_edit(request):
-    brand, brands = _brand(request, Can.RULES)
+    brand, brands = _brand(request, Can.SETTINGS)
     monitoring = services.settings_for(brand)
     form = SettingsForm(request.POST or None, initial=settings_initial(monitoring))
     if request.method == "POST" and form.is_valid():

@@ -31,7 +31,7 @@ from weibo_ops.requests import client_ip
 from . import alerts as alerts_services
 from . import incidents as incident_services
 from . import propagation, selectors
-from .access import Can, brands_for, monitoring_allows, monitoring_require
+from .access import Can, brands_for, monitoring_allows, monitoring_require, settings_allowed
 from .forms_response import (
     AlertFilterForm,
     CloseForm,
@@ -75,10 +75,11 @@ def _visible_brands(request) -> list[Brand]:
 
 
 def _nav(request, brand: Brand | None) -> dict:
-    """What the monitoring sub-navigation reads: the chosen brand carried along, the rules links for those who
-    may change them."""
+    """What the monitoring sub-navigation reads: the chosen brand carried along, the rules and settings links
+    for those who may change them."""
     return {"brand_query": f"?brand={brand.pk}" if brand else "",
-            "can_rules": brands_for(request.user, Can.RULES).exists()}
+            "can_rules": brands_for(request.user, Can.RULES).exists(),
+            "can_settings": settings_allowed(request.user)}
 
 
 # --- the detector's signals in plain words --------------------------------------------------------------------

@@ -515,6 +515,10 @@ EMAIL_NOTIFICATIONS = env_bool("EMAIL_NOTIFICATIONS", "EMAIL_BACKEND" in os.envi
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 
+# Outgoing webhooks go only to addresses on the internet (weibo_ops/webhooks.py); tests and the local demo turn
+# this on to deliver to a receiver on 127.0.0.1. Never in production: any private address would become callable.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEIBO_OPS_WEBHOOK_ALLOW_PRIVATE", False)
+
 # --- Weibo ----------------------------------------------------------------------------------
 # Locally every Weibo call goes to the sandbox (weibo_sandbox/) that `make run` starts; in
 # production to the real platform. Only the base URLs differ: the same client speaks to both.

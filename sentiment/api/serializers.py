@@ -15,6 +15,7 @@ from rest_framework import serializers
 from positioning.models import Account, Brand
 from team.models import User
 from weibo_ops import keyset
+from weibo_ops.links import weibo_url
 
 from ..models import (
     Alert,
@@ -222,7 +223,8 @@ class MentionRawSerializer(serializers.Serializer):
     platform_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
                                         help_text="The Weibo id: an item already stored is not stored twice.")
     object_type = serializers.ChoiceField(choices=["status", "comment"], required=False, default="status")
-    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="",
+                               help_text="The post on Weibo: an http(s) link on weibo.com, weibo.cn or t.cn.")
     author_uid = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     author_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     author_followers = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False, default=0)
@@ -235,6 +237,12 @@ class MentionRawSerializer(serializers.Serializer):
     likes = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
     root_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
                                     help_text="The post a repost or comment is under.")
+
+    def validate_url(self, value: str) -> str:
+        if value and not weibo_url(value):
+            raise serializers.ValidationError(_("Give the post's link on Weibo (http or https, on weibo.com, "
+                                                "weibo.cn or t.cn), or leave it out."))
+        return value
 
 
 class MentionSubmitSerializer(serializers.Serializer):

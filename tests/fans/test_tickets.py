@@ -193,7 +193,9 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook():
+def webhook(settings):
+    """A receiver on 127.0.0.1: reachable only with private destinations allowed, as tests and the demo do."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

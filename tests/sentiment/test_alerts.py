@@ -222,7 +222,9 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook():
+def webhook(settings):
+    """A receiver on 127.0.0.1: reachable only with private destinations allowed, as tests and the demo do."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -252,6 +254,18 @@ def test_a_new_alert_goes_to_the_webhook_signed_once(demo, group, now, webhook, 
     assert (event["alert"], event["kind"]) == (alert.pk, "spike")
     assert (event["group"], event["brand"]) == ("鲜牧牛奶", "鲜牧乳业")
     assert event["count"] == 10 and SECRET not in body.decode()
+
+
+def test_a_webhook_that_now_points_inside_is_not_called(demo, group, now, webhook, settings, caplog):
+    url, received = webhook  # a receiver on 127.0.0.1, saved while private destinations were allowed
+    config = alerts.monitoring_settings(demo.brand)
+    config.webhook_url, config.webhook_secret = url, SECRET
+    config.save()
+    [alert] = check(demo.brand, store(demo.brand, 10, now - timedelta(minutes=1), groups=[group]), now)
+    settings.WEBHOOK_ALLOW_PRIVATE = False  # as in production: the destination is checked again at delivery
+    assert alerts.alert_webhook_deliver(alert_id=alert.pk) is None
+    assert received == []
+    assert "webhook not sent to 127.0.0.1" in caplog.text and SECRET not in caplog.text
 
 
 def test_a_brand_without_webhook_sends_nothing(demo, group, now, django_capture_on_commit_callbacks):

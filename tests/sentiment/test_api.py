@@ -544,3 +544,16 @@ def test_a_token_from_the_api_tokens_page_reads_the_mentions(demo, api):
     answer = client.get(f"{API}/mentions/")
     assert answer.status_code == 200
     assert [row["id"] for row in answer.data["results"]] == [m.pk]
+
+
+def test_a_submitted_link_that_is_not_on_weibo_is_400_and_nothing_is_queued(demo, api):
+    pr = api(demo.people["pr"])
+    answer = pr.post(f"{API}/mentions/submit/", {"brand": demo.brand.pk, "items": [
+        {"text": "鲜牧牛奶", "url": "https://weibo.com/1642634100/NqWkG8yZa"},
+        {"text": "鲜牧酸奶", "url": "javascript:alert(1)"},
+        {"text": "鲜牧客服", "url": "https://evil.example/weibo.com"}]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    errors = answer.json()["items"]
+    assert sorted(errors) == ["1", "2"] and errors["2"] == {"url": [
+        "Give the post's link on Weibo (http or https, on weibo.com, weibo.cn or t.cn), or leave it out."]}
+    assert not Inbound.objects.exists()

@@ -319,3 +319,62 @@ def test_settings_never_show_the_secret_and_blank_keeps_it(demo, login):
     assert response.status_code == 400
     assert response.context["form"].errors["orange_people"] == [
         "Yellow < orange < red: each grade needs more than the one below."]
+
+
+def test_an_imported_javascript_link_is_never_rendered_as_a_link(demo, login):
+    from sentiment.sources import inbound_process
+
+    client = login(demo.people["pr"])
+    upload = SimpleUploadedFile("export.csv", "内容,链接\n鲜牧牛奶太难喝了,javascript:alert(1)\n"
+                                "鲜牧酸奶不错,https://weibo.com/1642634100/NqWkG8yZa\n".encode())
+    response = client.post(reverse("sentiment:import_upload"), {"file": upload}, **EN)
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    response = client.post(reverse("sentiment:import_map", args=[batch.pk]),
+                           {"text": "内容", "url": "链接", "confirm": "1"}, **EN)
+    assert response.status_code == 302
+    detail_url = response.url
+    inbound_process()  # the pipeline worker's turn
+    for name in ("sentiment:mentions", "sentiment:board"):
+        html = client.get(reverse(name), **EN).content.decode().lower()
+        assert "javascript:" not in html, name
+        assert 'href="https://weibo.com/1642634100/nqwkg8yza"' in html, name
+    assert list(Mention.objects.order_by("text").values_list("text", "url")) == [
+        ("鲜牧牛奶太难喝了", ""), ("鲜牧酸奶不错", "https://weibo.com/1642634100/NqWkG8yZa")]
+    detail = client.get(detail_url, **EN).content.decode()
+    assert "Rows imported with a warning" in detail and "is not an http(s) link to Weibo" in detail
+    # A link stored before this check (or by any other way in) is not rendered either.
+    mention_make(demo.brand, text="鲜牧牛奶送货慢", url=" JaVaScRiPt:alert(1)")
+    for name in ("sentiment:mentions", "sentiment:board"):
+        html = client.get(reverse(name), **EN).content.decode().lower()
+        assert "javascript:" not in html and "鲜牧牛奶送货慢" in html, name
+
+
+def test_the_settings_are_refused_to_someone_who_manages_one_account(demo, login):
+    client = login(demo.people["operator"])  # owns 鲜牧酸奶: may see monitoring and edit keyword groups
+    assert client.get(reverse("sentiment:rules"), **EN).status_code == 200
+    assert client.get(reverse("sentiment:settings"), **EN).status_code == 403
+    response = client.post(reverse("sentiment:settings"), {"webhook_url": "https://8.8.8.8/"}, **EN)
+    assert response.status_code == 403
+    assert "Only PR people and managers change the monitoring settings." in response.content.decode()
+    assert not MonitoringSettings.objects.filter(webhook_url__gt="").exists()
+    nav = client.get(reverse("sentiment:mentions"), **EN).content.decode()
+    assert reverse("sentiment:rules") in nav and reverse("sentiment:settings") not in nav
+    for username in ("pr", "manager"):
+        client = login(demo.people[username])
+        assert client.get(reverse("sentiment:settings"), **EN).status_code == 200
+        assert reverse("sentiment:settings") in client.get(reverse("sentiment:mentions"), **EN).content.decode()
+
+
+def test_a_webhook_to_the_metadata_address_is_a_form_error(demo, login):
+    client = login(demo.people["pr"])
+    data = {"bucket_minutes": "5", "spike_min_count": "6", "spike_factor": "2.5", "influential_followers": "80000",
+            "yellow_people": "10", "yellow_reach": "10000", "orange_people": "50", "orange_reach": "500000",
+            "red_people": "200", "red_reach": "5000000", "webhook_url": "http://169.254.169.254/latest/meta-data/",
+            "webhook_secret": "top-secret-123"}
+    response = client.post(reverse("sentiment:settings"), data, **EN)
+    assert response.status_code == 400
+    assert response.context["form"].errors["webhook_url"] == [
+        "The webhook must be a service on the internet: 169.254.169.254 is a private, loopback or link-local "
+        "address (169.254.169.254), which the server does not call."]
+    assert not MonitoringSettings.objects.filter(webhook_url__gt="").exists()

@@ -296,3 +296,15 @@ def test_an_item_redelivered_after_it_was_stored_is_known(brand, group):
     again = inbound_process()
     assert again.new == [] and again.known == 1 and again.copies == 0
     assert list(Mention.objects.values_list("platform_id", "copies")) == [("1", 1)]
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>",
+                                  "https://evil.example/1/2", "//weibo.com/1/2", "https://weibo.com/" + "1" * 490])
+def test_a_link_that_is_not_an_http_weibo_link_is_not_stored_whatever_the_source(brand, group, link, caplog):
+    # The mentions are written with a plain INSERT, past the model's validation: the pipeline checks the link.
+    result = store(brand, raw("鲜牧牛奶好喝", "1", url=link), raw("鲜牧酸奶好喝", "2", url="https://m.weibo.cn/detail/2"),
+                   source=MentionSource.IMPORT)
+    assert [m.url for m in result.new] == ["", "https://m.weibo.cn/detail/2"]
+    assert list(Mention.objects.order_by("platform_id").values_list("url", flat=True)) == [
+        "", "https://m.weibo.cn/detail/2"]
+    assert "mention link dropped: not an http(s) Weibo link (status, item 1)" in caplog.text

@@ -22,6 +22,7 @@ from sentiment.models import (
     Inbound,
     Mention,
     MentionSource,
+    MonitoringSettings,
     RuleGroup,
     Sentiment,
     SentimentCorrection,
@@ -232,6 +233,28 @@ def test_settings_keep_the_secret_when_blank_and_check_the_grades(demo):
         services.settings_update(brand=demo.brand, by=demo.people["reviewer"], bucket_minutes=1)
 
 
+def test_only_pr_and_managers_change_the_settings_not_who_manages_one_account(demo):
+    operator = demo.people["operator"]  # owns 鲜牧酸奶: may edit the brand's keyword groups, not its settings
+    services.group_create(brand=demo.brand, by=operator, name="酸奶", include_terms=["鲜牧酸奶"])
+    with pytest.raises(PermissionDenied) as error:
+        services.settings_update(brand=demo.brand, by=operator, webhook_url="https://8.8.8.8/hook")
+    assert str(error.value) == "Only PR people and managers change 鲜牧乳业's monitoring settings."
+    assert MonitoringSettings.objects.filter(brand=demo.brand, webhook_url__gt="").count() == 0
+    for username in ("pr", "manager"):
+        row = services.settings_update(brand=demo.brand, by=demo.people[username], bucket_minutes=12)
+        assert row.bucket_minutes == 12
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://localhost/", "http://169.254.169.254/",
+                                 "http://10.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/"])
+def test_a_webhook_to_a_private_address_is_refused_when_saved(demo, url):
+    with pytest.raises(ValidationError) as error:
+        services.settings_update(brand=demo.brand, by=demo.people["pr"], webhook_url=url, webhook_secret="s3cret")
+    [message] = error.value.message_dict["webhook_url"]
+    assert message.startswith("The webhook must be a service on the internet: ")
+    assert not MonitoringSettings.objects.filter(brand=demo.brand, webhook_url=url).exists()
+
+
 # --- imports -------------------------------------------------------------------------------------
 
 def _csv(text: str, *, bom=True, encoding="utf-8") -> SimpleUploadedFile:
@@ -399,3 +422,25 @@ def test_the_mention_page_costs_the_same_for_3_and_30_mentions(demo):
     for _ in range(27):
         mention_make(demo.brand).groups.add(group)
     assert queries() == few <= 3
+
+
+def test_an_import_keeps_only_weibo_links_and_warns_for_each_row_without_refusing_the_file(demo):
+    pr = demo.people["pr"]
+    upload = _csv("内容,原文链接\n"
+                  "鲜牧牛奶很好喝,https://weibo.com/1642634100/NqWkG8yZa\n"
+                  "鲜牧酸奶坏了,javascript:alert(1)\n"
+                  "鲜牧客服很快, JaVaScRiPt:alert(document.cookie)\n"
+                  "鲜牧新品,https://evil.example/weibo.com/1\n"
+                  "鲜牧门店,\n")
+    batch = imports.import_read(brand=demo.brand, by=pr, upload=upload)
+    preview = imports.import_preview(batch=batch, mapping=batch.mapping)
+    assert [row.problems for row in preview] == [[], [], [], [], []]
+    assert preview[1].warnings == ["Row 3: the link “javascript:alert(1)” is not an http(s) link to Weibo "
+                                   "(weibo.com, weibo.cn, t.cn); the mention is imported without it."]
+    assert [bool(row.warnings) for row in preview] == [False, True, True, True, False]
+    imports.import_confirm(batch=batch, by=pr, mapping=batch.mapping)
+    batch.refresh_from_db()
+    assert batch.rows_queued == 5
+    assert [(p["row"], p.get("warning")) for p in batch.problems] == [(3, True), (4, True), (5, True)]
+    assert [i.payload["url"] for i in Inbound.objects.order_by("id")] == [
+        "https://weibo.com/1642634100/NqWkG8yZa", "", "", "", ""]
