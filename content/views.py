@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.access import Action, account_allows, accounts_for
+from weibo_ops import dates
 from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip, next_url
 from weibo_ops.weibo import text as weibo_text
@@ -128,7 +129,8 @@ def _initial(request) -> dict:
         initial["accounts"] = list(accounts_for(request.user, Action.DRAFT).filter(pk=account_id))
     with contextlib.suppress(ValueError):
         at = datetime.fromisoformat(request.GET.get("at", ""))
-        initial["scheduled_at"] = timezone.localtime(at) if timezone.is_aware(at) else at
+        if dates.date_in_range(at):  # a link's time far outside any plan is dropped like an unreadable one
+            initial["scheduled_at"] = timezone.localtime(at) if timezone.is_aware(at) else at
     return initial
 
 
