@@ -39,6 +39,7 @@ from positioning.access import Action, account_require, accounts_for, actions_on
 from positioning.models import Account, PlaybookVersion
 from team.models import User
 from team.services import audit_record
+from weibo_ops import dates
 
 from .models import Pillar, Post, PostTarget, TargetState
 from .selectors import target_list
@@ -133,23 +134,33 @@ def import_parse(*, upload: UploadedFile) -> ImportFile:
 
 
 def _csv_cells(data: bytes) -> tuple[Iterable[tuple[int, list]], str]:
-    if data.startswith(codecs.BOM_UTF8):
-        text, encoding = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
-        text, encoding = data.decode("utf-16"), "UTF-16"
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), "UTF-8"
-        except UnicodeDecodeError:
-            try:  # Excel on a Chinese Windows saves CSV in the system code page (GBK, within GB18030)
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            text, encoding = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "UTF-8 (BOM)"
+        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+            text, encoding = data.decode("utf-16"), "UTF-16"
+        else:
+            try:
+                text, encoding = data.decode("utf-8"), "UTF-8"
+            except UnicodeDecodeError:  # Excel on a Chinese Windows saves CSV in the system code page (GBK)
                 text, encoding = data.decode("gb18030"), "GB18030"
-            except UnicodeDecodeError:
-                raise ValidationError(
-                    _("The file is neither UTF-8 nor GB18030 text: save it as “CSV UTF-8” or as .xlsx.")
-                ) from None
+    except UnicodeDecodeError:  # also after a byte-order mark that the bytes behind it do not follow
+        raise ValidationError(
+            _("The file is neither UTF-8 nor GB18030 text: save it as “CSV UTF-8” or as .xlsx.")
+        ) from None
     first = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
-    return enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1), encoding
+    return _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), encoding
+
+
+def _csv_rows(reader) -> Iterable[tuple[int, list]]:
+    """The reader's rows with their numbers; a row it cannot read (an unclosed quote runs past the
+    csv module's field limit) refuses the file instead of failing the request."""
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error:
+        raise ValidationError(_("The CSV cannot be read (a quote is not closed?): open it in a spreadsheet and "
+                                "save it again as CSV.")) from None
 
 
 def _xlsx_cells(data: bytes) -> tuple[list[tuple[int, tuple]], str]:
@@ -334,6 +345,13 @@ class ImportRow:
 
 
 def _parse_date(value: str) -> tuple[date, time | None] | None:
+    """The day (and time, if the cell holds one) of a date cell; None when unreadable or out of range."""
+    parsed = _date_read(value)
+    # Out of range (9999-12-31): a day later, or in UTC, is past the end of Python's calendar.
+    return parsed if parsed is not None and dates.date_in_range(parsed[0]) else None
+
+
+def _date_read(value: str) -> tuple[date, time | None] | None:
     match = DATE_RE.match(value.strip())
     if not match:
         return None
@@ -448,6 +466,8 @@ def _time_for(raw: RawRow, row: ImportRow, *, now: datetime, tz) -> None:
     day = _parse_date(raw.date) if raw.date else None
     if not raw.date:
         row.errors.append(_("Give the date (YYYY-MM-DD)."))
+    elif day is None and _date_read(raw.date) is not None:
+        row.errors.append(f"“{raw.date}”: {dates.range_message()}")
     elif day is None:
         row.errors.append(_("“%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": raw.date})
     at_time = _parse_time(raw.time) if raw.time else (day[1] if day else None)

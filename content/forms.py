@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from positioning.access import Action, accounts_for
 from positioning.models import Account
 from team.models import User
+from weibo_ops import dates
 
 from .models import Pillar, Post
 
@@ -18,7 +19,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 CHECKED_FIELDS = "#post-form [name='text'], #post-form [name='accounts'], #post-form [name^='variant_']"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(dates.DateTimeField):
     """A ``datetime-local`` input read as Asia/Shanghai wall-clock time (the current time zone)."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)

@@ -16,13 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.access import Action, account_allows, accounts_for
+from weibo_ops import dates
 from weibo_ops.forms import add_service_errors
-from weibo_ops.requests import client_ip
+from weibo_ops.requests import client_ip, next_url
 from weibo_ops.weibo import text as weibo_text
 
 from . import selectors, services
@@ -44,11 +44,7 @@ def _visible_post(request, post_id: int) -> Post:
 
 
 def _back(request, post: Post):
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("content:post", args=[post.pk])
-    return redirect(target)
+    return redirect(next_url(request, reverse("content:post", args=[post.pk])))
 
 
 def _day(value: str | None) -> date | None:
@@ -133,7 +129,8 @@ def _initial(request) -> dict:
         initial["accounts"] = list(accounts_for(request.user, Action.DRAFT).filter(pk=account_id))
     with contextlib.suppress(ValueError):
         at = datetime.fromisoformat(request.GET.get("at", ""))
-        initial["scheduled_at"] = timezone.localtime(at) if timezone.is_aware(at) else at
+        if dates.date_in_range(at):  # a link's time far outside any plan is dropped like an unreadable one
+            initial["scheduled_at"] = timezone.localtime(at) if timezone.is_aware(at) else at
     return initial
 
 

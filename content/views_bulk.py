@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from positioning.access import Action, accounts_for
 from positioning.models import Account
+from weibo_ops import dates
 from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
 
@@ -44,8 +45,8 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=DATE_INPUT, input_formats=[ISO_DATE])
-    end = forms.DateField(label=gettext_lazy("To (inclusive)"), widget=DATE_INPUT, input_formats=[ISO_DATE])
+    start = dates.DateField(label=gettext_lazy("From"), widget=DATE_INPUT, input_formats=[ISO_DATE])
+    end = dates.DateField(label=gettext_lazy("To (inclusive)"), widget=DATE_INPUT, input_formats=[ISO_DATE])
     account = forms.ModelChoiceField(label=gettext_lazy("Account"), queryset=Account.objects.none(),
                                      required=False, empty_label=gettext_lazy("All my accounts"))
     format = forms.ChoiceField(label=gettext_lazy("Format"), choices=[("xlsx", "Excel (XLSX)"), ("csv", "CSV")],

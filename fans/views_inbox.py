@@ -15,14 +15,13 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from positioning.access import Action, account_allows, accounts_for, people_who_may
 from team.models import Department
 from weibo_ops.forms import add_service_errors
-from weibo_ops.requests import client_ip
+from weibo_ops.requests import client_ip, next_url
 from weibo_ops.weibo import text as weibo_text
 
 from . import replies, selectors, services, tickets
@@ -115,11 +114,7 @@ def inbox(request):
 
 
 def _back(request, fallback: str):
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = fallback
-    return redirect(target)
+    return redirect(next_url(request, fallback))
 
 
 def _bulk_run(request, data) -> str:

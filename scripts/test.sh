@@ -2,8 +2,9 @@
 # make test: install what the tests need, start private PostgreSQL and Redis servers for this run,
 # and run the whole suite on PostgreSQL + Redis, browser tests included, and the tests marked
 # `embedded` (what behaves differently there) on the embedded defaults: SQLite, filesystem broker,
-# file cache. A missing service fails the run; nothing is skipped. Each stage's wall time is printed
-# at the end.
+# file cache; and first checks that requirements.txt alone is a working production install (a clean
+# venv, check --deploy, a Celery worker on Redis). A missing service fails the run; nothing is
+# skipped. Each stage's wall time is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -124,7 +125,14 @@ say "Migrations are committed"
 say "Translations are compiled"
 "$py" scripts/compile_messages.py --check
 
-# --- 5. The suite ------------------------------------------------------------------------------
+# --- 5. Production install ---------------------------------------------------------------------
+# Production installs requirements.txt alone: a clean venv from it (cached in .venv-production/) must
+# pass check --deploy on PostgreSQL and Redis and start a worker on Redis.
+stage "production install (requirements.txt alone)"
+say "Production install: requirements.txt alone, check --deploy, gunicorn, a Celery worker on Redis"
+bash scripts/check_production_install.sh "postgres://weibo@127.0.0.1:$pg_port/postgres" "redis://127.0.0.1:$redis_port/0"
+
+# --- 6. The suite ------------------------------------------------------------------------------
 # Both passes use both cores (pytest-xdist, a database, var/ folder and Redis database per process); the
 # tests that start real workers, browsers or `make run` run one after another in one of the processes.
 parallel=(-n "${TEST_PROCESSES:-2}" --dist loadscope)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from positioning.models import Account
+from weibo_ops import dates
 
 from .imports import FIELDS
 from .models import GroupKind, MentionSource, MonitoringSettings, RuleGroup, Sentiment
@@ -76,8 +77,8 @@ class MentionFilterForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("any")), *MentionSource.choices])
     sentiment = forms.ChoiceField(label=_("Sentiment"), required=False, choices=[("", _("any")), *Sentiment.choices])
     corrected = forms.ChoiceField(label=_("Verdict"), required=False, choices=CORRECTED_CHOICES)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = dates.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = dates.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     min_followers = forms.IntegerField(label=_("Author's followers at least"), required=False, min_value=0,
                                        max_value=10**12)
     has_copies = forms.BooleanField(label=_("Copied by others"), required=False)

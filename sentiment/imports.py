@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 
 from positioning.models import Brand
 from team.models import User
+from weibo_ops import dates
 from weibo_ops.links import weibo_url
 
 from .access import Can, monitoring_require
@@ -274,6 +275,8 @@ def _row_check(line: int, cells: dict[str, str], batch: ImportBatch, now: dateti
     if posted and at is None:
         check.problems.append(_("Row %(line)d: “%(value)s” is not a date and time we can read; write it like "
                                 "2024-05-01 12:30.") % {"line": line, "value": posted[:40]})
+    elif at is not None and not dates.date_in_range(at):  # 0001-01-01 would overflow in UTC downstream
+        check.problems.append(_("Row %(line)d: %(problem)s") % {"line": line, "problem": dates.range_message()})
     elif at is not None and at > now + FUTURE_SLACK:
         check.problems.append(_("Row %(line)d: %(value)s is in the future; check the date.")
                               % {"line": line, "value": posted[:40]})

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from positioning.models import Brand
 from team.models import User
 from weibo_ops.forms import add_service_errors
-from weibo_ops.requests import client_ip
+from weibo_ops.requests import client_ip, next_url
 
 from . import alerts as alerts_services
 from . import incidents as incident_services
@@ -219,8 +220,7 @@ def alert_ack(request, alert_id: int):
     monitoring_require(request.user, one.brand, Can.VIEW)
     alerts_services.alert_acknowledge(alert=one, by=request.user)
     messages.success(request, _("Alert acknowledged."))
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "sentiment:alerts")
+    return redirect(next_url(request, reverse("sentiment:alerts")))
 
 
 # --- the incident list and opening one ------------------------------------------------------------------------

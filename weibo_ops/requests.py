@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -15,3 +16,13 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def next_url(request: HttpRequest, fallback: str) -> str:
+    """Where to send the person after a form: the form's ``next`` when it is a path on this site,
+    otherwise ``fallback``. Django's own check, so that ``//evil.com``, ``/\\evil.com`` and
+    ``https://evil.com`` never leave the site (an open redirect)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

@@ -468,6 +468,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API of weibo-ops: the brand, its Weibo account matrix and its operation.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # not for anonymous visitors
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -11,8 +12,10 @@ api_v1 = [
     path("content/", include("content.api.urls")),
     path("fans/", include("fans.api.urls")),
     path("sentiment/", include("sentiment.api.urls")),
+    # The schema maps every endpoint: only signed-in people (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]) see
+    # it; the docs page sends anonymous visitors to the login page instead of a bare 401.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
 ]
 
 urlpatterns = [

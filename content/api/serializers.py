@@ -10,6 +10,7 @@ from rest_framework import serializers
 from positioning.access import Action, account_allows
 from positioning.models import Account
 from team.models import User
+from weibo_ops import dates
 
 from .. import services
 from ..approval import may_approve
@@ -28,7 +29,7 @@ from ..models import (
 EXCERPT = 40  # characters of a post's text on a calendar slot
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(dates.ApiDateTimeField):
     """A date and time that must say its offset: "09:00" alone is ambiguous for a team that
     works in Asia/Shanghai with tools that run in UTC."""
 
@@ -364,7 +365,7 @@ class QueueItemSerializer(serializers.Serializer):
 # --- calendar and cadence ----------------------------------------------------------------------
 
 class CalendarQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (Asia/Shanghai); default today.")
+    start = dates.ApiDateField(required=False, help_text="First day (Asia/Shanghai); default today.")
     days = serializers.IntegerField(required=False, default=7, min_value=1, max_value=31)
     account = serializers.IntegerField(required=False, help_text="Only this account.")
 

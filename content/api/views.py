@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from positioning.access import Action, account_require, accounts_for
 from positioning.models import Account
+from weibo_ops import dates
 from weibo_ops.requests import client_ip
 from weibo_ops.weibo import text as weibo_text
 
@@ -259,8 +260,10 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 class TargetFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=TargetState.choices)
-    date_from = filters.DateFilter(method="filter_from", help_text="Scheduled on or after this day (Asia/Shanghai).")
-    date_to = filters.DateFilter(method="filter_to", help_text="Scheduled on or before this day (Asia/Shanghai).")
+    date_from = filters.DateFilter(method="filter_from", validators=[dates.date_check],
+                                   help_text="Scheduled on or after this day (Asia/Shanghai).")
+    date_to = filters.DateFilter(method="filter_to", validators=[dates.date_check],
+                                 help_text="Scheduled on or before this day (Asia/Shanghai).")
 
     class Meta:
         model = PostTarget

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from positioning.models import Account, Brand
 from team.models import User
-from weibo_ops import keyset
+from weibo_ops import dates, keyset
 from weibo_ops.links import weibo_url
 
 from ..models import (
@@ -168,8 +168,8 @@ class MentionQuerySerializer(serializers.Serializer):
     sentiment = serializers.ChoiceField(choices=Sentiment.choices, required=False)
     corrected = serializers.BooleanField(required=False, allow_null=True, default=None,
                                          help_text="true: corrected by a person; false: as the model said.")
-    since = serializers.DateTimeField(required=False, help_text="Posted at or after.")
-    until = serializers.DateTimeField(required=False, help_text="Posted before.")
+    since = dates.ApiDateTimeField(required=False, help_text="Posted at or after.")
+    until = dates.ApiDateTimeField(required=False, help_text="Posted before.")
     q = serializers.CharField(required=False, max_length=100, help_text="In the text or the author's name.")
     min_followers = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID,
                                              help_text="Authors with at least this many followers.")
@@ -229,8 +229,8 @@ class MentionRawSerializer(serializers.Serializer):
     author_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     author_followers = serializers.IntegerField(min_value=0, max_value=MAX_ID, required=False, default=0)
     author_verified = serializers.BooleanField(required=False, default=False)
-    author_created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+    author_created_at = dates.ApiDateTimeField(required=False, allow_null=True, default=None)
+    posted_at = dates.ApiDateTimeField(required=False, allow_null=True, default=None,
                                           help_text="Left out: when it is handed over.")
     reposts = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
     comments = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)

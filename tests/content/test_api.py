@@ -479,3 +479,26 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
     GENERATOR_STATS.reset()
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_far_dates_in_the_calendar_and_target_filters_are_400s(demo, api, far):
+    client = api(demo.people["operator"])
+    calendar = client.get(f"{API}/calendar/", {"start": far}, HTTP_ACCEPT_LANGUAGE="en")
+    assert calendar.status_code == 400
+    assert calendar.data == {"start": ["Give a date between 2000-01-01 and 2999-12-31."]}
+    targets = client.get(f"{API}/targets/", {"date_from": far, "date_to": far}, HTTP_ACCEPT_LANGUAGE="en")
+    assert targets.status_code == 400
+    assert targets.data == {"date_from": ["Give a date between 2000-01-01 and 2999-12-31."],
+                            "date_to": ["Give a date between 2000-01-01 and 2999-12-31."]}
+
+
+@pytest.mark.parametrize("far", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_far_schedule_is_a_400(demo, api, pillar, far):
+    client = api(demo.people["operator"])
+    response = client.post(f"{API}/posts/", {"text": "鲜牧酸奶上新", "accounts": [demo.accounts["鲜牧乳业"].pk],
+                                             "pillar": pillar.pk, "scheduled_at": far}, format="json",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.data == {"scheduled_at": ["Give a date between 2000-01-01 and 2999-12-31."]}
+    assert not Post.objects.exists()

@@ -360,3 +360,45 @@ def test_the_export_and_template_download_through_the_pages(demo, pillar, calend
     assert lines[1].startswith("鲜牧乳业,")
     file = bulk.import_parse(upload=SimpleUploadedFile("t.csv", template.content))
     assert all(r.ok for r in bulk.import_check(rows=file.rows, by=demo.people["operator"]))
+
+
+# --- crafted files and dates -------------------------------------------------------------------
+
+FAR_MESSAGE = "Give a date between 2000-01-01 and 2999-12-31."
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + "账号,日期\n".encode() + b"\xff\xfe\xfa\n",  # a UTF-8 byte-order mark, then no UTF-8
+    b"\xff\xfea\x00\x00\xd8,\x00",  # a UTF-16 byte-order mark, then a lone surrogate
+], ids=["utf-8-bom", "utf-16-bom"])
+def test_an_undecodable_file_is_refused_on_the_page(demo, login, data):
+    client = login(demo.people["operator"])
+    page = client.post("/content/import/", {"file": SimpleUploadedFile("posts.csv", data)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert page.context["form"].errors["file"] == [
+        "The file is neither UTF-8 nor GB18030 text: save it as “CSV UTF-8” or as .xlsx."]
+
+
+def test_a_csv_field_past_the_csv_limit_is_refused_on_the_page(demo, login, tomorrow):
+    client = login(demo.people["operator"])
+    data = ",".join(HEADER) + f'\n鲜牧乳业,{tomorrow.isoformat()},10:00,产品,"' + "酸" * 200_000 + "\n"
+    page = client.post("/content/import/", {"file": SimpleUploadedFile("posts.csv", data.encode())},
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert page.context["form"].errors["file"] == [
+        "The CSV cannot be read (a quote is not closed?): open it in a spreadsheet and save it again as CSV."]
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_a_far_date_in_an_import_is_a_row_error(demo, pillar, far):
+    _file, rows = check(demo, [["鲜牧乳业", far, "", "产品", f"鲜牧希腊酸奶上新 {LINK}", "是"],
+                               ["鲜牧酸奶", far, "10:00", "产品", f"鲜牧低糖酸奶今日开售 {LINK}", "是"]])
+    assert [row.errors for row in rows] == [[f"“{far}”: {FAR_MESSAGE}"], [f"“{far}”: {FAR_MESSAGE}"]]
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_a_far_export_range_is_a_form_error(demo, login, far):
+    page = login(demo.people["operator"]).get("/content/export/", {"start": far, "end": far, "format": "csv"},
+                                              HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert page.context["export_form"].errors == {"start": [FAR_MESSAGE], "end": [FAR_MESSAGE]}

@@ -280,3 +280,10 @@ def test_a_post_out_on_every_account_offers_no_schedule_or_publish_now(demo, log
     page = client.get(reverse("content:post", args=[post.pk])).content.decode()
     assert reverse("content:post_publish_now", args=[post.pk]) not in page
     assert reverse("content:post_schedule", args=[post.pk]) not in page
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+08:00"])
+def test_a_far_time_in_the_composer_link_is_dropped(demo, login, at):
+    response = login(demo.people["operator"]).get(reverse("content:compose"), {"at": at})
+    assert response.status_code == 200
+    assert response.context["form"]["scheduled_at"].value() is None

@@ -556,4 +556,19 @@ def test_a_submitted_link_that_is_not_on_weibo_is_400_and_nothing_is_queued(demo
     errors = answer.json()["items"]
     assert sorted(errors) == ["1", "2"] and errors["2"] == {"url": [
         "Give the post's link on Weibo (http or https, on weibo.com, weibo.cn or t.cn), or leave it out."]}
+
+
+@pytest.mark.parametrize("far", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00", "0001-01-01T00:00:00+14:00"])
+def test_far_dates_are_400s_with_field_errors(demo, api, far):
+    client = api(demo.people["manager"])
+    listed = client.get(f"{API}/mentions/", {"since": far, "until": far}, HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.status_code == 400
+    assert listed.data == {"since": ["Give a date between 2000-01-01 and 2999-12-31."],
+                           "until": ["Give a date between 2000-01-01 and 2999-12-31."]}
+    submitted = client.post(f"{API}/mentions/submit/", {"brand": demo.brand.pk, "source": "import", "items": [
+        {"text": "鲜牧酸奶真好喝", "posted_at": far, "author_created_at": far}]}, format="json",
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert submitted.status_code == 400
+    assert submitted.data == {"items": {0: {"posted_at": ["Give a date between 2000-01-01 and 2999-12-31."],
+                                            "author_created_at": ["Give a date between 2000-01-01 and 2999-12-31."]}}}
     assert not Inbound.objects.exists()

@@ -378,3 +378,27 @@ def test_a_webhook_to_the_metadata_address_is_a_form_error(demo, login):
         "The webhook must be a service on the internet: 169.254.169.254 is a private, loopback or link-local "
         "address (169.254.169.254), which the server does not call."]
     assert not MonitoringSettings.objects.filter(webhook_url__gt="").exists()
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_far_dates_in_the_mention_filters_are_a_form_error(demo, login, far):
+    response = login(demo.people["pr"]).get(reverse("sentiment:mentions"), {"since": far, "until": far}, **EN)
+    assert response.status_code == 200
+    assert response.context["form"].errors["until"] == ["Give a date between 2000-01-01 and 2999-12-31."]
+    assert "Give a date between 2000-01-01 and 2999-12-31." in response.content.decode()
+
+
+def test_an_import_row_dated_far_away_is_a_problem_not_a_queued_mention(demo, login):
+    client = login(demo.people["pr"])
+    data = "微博内容,发布时间\n鲜牧酸奶真好喝,0001-01-01 00:00\n包装漏了,9999-12-31 23:59\n好喝,2024-05-01 12:30\n"
+    upload = SimpleUploadedFile("far.csv", data.encode(), content_type="text/csv")
+    client.post(reverse("sentiment:import_upload"), {"file": upload}, **EN)
+    batch = ImportBatch.objects.get()
+    page = client.get(reverse("sentiment:import_map", args=[batch.pk]), **EN)
+    assert [(row.line, row.problems) for row in page.context["preview"] if row.problems] == [
+        (2, ["Row 2: Give a date between 2000-01-01 and 2999-12-31."]),
+        (3, ["Row 3: Give a date between 2000-01-01 and 2999-12-31."])]
+    form = page.context["form"]
+    data = {name: form[name].value() or "" for name in imports.FIELDS} | {"confirm": "1"}
+    assert client.post(reverse("sentiment:import_map", args=[batch.pk]), data, **EN).status_code == 302
+    assert [i.payload["text"] for i in Inbound.objects.all()] == ["好喝"]

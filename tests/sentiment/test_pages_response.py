@@ -258,6 +258,21 @@ def test_acknowledging_an_alert(demo, login):
     assert "鲜牧乳业 负面激增" not in get(pr, "alerts", kind="attack").content.decode()
 
 
+@pytest.mark.parametrize("target", ["/\\evil.com", "//evil.com", "https://evil.com", "http://evil.com/sentiment/"])
+def test_acknowledging_never_redirects_off_the_site(demo, login, target):
+    alert = make_alert(demo.brand)
+    response = post(login(demo.people["pr"]), "alert_acknowledge", alert.pk, next=target)
+    assert response.status_code == 302 and response["Location"] == reverse("sentiment:alerts")
+    assert Alert.objects.get(pk=alert.pk).acknowledged_at is not None
+
+
+def test_acknowledging_returns_to_the_page_it_came_from(demo, login):
+    alert = make_alert(demo.brand)
+    here = reverse("sentiment:alert", args=[alert.pk]) + "?from=list"
+    response = post(login(demo.people["pr"]), "alert_acknowledge", alert.pk, next=here)
+    assert response.status_code == 302 and response["Location"] == here
+
+
 # --- cascades ------------------------------------------------------------------------------------------------
 
 COPY_SIGNAL = {"code": "copy", "value": 0.8, "threshold": 0.25, "fired": True,
