@@ -15,7 +15,7 @@ from positioning.models import Account, Brand, PlaybookVersion
 from team.models import User
 
 from . import similarity
-from .approval import approval_plan, latest_playbooks
+from .approval import approval_plan, latest_playbooks, post_authors
 from .models import Approval, MetricSnapshot, Pillar, Post, PostRevision, PostState, PostTarget, TargetState
 
 SIMILAR_WINDOW = timedelta(days=30)  # Weibo compares a new post with the account's recent ones
@@ -127,8 +127,8 @@ def review_queue(*, user: User, now: datetime | None = None) -> list[QueueItem]:
             decision.reviewer = reviewers[decision.reviewer_id]
     items = []
     for post in posts:
-        if not user.is_org_wide and user.pk in (post.created_by_id, post.edited_by_id):
-            continue  # their own: someone else reviews it
+        if user.pk in post_authors(post):
+            continue  # they wrote some of it: someone else reviews it
         if any(d.reviewer_id == user.pk and d.version == post.version and d.decision == "approved"
                for d in post.approvals.all()):
             continue  # approved by them already; it waits for the other approvers
@@ -309,8 +309,8 @@ def content_today(*, user: User) -> ContentToday:
     approvable = accounts_for(user, Action.APPROVE).values("pk")
     visible = accounts_for(user, Action.VIEW).filter(is_active=True).values("pk")
     waiting = Post.objects.filter(state=PostState.IN_REVIEW, targets__account__in=approvable)
-    if not user.is_org_wide:
-        waiting = waiting.exclude(created_by=user)  # nobody reviews their own posts
+    # Nobody reviews a post they wrote any version of (approval.post_authors).
+    waiting = waiting.exclude(created_by=user).exclude(revisions__created_by=user)
     review = waiting.aggregate(n=Count("pk", distinct=True), oldest=Min("submitted_at"))
     tz = timezone.get_current_timezone()
     begin = datetime.combine(timezone.localdate(), time.min, tzinfo=tz)

@@ -198,7 +198,30 @@ def test_the_author_cannot_approve_their_own_post(demo, api, pillar):
     services.post_submit(post=post, by=demo.people["operator"])
     response = api(demo.people["operator"]).post(f"{API}/posts/{post.pk}/approve/", {}, format="json", **EN)
     assert response.status_code == 403
-    assert response.data["detail"] == "Someone other than the author approves a post."
+    assert response.data["detail"] == ("You wrote or edited this post's text; someone who wrote none of it "
+                                       "reviews it (or a manager fast-tracks it).")
+
+
+def test_an_approver_who_edited_the_draft_through_the_api_is_refused_with_the_reason(demo, api, pillar):
+    from positioning.models import AccountMember
+
+    # The reviewer may also draft here: they rewrite the operator's draft, then try to approve it.
+    AccountMember.objects.filter(account=demo.accounts["鲜牧乳业"], user=demo.people["reviewer"]).update(
+        can_draft=True)
+    post = draft(demo, pillar)
+    reviewer = api(demo.people["reviewer"])
+    edited = reviewer.patch(f"{API}/posts/{post.pk}/", {"text": f"审核员改写的文案 {LINK}"}, format="json", **EN)
+    assert edited.status_code == 200, edited.data
+    assert [(r["version"], r["text"]) for r in edited.data["revisions"]] == [
+        (2, f"审核员改写的文案 {LINK}"), (1, TEXT)]
+    services.post_submit(post=post, by=demo.people["operator"])
+    detail = reviewer.get(f"{API}/posts/{post.pk}/")
+    assert detail.data["allowed"]["review"] is False
+    response = reviewer.post(f"{API}/posts/{post.pk}/approve/", {}, format="json", **EN)
+    assert response.status_code == 403
+    assert response.data["detail"] == ("You wrote or edited this post's text; someone who wrote none of it "
+                                       "reviews it (or a manager fast-tracks it).")
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW and not Approval.objects.exists()
 
 
 def test_reject_needs_a_comment(demo, api, pillar):

@@ -280,3 +280,27 @@ def test_a_post_out_on_every_account_offers_no_schedule_or_publish_now(demo, log
     page = client.get(reverse("content:post", args=[post.pk])).content.decode()
     assert reverse("content:post_publish_now", args=[post.pk]) not in page
     assert reverse("content:post_schedule", args=[post.pk]) not in page
+
+
+def test_the_page_offers_no_approve_button_to_someone_who_edited_the_draft(demo, login, pillar):
+    from positioning.models import AccountMember
+
+    AccountMember.objects.filter(account=demo.accounts["鲜牧乳业"], user=demo.people["reviewer"]).update(
+        can_draft=True)
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    reviewer = login(demo.people["reviewer"])
+    reviewer.post(reverse("content:post_edit", args=[post.pk]), {
+        "text": f"审核员改写的上新文案 {LINK}", "accounts": [demo.accounts["鲜牧乳业"].pk], "pillar": pillar.pk,
+        "is_original": "on", "intent": "save"})
+    assert Post.objects.get(pk=post.pk).edited_by == demo.people["reviewer"]
+    services.post_submit(post=post, by=demo.people["operator"])
+    with translation.override("en"):
+        page = reviewer.get(reverse("content:post", args=[post.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'value="approve"' not in page
+        assert "You wrote or edited this post's text; someone who wrote none of it reviews it" in page
+        response = reviewer.post(reverse("content:post_review", args=[post.pk]), {"decision": "approve"},
+                                 HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "You wrote or edited this post&#x27;s text" in response.content.decode()
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+    assert not Approval.objects.exists()
