@@ -502,3 +502,30 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
     GENERATOR_STATS.reset()
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_post_lists_carry_only_the_targets_of_accounts_the_caller_sees(demo, api, pillar):
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=TEXT,
+                                accounts=[demo.accounts["鲜牧乳业"], demo.accounts["鲜牧酸奶"]],
+                                variants={demo.accounts["鲜牧酸奶"].pk: f"酸奶号内部文案 {LINK}"})
+    services.post_submit(post=post, by=demo.people["operator"])
+    post.targets.filter(account=demo.accounts["鲜牧酸奶"]).update(
+        scheduled_at=timezone.now() + timedelta(days=3), state=TargetState.FAILED, message="酸奶号的失败原因")
+    pr = api(demo.people["pr"])  # sees 鲜牧乳业 and 鲜牧华东
+    listing = pr.get(f"{API}/posts/")
+    assert [[t["account_name"] for t in p["targets"]] for p in listing.data["results"]] == [["鲜牧乳业"]]
+    [target] = listing.data["results"][0]["targets"]
+    assert (target["variant"], target["scheduled_at"]) == ("", None)
+    assert "酸奶号" not in str(listing.data)
+    queue = pr.get(f"{API}/approvals/")
+    assert [[t["account_name"] for t in i["post"]["targets"]] for i in queue.data["results"]] == [["鲜牧乳业"]]
+    assert [[a["account_name"] for a in i["awaiting"]] for i in queue.data["results"]] == [["鲜牧乳业"]]
+    detail = pr.get(f"{API}/posts/{post.pk}/")
+    assert [t["account_name"] for t in detail.data["targets"]] == ["鲜牧乳业"]
+    assert [r["variants"] for r in detail.data["revisions"]] == [{}]
+    # Filtering by an account the caller cannot see is refused, not an answer about it.
+    probe = pr.get(f"{API}/posts/", {"account": demo.accounts["鲜牧酸奶"].pk}, **EN)
+    assert probe.status_code == 400 and list(probe.data) == ["account"]
+    both = api(demo.people["reviewer"]).get(f"{API}/posts/")
+    assert {t["account_name"]: t["variant"] for t in both.data["results"][0]["targets"]} == {
+        "鲜牧乳业": "", "鲜牧酸奶": f"酸奶号内部文案 {LINK}"}
