@@ -75,21 +75,37 @@ def approval_plan(post: Post, *, playbooks: dict[int, PlaybookVersion] | None = 
                else list(post.targets.select_related("account").order_by("account__name")))
     if playbooks is None:
         playbooks = latest_playbooks([t.account_id for t in targets])
+    authors = post_authors(post) if approved else set()
     plan = []
     for target in targets:
         playbook = playbooks.get(target.account_id)
         if not _needs(playbook, post.pillar):
             continue
         named = [u for u in playbook.approvers.all() if u.is_active] if playbook else []
-        eligible = [u for u in approved if may_approve(u, post, target.account, named)]
+        eligible = [u for u in approved if may_approve(u, post, target.account, named, authors)]
         plan.append(AccountApproval(target.account, playbook.approval_mode if playbook else ApprovalMode.ANY,
                                     named, eligible))
     return plan
 
 
-def may_approve(user: User, post: Post, account: Account, named: list[User]) -> bool:
+def post_authors(post: Post) -> set[int]:
+    """Everyone who wrote any version of the post's text since it was created.
+
+    None of them approves it, managers included (a manager's override is the recorded fast-track):
+    text they wrote may still be in the version under review, and telling which words survived a
+    rewrite is guesswork. Prefetch ``revisions`` for lists: this then costs no query.
+    """
+    if "revisions" in getattr(post, "_prefetched_objects_cache", {}):
+        writers = {r.created_by_id for r in post.revisions.all()}
+    else:
+        writers = set(post.revisions.values_list("created_by_id", flat=True))
+    return (writers | {post.created_by_id, post.edited_by_id}) - {None}
+
+
+def may_approve(user: User, post: Post, account: Account, named: list[User],
+                authors: set[int] | None = None) -> bool:
     if not account_allows(user, account, Action.APPROVE):
         return False
-    if user.pk in (post.created_by_id, post.edited_by_id) and not user.is_org_wide:
-        return False  # nobody approves what they wrote
+    if user.pk in (authors if authors is not None else post_authors(post)):
+        return False  # nobody approves what they wrote any part of
     return not named or user.pk in {u.pk for u in named}

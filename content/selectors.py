@@ -15,7 +15,7 @@ from positioning.models import Account, Brand, PlaybookVersion
 from team.models import User
 
 from . import similarity
-from .approval import approval_plan, latest_playbooks
+from .approval import approval_plan, latest_playbooks, post_authors
 from .models import Approval, MetricSnapshot, Pillar, Post, PostRevision, PostState, PostTarget, TargetState
 
 SIMILAR_WINDOW = timedelta(days=30)  # Weibo compares a new post with the account's recent ones
@@ -29,8 +29,16 @@ def pillar_list(*, user: User) -> QuerySet[Pillar]:
     return Pillar.objects.filter(brand_id__in=brands).select_related("brand").order_by("brand__name", "name")
 
 
+def visible_targets(user: User) -> QuerySet[PostTarget]:
+    """A post's targets as ``user`` may see them: only those on accounts they can view (the other
+    accounts' texts, schedules and errors are not theirs to read), for ``Prefetch("targets", ...)``."""
+    return (PostTarget.objects.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
+            .select_related("account").order_by("account__name"))
+
+
 def post_list(*, user: User, state: str | None = None, account: Account | None = None) -> QuerySet[Post]:
-    """Posts with a target on an account the person can see, newest first, targets prefetched."""
+    """Posts with a target on an account the person can see, newest first, with those targets
+    (and only those) prefetched."""
     visible = accounts_for(user, Action.VIEW).values("pk")
     posts = Post.objects.filter(targets__account__in=visible).distinct()
     if state:
@@ -38,7 +46,7 @@ def post_list(*, user: User, state: str | None = None, account: Account | None =
     if account is not None:
         posts = posts.filter(targets__account=account)
     return posts.select_related("pillar", "brand", "created_by").prefetch_related(
-        Prefetch("targets", queryset=PostTarget.objects.select_related("account").order_by("account__name"))
+        Prefetch("targets", queryset=visible_targets(user))
     ).order_by("-created_at")
 
 
@@ -68,6 +76,11 @@ def post_detail(*, post: Post, user: User | None = None) -> PostDetail:
         targets = targets.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
     targets = list(targets)
     revisions = list(post.revisions.select_related("created_by").order_by("-version"))
+    if user is not None:
+        # A version's variants are keyed by account name: only the accounts the person sees.
+        names = set(accounts_for(user, Action.VIEW).values_list("name", flat=True))
+        for revision in revisions:
+            revision.variants = {name: text for name, text in revision.variants.items() if name in names}
     return PostDetail(post, targets, list(post.approvals.select_related("reviewer").order_by("-created_at")),
                       approval_plan(post) if post.state == PostState.IN_REVIEW else [], revisions,
                       text_diff(revisions[1].text, revisions[0].text) if len(revisions) > 1 else None)
@@ -110,12 +123,13 @@ class QueueItem:
 
 def review_queue(*, user: User, now: datetime | None = None) -> list[QueueItem]:
     """Posts waiting for review on accounts this person may approve, oldest first, with the
-    approval clock against the strictest target of their accounts' playbooks."""
+    approval clock against the strictest target of their accounts' playbooks. Each post carries
+    only the targets (and approvals awaited) of accounts the person can see."""
     now = now or timezone.now()
     approvable = accounts_for(user, Action.APPROVE).values("pk")
     posts = list(Post.objects.filter(state=PostState.IN_REVIEW, targets__account__in=approvable).distinct()
                  .select_related("pillar", "created_by", "brand")
-                 .prefetch_related(Prefetch("targets", queryset=PostTarget.objects.select_related("account")),
+                 .prefetch_related(Prefetch("targets", queryset=visible_targets(user)),
                                    Prefetch("revisions", queryset=PostRevision.objects.order_by("-version")),
                                    Prefetch("approvals", queryset=Approval.objects.select_related("reviewer")))
                  .order_by("-urgent", "submitted_at", "pk")[:QUEUE_MAX])
@@ -127,8 +141,8 @@ def review_queue(*, user: User, now: datetime | None = None) -> list[QueueItem]:
             decision.reviewer = reviewers[decision.reviewer_id]
     items = []
     for post in posts:
-        if not user.is_org_wide and user.pk in (post.created_by_id, post.edited_by_id):
-            continue  # their own: someone else reviews it
+        if user.pk in post_authors(post):
+            continue  # they wrote some of it: someone else reviews it
         if any(d.reviewer_id == user.pk and d.version == post.version and d.decision == "approved"
                for d in post.approvals.all()):
             continue  # approved by them already; it waits for the other approvers
@@ -309,8 +323,8 @@ def content_today(*, user: User) -> ContentToday:
     approvable = accounts_for(user, Action.APPROVE).values("pk")
     visible = accounts_for(user, Action.VIEW).filter(is_active=True).values("pk")
     waiting = Post.objects.filter(state=PostState.IN_REVIEW, targets__account__in=approvable)
-    if not user.is_org_wide:
-        waiting = waiting.exclude(created_by=user)  # nobody reviews their own posts
+    # Nobody reviews a post they wrote any version of (approval.post_authors).
+    waiting = waiting.exclude(created_by=user).exclude(revisions__created_by=user)
     review = waiting.aggregate(n=Count("pk", distinct=True), oldest=Min("submitted_at"))
     tz = timezone.get_current_timezone()
     begin = datetime.combine(timezone.localdate(), time.min, tzinfo=tz)

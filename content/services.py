@@ -26,7 +26,7 @@ from team.models import User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo import text as weibo_text
 
-from .approval import AccountApproval, approval_needed, approval_plan, may_approve
+from .approval import AccountApproval, approval_needed, approval_plan, may_approve, post_authors
 from .models import (
     FINAL_STATES,
     Approval,
@@ -211,14 +211,14 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
         post.image = _stored_image(image)
     fields = ["text", "pillar", "is_original", "image", "updated_at"]
     reviewed = post.state in (PostState.IN_REVIEW, PostState.APPROVED, PostState.REJECTED)
-    if changed and reviewed:
+    if changed:
+        # Every change is a version with its writer, drafts included: whoever wrote any version
+        # does not approve the post (approval.post_authors).
         post.version += 1
         post.edited_by = by
         fields += ["version", "edited_by"]
-        if approval_needed(post, accounts=accounts):
-            post.state, post.submitted_at, post.review_comment = PostState.IN_REVIEW, timezone.now(), ""
-        else:  # no account or pillar asks for approval any more: nothing to wait for
-            post.state = PostState.APPROVED
+    if changed and reviewed:
+        _review_again(post, accounts)
         fields += ["state", "submitted_at", "review_comment"]
     post.save(update_fields=fields)
     for account_id, target in targets.items():
@@ -243,8 +243,16 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
         _tell_approvers(post)
     _revision(post, by)
     audit_record(actor=by, action="post.update", target=post,
-                 changes={"version": [post.version - (1 if changed and reviewed else 0), post.version]})
+                 changes={"version": [post.version - (1 if changed else 0), post.version]})
     return post
+
+
+def _review_again(post: Post, accounts: list[Account]) -> None:
+    """A reviewed post was changed: back to review, or approved at once when nothing asks for approval."""
+    if approval_needed(post, accounts=accounts):
+        post.state, post.submitted_at, post.review_comment = PostState.IN_REVIEW, timezone.now(), ""
+    else:  # no account or pillar asks for approval any more: nothing to wait for
+        post.state = PostState.APPROVED
 
 
 def _update_allowed(by: User, targets: dict[int, PostTarget], wanted: dict[int, Account]) -> None:
@@ -278,8 +286,9 @@ def _review_require(post: Post, by: User) -> list[AccountApproval]:
         raise ValidationError(_("This post is not waiting for review (it is “%(state)s”).")
                               % {"state": post.get_state_display()})
     plan = approval_plan(post)
-    if by.pk in (post.created_by_id, post.edited_by_id) and not by.is_org_wide:
-        raise PermissionDenied(_("Someone other than the author approves a post."))
+    if by.pk in post_authors(post):
+        raise PermissionDenied(_("You wrote or edited this post's text; someone who wrote none of it reviews "
+                                 "it (or a manager fast-tracks it)."))
     named_for = {p.account.pk: p.approvers for p in plan}
     if not any(may_approve(by, post, p.account, named_for[p.account.pk]) for p in plan):
         raise PermissionDenied(_("You are not an approver of this post's accounts. Its playbook names who "
@@ -315,9 +324,10 @@ def post_submit(*, post: Post, by: User, ip: str | None = None) -> Post:
 
 def _tell_approvers(post: Post) -> None:
     recipients: list[User] = []
+    authors = post_authors(post)
     for item in approval_plan(post):
-        recipients += item.awaiting or [u for u in people_who_may(item.account, Action.APPROVE)
-                                        if u.pk != post.created_by_id]
+        recipients += [u for u in item.awaiting or people_who_may(item.account, Action.APPROVE)
+                       if u.pk not in authors]
     notice_send(recipients=recipients, kind="approval", title=_("A post is waiting for your review"),
                 body=post.text[:140], url=reverse("content:queue"), dedupe_key=f"post-review:{post.pk}:v{post.version}")
 

@@ -26,7 +26,7 @@ from weibo_ops.requests import client_ip, next_url
 from weibo_ops.weibo import text as weibo_text
 
 from . import selectors, services
-from .approval import may_approve
+from .approval import may_approve, post_authors
 from .forms import FastTrackForm, PillarForm, PostForm, ReviewForm, ScheduleForm
 from .models import Pillar, Post, PostState, PostTarget, TargetState
 
@@ -269,6 +269,9 @@ def post_detail(request, post_id: int):
         "can_publish": bool(remaining) and all(account_allows(user, t.account, Action.PUBLISH) for t in remaining),
         "can_review": post.state == PostState.IN_REVIEW and any(
             may_approve(user, post, item.account, item.approvers) for item in detail.plan),
+        # Why a reviewer sees no approve button: they wrote some of the text.
+        "wrote_it": post.state == PostState.IN_REVIEW and user.pk in post_authors(post) and any(
+            account_allows(user, item.account, Action.APPROVE) for item in detail.plan),
         "can_fast_track": user.is_org_wide and post.state != PostState.APPROVED,
         "review_form": ReviewForm(), "fast_track_form": FastTrackForm(),
         "schedule_form": ScheduleForm(initial={"scheduled_at": _next_quarter()}),

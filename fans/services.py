@@ -69,7 +69,12 @@ def items_assign(*, items: list[Interaction], to: User | None, by: User, ip: str
 
 
 @transaction.atomic
-def items_tag(*, items: list[Interaction], tags: list[Tag], by: User, remove: bool = False) -> int:
+def items_tag(*, items: list[Interaction], tags: list[Tag], by: User, remove: bool = False,
+              ip: str | None = None) -> int:
+    """Add (or remove) ``tags`` on the items; every item whose tags change is audited.
+
+    A tag with ``replies_need_approval`` comes off an item only by someone who may approve replies
+    on its account: otherwise removing it would be a way round the approval it asks for."""
     items = _locked(items)
     _require_reply(by, items)
     for tag in tags:
@@ -78,13 +83,36 @@ def items_tag(*, items: list[Interaction], tags: list[Tag], by: User, remove: bo
                 # Unnamed: another brand's tag names are not this person's to read.
                 raise ValidationError({"tags": _("Choose tags of the item's own brand.")})
     through = Interaction.tags.through
+    before: dict[int, dict[int, str]] = {item.pk: {} for item in items}
+    for item_id, tag_id, name in (through.objects.filter(interaction_id__in=list(before))
+                                  .values_list("interaction_id", "tag_id", "tag__name")):
+        before[item_id][tag_id] = name
     if remove:
-        deleted, _rows = through.objects.filter(interaction_id__in=[i.pk for i in items],
-                                                tag_id__in=[t.pk for t in tags]).delete()
-        return deleted
-    links = [through(interaction_id=item.pk, tag_id=tag.pk) for item in items for tag in tags]
-    through.objects.bulk_create(links, ignore_conflicts=True)
-    return len(links)
+        _require_untag(by, items, tags, before)
+        count, _rows = through.objects.filter(interaction_id__in=list(before),
+                                              tag_id__in=[t.pk for t in tags]).delete()
+    else:
+        links = [through(interaction_id=item.pk, tag_id=tag.pk) for item in items for tag in tags]
+        through.objects.bulk_create(links, ignore_conflicts=True)
+        count = len(links)
+    for item in items:
+        after = ({k: v for k, v in before[item.pk].items() if k not in {t.pk for t in tags}} if remove
+                 else before[item.pk] | {t.pk: t.name for t in tags})
+        if after != before[item.pk]:
+            audit_record(actor=by, action="inbox.untag" if remove else "inbox.tag", target=item,
+                         account_id=item.account_id, ip=ip,
+                         changes={"tags": [sorted(before[item.pk].values()), sorted(after.values())]})
+    return count
+
+
+def _require_untag(by: User, items: list[Interaction], tags: list[Tag], current: dict[int, dict[int, str]]) -> None:
+    """Only an approver of replies on the item's account takes off a tag that holds replies for approval."""
+    for item in items:
+        guarded = [t for t in tags if t.replies_need_approval and t.pk in current[item.pk]]
+        if guarded and not account_allows(by, item.account, Action.APPROVE):
+            raise PermissionDenied(_(
+                "Replies to items tagged “%(tag)s” wait for approval; only someone who may approve replies on "
+                "%(account)s removes that tag.") % {"tag": guarded[0].name, "account": item.account.name})
 
 
 @transaction.atomic
@@ -174,19 +202,26 @@ def fan_note_add(*, fan: Fan, text: str, by: User, brand: Brand | None = None) -
 
 
 @transaction.atomic
-def fan_tags_set(*, fan: Fan, tags: list[Tag], by: User) -> None:
+def fan_tags_set(*, fan: Fan, tags: list[Tag], by: User, ip: str | None = None) -> None:
     """Set the fan's tags of the brands ``by`` answers for; one fan spans brands, and the tags of the
     others stay as they are."""
     from positioning.access import accounts_for
 
     _require_fan_reply(by, fan)
     if by.is_org_wide:
-        fan.tags.set(tags)
-        return
-    brands = set(accounts_for(by, Action.REPLY).values_list("brand_id", flat=True))
-    if any(tag.brand_id not in brands for tag in tags):
-        raise ValidationError({"tags": _("Choose tags of a brand whose accounts you answer on.")})
-    fan.tags.set([*fan.tags.exclude(brand_id__in=brands), *tags])
+        kept: list[Tag] = []
+        before = list(fan.tags.all())
+    else:
+        brands = set(accounts_for(by, Action.REPLY).values_list("brand_id", flat=True))
+        if any(tag.brand_id not in brands for tag in tags):
+            raise ValidationError({"tags": _("Choose tags of a brand whose accounts you answer on.")})
+        kept = list(fan.tags.exclude(brand_id__in=brands))
+        before = list(fan.tags.filter(brand_id__in=brands))
+    fan.tags.set([*kept, *tags])
+    # Only the tags this person may set are named: another brand's tags are not theirs to read.
+    old, new = sorted(t.name for t in before), sorted({t.name for t in tags})
+    if old != new:
+        audit_record(actor=by, action="fan.tags", target=fan, ip=ip, changes={"tags": [old, new]})
 
 
 # --- configuration -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from positioning.access import Action, accounts_for
 from team.models import User
 from weibo_ops.forms import add_service_errors
+from weibo_ops.requests import client_ip
 
 from . import scoring, selectors, services
 from .forms_config import FanNoteForm, FanTagsForm
@@ -118,7 +119,8 @@ def _fan_post(request, fan: Fan, note_form: FanNoteForm, tags_form: FanTagsForm)
         return _("Note added.")
     if tags_form.is_bound and tags_form.is_valid():
         try:
-            services.fan_tags_set(fan=fan, tags=list(tags_form.cleaned_data["tags"]), by=request.user)
+            services.fan_tags_set(fan=fan, tags=list(tags_form.cleaned_data["tags"]), by=request.user,
+                                  ip=client_ip(request))
         except ValidationError as error:
             add_service_errors(tags_form, error)
             return None

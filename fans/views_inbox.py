@@ -124,7 +124,7 @@ def _bulk_run(request, data) -> str:
         return (_("%(n)d items given to %(person)s.") % {"n": n, "person": data["to"]} if data["to"]
                 else _("%(n)d items given back to nobody.") % {"n": n})
     if data["action"] == "tag":
-        services.items_tag(items=items, tags=[data["tag"]], by=by)
+        services.items_tag(items=items, tags=[data["tag"]], by=by, ip=ip)
         return _("Tagged %(n)d items “%(tag)s”.") % {"n": len(items), "tag": data["tag"].name}
     n = services.items_close(items=items, by=by, ip=ip)
     return _("%(n)d items closed.") % {"n": n}
@@ -270,9 +270,10 @@ def item_tags(request, item_id: int):
         current = set(item.tags.all())
         with transaction.atomic():  # both or neither
             if chosen - current:
-                services.items_tag(items=[item], tags=list(chosen - current), by=request.user)
+                services.items_tag(items=[item], tags=list(chosen - current), by=request.user, ip=client_ip(request))
             if current - chosen:
-                services.items_tag(items=[item], tags=list(current - chosen), by=request.user, remove=True)
+                services.items_tag(items=[item], tags=list(current - chosen), by=request.user, remove=True,
+                                   ip=client_ip(request))
 
     return _item_action(request, item, form_name="tags_form", form=form, call=call, success=_("Tags saved."))
 

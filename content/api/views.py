@@ -87,10 +87,16 @@ class PillarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer.instance = services.pillar_update(pillar=serializer.instance, by=self.request.user, **data)
 
 
+def _filter_accounts(request):
+    # No request when the schema is generated.
+    return accounts_for(request.user, Action.VIEW) if request is not None else Account.objects.none()
+
+
 class PostFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=PostState.choices)
-    account = filters.ModelChoiceFilter(queryset=Account.objects.all(), field_name="targets__account",
-                                        help_text="Posts with a target on this account.")
+    # Only accounts the caller sees: filtering by another would tell which posts also go there.
+    account = filters.ModelChoiceFilter(queryset=_filter_accounts,
+                                        field_name="targets__account", help_text="Posts with a target on this account.")
 
     class Meta:
         model = Post

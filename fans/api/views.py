@@ -142,9 +142,10 @@ class ItemViewSet(viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         with transaction.atomic():
             if body.validated_data["add"]:
-                services.items_tag(items=[item], tags=body.validated_data["add"], by=request.user)
+                services.items_tag(items=[item], tags=body.validated_data["add"], by=request.user, ip=self._ip())
             if body.validated_data["remove"]:
-                services.items_tag(items=[item], tags=body.validated_data["remove"], by=request.user, remove=True)
+                services.items_tag(items=[item], tags=body.validated_data["remove"], by=request.user, remove=True,
+                                   ip=self._ip())
         return self._answer(pk)
 
     @extend_schema(request=None, responses=InboxItemSerializer)
@@ -201,7 +202,8 @@ class ItemViewSet(viewsets.GenericViewSet):
         elif verb == "close":
             changed = services.items_close(items=items, by=request.user, ip=self._ip())
         else:
-            changed = services.items_tag(items=items, tags=data["tags"], by=request.user, remove=verb == "untag")
+            changed = services.items_tag(items=items, tags=data["tags"], by=request.user, remove=verb == "untag",
+                                         ip=self._ip())
         return Response({"action": verb, "changed": changed})
 
 
@@ -364,7 +366,7 @@ class FanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         fan = self.get_object()
         body = FanTagsSerializer(data=request.data, tags=_of_visible_brands(Tag.objects.all(), request.user))
         body.is_valid(raise_exception=True)
-        services.fan_tags_set(fan=fan, tags=body.validated_data["tags"], by=request.user)
+        services.fan_tags_set(fan=fan, tags=body.validated_data["tags"], by=request.user, ip=client_ip(request))
         return self._detail(fan)
 
 

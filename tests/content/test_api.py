@@ -198,7 +198,30 @@ def test_the_author_cannot_approve_their_own_post(demo, api, pillar):
     services.post_submit(post=post, by=demo.people["operator"])
     response = api(demo.people["operator"]).post(f"{API}/posts/{post.pk}/approve/", {}, format="json", **EN)
     assert response.status_code == 403
-    assert response.data["detail"] == "Someone other than the author approves a post."
+    assert response.data["detail"] == ("You wrote or edited this post's text; someone who wrote none of it "
+                                       "reviews it (or a manager fast-tracks it).")
+
+
+def test_an_approver_who_edited_the_draft_through_the_api_is_refused_with_the_reason(demo, api, pillar):
+    from positioning.models import AccountMember
+
+    # The reviewer may also draft here: they rewrite the operator's draft, then try to approve it.
+    AccountMember.objects.filter(account=demo.accounts["鲜牧乳业"], user=demo.people["reviewer"]).update(
+        can_draft=True)
+    post = draft(demo, pillar)
+    reviewer = api(demo.people["reviewer"])
+    edited = reviewer.patch(f"{API}/posts/{post.pk}/", {"text": f"审核员改写的文案 {LINK}"}, format="json", **EN)
+    assert edited.status_code == 200, edited.data
+    assert [(r["version"], r["text"]) for r in edited.data["revisions"]] == [
+        (2, f"审核员改写的文案 {LINK}"), (1, TEXT)]
+    services.post_submit(post=post, by=demo.people["operator"])
+    detail = reviewer.get(f"{API}/posts/{post.pk}/")
+    assert detail.data["allowed"]["review"] is False
+    response = reviewer.post(f"{API}/posts/{post.pk}/approve/", {}, format="json", **EN)
+    assert response.status_code == 403
+    assert response.data["detail"] == ("You wrote or edited this post's text; someone who wrote none of it "
+                                       "reviews it (or a manager fast-tracks it).")
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW and not Approval.objects.exists()
 
 
 def test_reject_needs_a_comment(demo, api, pillar):
@@ -502,3 +525,30 @@ def test_a_far_schedule_is_a_400(demo, api, pillar, far):
     assert response.status_code == 400
     assert response.data == {"scheduled_at": ["Give a date between 2000-01-01 and 2999-12-31."]}
     assert not Post.objects.exists()
+
+
+def test_post_lists_carry_only_the_targets_of_accounts_the_caller_sees(demo, api, pillar):
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=TEXT,
+                                accounts=[demo.accounts["鲜牧乳业"], demo.accounts["鲜牧酸奶"]],
+                                variants={demo.accounts["鲜牧酸奶"].pk: f"酸奶号内部文案 {LINK}"})
+    services.post_submit(post=post, by=demo.people["operator"])
+    post.targets.filter(account=demo.accounts["鲜牧酸奶"]).update(
+        scheduled_at=timezone.now() + timedelta(days=3), state=TargetState.FAILED, message="酸奶号的失败原因")
+    pr = api(demo.people["pr"])  # sees 鲜牧乳业 and 鲜牧华东
+    listing = pr.get(f"{API}/posts/")
+    assert [[t["account_name"] for t in p["targets"]] for p in listing.data["results"]] == [["鲜牧乳业"]]
+    [target] = listing.data["results"][0]["targets"]
+    assert (target["variant"], target["scheduled_at"]) == ("", None)
+    assert "酸奶号" not in str(listing.data)
+    queue = pr.get(f"{API}/approvals/")
+    assert [[t["account_name"] for t in i["post"]["targets"]] for i in queue.data["results"]] == [["鲜牧乳业"]]
+    assert [[a["account_name"] for a in i["awaiting"]] for i in queue.data["results"]] == [["鲜牧乳业"]]
+    detail = pr.get(f"{API}/posts/{post.pk}/")
+    assert [t["account_name"] for t in detail.data["targets"]] == ["鲜牧乳业"]
+    assert [r["variants"] for r in detail.data["revisions"]] == [{}]
+    # Filtering by an account the caller cannot see is refused, not an answer about it.
+    probe = pr.get(f"{API}/posts/", {"account": demo.accounts["鲜牧酸奶"].pk}, **EN)
+    assert probe.status_code == 400 and list(probe.data) == ["account"]
+    both = api(demo.people["reviewer"]).get(f"{API}/posts/")
+    assert {t["account_name"]: t["variant"] for t in both.data["results"][0]["targets"]} == {
+        "鲜牧乳业": "", "鲜牧酸奶": f"酸奶号内部文案 {LINK}"}

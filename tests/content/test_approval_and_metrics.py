@@ -183,3 +183,52 @@ def test_metrics_ask_for_at_most_100_ids_per_call(demo, weibo):
     calls = [r for r in weibo.admin("GET", "/_sandbox/requests?limit=1000") if "statuses/count" in str(r)]
     assert len(calls) == 2
     assert PostTarget.objects.filter(metrics_next_at__gt=now).count() == 130  # rescheduled even when unknown
+
+
+# --- nobody approves text they wrote (issue 14) ------------------------------------------------
+
+def _rewrite(demo, pillar, post, by, text):
+    return services.post_update(post=Post.objects.get(pk=post.pk), by=demo.people[by], pillar=pillar,
+                                text=text, accounts=[demo.accounts["鲜牧乳业"]])
+
+
+def test_an_approver_who_rewrote_someone_elses_draft_does_not_approve_it(demo, pillar):
+    _republish(demo, demo.accounts["鲜牧乳业"], approvers=[demo.people["pr"], demo.people["reviewer"]])
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"鲜奶到店 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    post = _rewrite(demo, pillar, post, "pr", f"公关整篇改写的文案 {LINK}")  # still a draft
+    assert (post.state, post.version, post.edited_by) == (PostState.DRAFT, 2, demo.people["pr"])
+    assert list(post.revisions.values_list("version", "created_by__username", "text")) == [
+        (1, "operator", f"鲜奶到店 {LINK}"), (2, "pr", f"公关整篇改写的文案 {LINK}")]
+    post = services.post_submit(post=post, by=demo.people["operator"])
+    with pytest.raises(PermissionDenied) as refused:
+        services.post_approve(post=post, by=demo.people["pr"], ip="198.51.100.3")
+    assert str(refused.value) == ("You wrote or edited this post's text; someone who wrote none of it reviews it "
+                                  "(or a manager fast-tracks it).")
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+    assert not post.approvals.exists()
+    assert [p.pk for p in selectors.review_queue(user=demo.people["pr"])] == []
+    assert services.post_approve(post=post, by=demo.people["reviewer"], ip="198.51.100.2").state == PostState.APPROVED
+
+
+def test_an_earlier_writer_does_not_approve_even_after_someone_rewrote_all_of_it(demo, pillar):
+    _republish(demo, demo.accounts["鲜牧乳业"], approvers=[demo.people["pr"], demo.people["reviewer"]])
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"鲜奶到店 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    post = _rewrite(demo, pillar, post, "pr", f"公关改过的文案 {LINK}")
+    post = _rewrite(demo, pillar, post, "operator", f"完全不同的一段新文字 {LINK}")
+    assert post.edited_by == demo.people["operator"] and post.version == 3
+    post = services.post_submit(post=post, by=demo.people["operator"])
+    with pytest.raises(PermissionDenied):
+        services.post_approve(post=post, by=demo.people["pr"], ip="198.51.100.3")
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+
+
+def test_a_manager_does_not_approve_their_own_post_and_fast_tracks_it_instead(demo, pillar):
+    post = services.post_create(by=demo.people["manager"], pillar=pillar, text=f"鲜奶到店 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    post = services.post_submit(post=post, by=demo.people["manager"])
+    with pytest.raises(PermissionDenied):
+        services.post_approve(post=post, by=demo.people["manager"], ip="198.51.100.3")
+    post = services.post_fast_track(post=post, by=demo.people["manager"], reason="声明必须马上发", ip="198.51.100.3")
+    assert post.state == PostState.APPROVED and post.urgent

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from content import services
+from content import selectors, services
 from content.models import Approval, Decision, Post, PostState, PostTarget, TargetState
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +287,56 @@ def test_a_far_time_in_the_composer_link_is_dropped(demo, login, at):
     response = login(demo.people["operator"]).get(reverse("content:compose"), {"at": at})
     assert response.status_code == 200
     assert response.context["form"]["scheduled_at"].value() is None
+
+
+def test_the_page_offers_no_approve_button_to_someone_who_edited_the_draft(demo, login, pillar):
+    from positioning.models import AccountMember
+
+    AccountMember.objects.filter(account=demo.accounts["鲜牧乳业"], user=demo.people["reviewer"]).update(
+        can_draft=True)
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"]])
+    reviewer = login(demo.people["reviewer"])
+    reviewer.post(reverse("content:post_edit", args=[post.pk]), {
+        "text": f"审核员改写的上新文案 {LINK}", "accounts": [demo.accounts["鲜牧乳业"].pk], "pillar": pillar.pk,
+        "is_original": "on", "intent": "save"})
+    assert Post.objects.get(pk=post.pk).edited_by == demo.people["reviewer"]
+    services.post_submit(post=post, by=demo.people["operator"])
+    with translation.override("en"):
+        page = reviewer.get(reverse("content:post", args=[post.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'value="approve"' not in page
+        assert "You wrote or edited this post's text; someone who wrote none of it reviews it" in page
+        response = reviewer.post(reverse("content:post_review", args=[post.pk]), {"decision": "approve"},
+                                 HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "You wrote or edited this post&#x27;s text" in response.content.decode()
+    assert Post.objects.get(pk=post.pk).state == PostState.IN_REVIEW
+    assert not Approval.objects.exists()
+
+
+def _on_two_accounts(demo, pillar):
+    """A post of the operator on 鲜牧乳业 and 鲜牧酸奶, in review; 酸奶's target has its own text, a
+    slot and an error. ``pr`` sees 鲜牧乳业 only (and may approve there)."""
+    post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"两个号的新品 {LINK}",
+                                accounts=[demo.accounts["鲜牧乳业"], demo.accounts["鲜牧酸奶"]],
+                                variants={demo.accounts["鲜牧酸奶"].pk: f"酸奶号内部文案 {LINK}"})
+    services.post_submit(post=post, by=demo.people["operator"])
+    post.targets.filter(account=demo.accounts["鲜牧酸奶"]).update(
+        scheduled_at=timezone.now() + timedelta(days=3), state=TargetState.FAILED, message="酸奶号的失败原因")
+    return post
+
+
+def test_post_list_and_queue_show_only_the_accounts_the_person_sees(demo, login, pillar):
+    _on_two_accounts(demo, pillar)
+    pr = login(demo.people["pr"])
+    for url in [reverse("content:posts"), reverse("content:queue")]:
+        page = pr.get(url).content.decode()
+        assert "两个号的新品" in page
+        assert "鲜牧乳业" in page
+        assert "鲜牧酸奶" not in page and "酸奶号内部文案" not in page and "酸奶号的失败原因" not in page
+        assert "state-failed" not in page
+    items = selectors.review_queue(user=demo.people["pr"])
+    assert [[t.account.name for t in item.post.targets.all()] for item in items] == [["鲜牧乳业"]]
+    assert [[a.account.name for a in item.awaiting] for item in items] == [["鲜牧乳业"]]
+    # Someone who sees both accounts still sees both.
+    both = login(demo.people["reviewer"]).get(reverse("content:posts")).content.decode()
+    assert "鲜牧酸奶" in both and "state-failed" in both

@@ -451,3 +451,34 @@ def test_the_schema_validates_without_warnings(tmp_path):
 
     GENERATOR_STATS.reset()
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_a_tag_that_holds_replies_comes_off_only_by_an_approver_and_changes_are_audited(demo, api, cs_account):
+    from positioning.models import AccountMember
+    from team.models import AuditEvent
+
+    agent = demo.people["agent"]
+    client = api(agent)
+    made, other = item(cs_account), item(cs_account)
+    media = services.tag_create(brand=demo.brand, name="媒体", by=None, replies_need_approval=True)
+    tagged = client.post(f"{API}/items/{made.pk}/tags/", {"add": [media.pk]}, format="json")
+    assert [t["name"] for t in tagged.data["tags"]] == ["媒体"]
+    refused = client.post(f"{API}/items/{made.pk}/tags/", {"remove": [media.pk]}, format="json", **EN)
+    assert refused.status_code == 403
+    assert refused.data["detail"] == ("Replies to items tagged “媒体” wait for approval; only someone who may approve "
+                                      "replies on 鲜牧客服 removes that tag.")
+    bulk = client.post(f"{API}/items/bulk/", {"ids": [made.pk, other.pk], "action": "untag", "tags": [media.pk]},
+                       format="json", **EN)
+    assert bulk.status_code == 403
+    assert list(made.tags.values_list("name", flat=True)) == ["媒体"]
+    assert replies.replies_need_approval(made)
+    # Someone who may approve replies on the account takes it off.
+    AccountMember.objects.filter(account=cs_account, user=agent).update(can_approve=True)
+    agent = type(agent).objects.get(pk=agent.pk)  # its permissions read afresh
+    untagged = api(agent).post(f"{API}/items/{made.pk}/tags/", {"remove": [media.pk]}, format="json")
+    assert untagged.status_code == 200 and untagged.data["tags"] == []
+    events = AuditEvent.objects.filter(object_type="fans.interaction").order_by("pk")
+    assert [(e.object_id, e.action, e.changes) for e in events] == [
+        (str(made.pk), "inbox.tag", {"tags": [[], ["媒体"]]}),
+        (str(made.pk), "inbox.untag", {"tags": [["媒体"], []]}),
+    ]

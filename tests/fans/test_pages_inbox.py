@@ -422,3 +422,33 @@ def test_sending_back_needs_a_comment_and_tells_the_author(demo, login):
     assert reply.state == ReplyState.REFUSED and reply.error == "请附批号查询方式"
     page = login(demo.people["agent"]).get(reverse("fans:item", args=[item.pk]), **EN).content.decode()
     assert "Not approved" in page and "请附批号查询方式" in page
+
+
+# --- tags that hold replies for approval -------------------------------------------------------
+
+def test_only_an_approver_takes_off_a_tag_that_holds_replies_and_every_change_is_audited(demo, login):
+    from team.models import AuditEvent
+
+    cs = demo.accounts["鲜牧客服"]
+    careful = Tag.objects.create(brand=demo.brand, name="敏感", replies_need_approval=True)
+    delivery = Tag.objects.create(brand=demo.brand, name="配送")
+    item = make_item(cs, "你们是不是用了过期奶？")
+    agent = login(demo.people["agent"])  # replies on 鲜牧客服, approves nothing
+    agent.post(reverse("fans:item_tags", args=[item.pk]), {"tags": [careful.pk, delivery.pk]})
+    assert set(item.tags.values_list("name", flat=True)) == {"敏感", "配送"}
+    response = agent.post(reverse("fans:item_tags", args=[item.pk]), {"tags": []}, **EN)
+    assert response.status_code == 400
+    assert ("Replies to items tagged “敏感” wait for approval; only someone who may approve replies on 鲜牧客服 "
+            "removes that tag.") in response.content.decode()
+    assert set(item.tags.values_list("name", flat=True)) == {"敏感", "配送"}  # neither came off
+    agent.post(reverse("fans:item_tags", args=[item.pk]), {"tags": [careful.pk]})  # any other tag: fine
+    manager = login(demo.people["manager"])
+    manager.post(reverse("fans:item_tags", args=[item.pk]), {"tags": []}, REMOTE_ADDR="198.51.100.4")
+    assert not item.tags.exists()
+    events = AuditEvent.objects.filter(object_type="fans.interaction", object_id=str(item.pk)).order_by("pk")
+    assert [(e.actor.username, e.action, e.changes, e.account_id) for e in events] == [
+        ("agent", "inbox.tag", {"tags": [[], ["敏感", "配送"]]}, cs.pk),
+        ("agent", "inbox.untag", {"tags": [["敏感", "配送"], ["敏感"]]}, cs.pk),
+        ("manager", "inbox.untag", {"tags": [["敏感"], []]}, cs.pk),
+    ]
+    assert events.last().ip == "198.51.100.4"

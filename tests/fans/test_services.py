@@ -124,6 +124,13 @@ def test_fan_tags_of_other_brands_are_neither_given_nor_taken_away(demo, cs):
     assert list(item.fan.tags.values_list("name", flat=True)) == ["老顾客"]
     with pytest.raises(PermissionDenied):
         services.fan_tags_set(fan=item.fan, tags=[ours], by=demo.people["reviewer"])
+    # Each change is audited, naming only the tags of the brands the person answers for.
+    events = AuditEvent.objects.filter(action="fan.tags", object_id=str(item.fan.pk)).order_by("pk")
+    assert [(e.actor.username, e.changes) for e in events] == [
+        ("manager", {"tags": [[], ["老顾客"]]}),
+        ("agent", {"tags": [[], ["忠实粉"]]}),
+        ("agent", {"tags": [["忠实粉"], []]}),
+    ]
 
 
 # --- rules and desks ----------------------------------------------------------------------------

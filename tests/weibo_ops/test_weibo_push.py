@@ -15,7 +15,7 @@ from weibo_ops.weibo.push import signature, signature_problem
 
 pytestmark = pytest.mark.embedded  # push nonces and messages: SQLite transactions here
 
-SECRET = "app-secret-for-tests"  # noqa: S105 - a test value
+SECRET = "app-secret-for-tests"
 MESSAGE = {"type": "text", "receiver_id": 5500000002, "sender_id": 2489518277,
            "created_at": "Sun Nov 22 10:09:20 +0800 2026", "text": "我的订单还没到 <b>急</b>", "data": {}}
 
@@ -34,7 +34,8 @@ def signed(secret=SECRET, *, stamp: str | None = None, **extra) -> dict:
 def test_the_wiki_worked_example():
     """open.weibo.com: secret xyz123xyz, timestamp 1397022061823, nonce 57155157 -> 90e4c2..."""
     assert signature("xyz123xyz", "1397022061823", "57155157") == "90e4c22c90a58f26526c2dd5b6c56c8822edeaa1"
-    params = {"timestamp": "1397022061823", "nonce": "57155157", "signature": "90e4c22c90a58f26526c2dd5b6c56c8822edeaa1"}
+    params = {"timestamp": "1397022061823", "nonce": "57155157",
+              "signature": "90e4c22c90a58f26526c2dd5b6c56c8822edeaa1"}
     assert signature_problem(params, secret="xyz123xyz", now=1397022061.823 + 60) is None
     assert signature_problem(params, secret="another", now=1397022061.823) == "bad signature"
 
@@ -46,7 +47,7 @@ def test_second_timestamps_are_accepted_too_and_other_lengths_refused(client, db
 
 
 def test_the_separate_push_token_is_gone_the_app_secret_signs(client, db, settings):
-    settings.WEIBO_PUSH_SECRET = "fan-service-page-secret"  # noqa: S105 - a test value
+    settings.WEIBO_PUSH_SECRET = "fan-service-page-secret"
     assert client.get("/weibo/push/", signed(echostr="x")).status_code == 403
     assert client.get("/weibo/push/", signed("fan-service-page-secret", echostr="y")).content == b"y"
 

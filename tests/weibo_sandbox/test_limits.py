@@ -46,7 +46,8 @@ def test_comments_and_messages_buckets(brand, fresh_sandbox):
     assert "(comments/create)" in body["error"]
     fan = fresh_sandbox.admin("POST", "/_sandbox/messages", {"to_uid": BRAND, "text": "在吗"})["from_uid"]
     data = json.dumps({"text": "在的"})
-    assert_error(brand.biz_post("/2/messages/reply/biz.json", {"receiver_id": fan, "type": "text", "data": data}), 10024, 403)
+    reply = brand.biz_post("/2/messages/reply/biz.json", {"receiver_id": fan, "type": "text", "data": data})
+    assert_error(reply, 10024, 403)
 
 
 def test_client_ip(brand, fresh_sandbox):

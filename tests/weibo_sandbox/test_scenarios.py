@@ -152,7 +152,8 @@ def test_collateral_crisis_rises_and_falls(brand, fresh_sandbox):
     start = datetime.fromisoformat(summary["started_at"]).timestamp()
     every, page = [], 1
     while True:
-        chunk = brand.ok(brand.biz_get("/2/search/statuses/limited.json", q=competitor, count=50, page=page))["statuses"]
+        found = brand.biz_get("/2/search/statuses/limited.json", q=competitor, count=50, page=page)
+        chunk = brand.ok(found)["statuses"]
         every += chunk
         if len(chunk) < 50:
             break
