@@ -125,8 +125,9 @@ def test_malformed_requests_get_weibo_errors(fresh_sandbox):
 
 
 def test_the_sandbox_assumptions_are_set_on_the_command_line():
-    running = SandboxProcess("--post-burst-limit", "1", "--post-burst-window", "600", "--forbidden-words", "甲词,乙词",
-                             "--advertising-words", "丙词", "--near-duplicate-jaccard", "0.8", "--pending-seconds", "0.5",
+    running = SandboxProcess("--post-burst-limit", "1", "--post-burst-window", "600",
+                             "--forbidden-words", "甲词,乙词", "--advertising-words", "丙词",
+                             "--near-duplicate-jaccard", "0.8", "--pending-seconds", "0.5",
                              "--limits", "daily_calls=100")
     try:
         config = running.admin("GET", "/_sandbox/config")
