@@ -30,7 +30,7 @@ from positioning.models import ConnectionState, WeiboConnection
 from positioning.weibo import account_client
 from team.services import notice_send
 from weibo_ops.weibo.client import WeiboClient
-from weibo_ops.weibo.errors import Outcome, WeiboError
+from weibo_ops.weibo.errors import APP_RETRY_AFTER, Outcome, WeiboError
 from weibo_ops.weibo.types import Status
 
 from .models import DUE_STATES, PostState, PostTarget, PublishAttempt, TargetState
@@ -288,6 +288,10 @@ def _settle(target: PostTarget, error: WeiboError, *, after_share: bool = False)
         return _save(target, state=waiting, next_attempt_at=until, needs_lookup=target.needs_lookup,
                      message=_("Rate limited until %(until)s: moved to then.") % {
                          "until": date_format(timezone.localtime(until), "Y-m-d H:i")})
+    if error.outcome == Outcome.APP:
+        # Weibo refuses the app, not this post (managers are alerted once): it waits, it has not failed.
+        return _save(target, state=waiting, next_attempt_at=error.retry_at or now + APP_RETRY_AFTER,
+                     needs_lookup=target.needs_lookup, message=error.describe())
     busy = max(_busy_in_a_row(target), 1) if error.outcome == Outcome.RETRY else 0
     if error.outcome == Outcome.RETRY and busy <= len(RETRY_BACKOFF):
         return _save(target, state=waiting, next_attempt_at=now + RETRY_BACKOFF[busy - 1],

@@ -33,7 +33,7 @@ from positioning.models import Account, ConnectionState, PlaybookVersion
 from positioning.weibo import account_client
 from sentiment.services import mentions_hand_over
 from weibo_ops.weibo.budget import account_scope, default_budget
-from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
+from weibo_ops.weibo.errors import AppRefused, NeedsReauthorisation, RateLimited, WeiboError
 from weibo_ops.weibo.models import PushEvent
 from weibo_ops.weibo.types import Comment, Status
 from weibo_ops.weibo.types import User as WeiboUser
@@ -364,6 +364,10 @@ def source_poll(*, account: Account, source: str) -> PollResult:
     except NeedsReauthorisation as error:
         IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, problem=error.describe()[:300])
         result.skipped = "not_connected"
+    except AppRefused as error:  # the app, not this account: managers are alerted; polling waits
+        IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, paused_until=error.retry_at,
+                                                         polled_at=timezone.now(), problem=error.describe()[:300])
+        result.skipped = "app"
     except WeiboError as error:
         logger.info("Polling %s of account %s failed, the next poll tries again: %s", source, account.pk, error)
         IngestCursor.objects.filter(pk=cursor.pk).update(lease_until=None, polled_at=timezone.now(),

@@ -34,7 +34,15 @@ from positioning.weibo import account_client
 from team.models import User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo import text as weibo_text
-from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, Pending, RateLimited, Unconfirmed, WeiboError
+from weibo_ops.weibo.errors import (
+    AppRefused,
+    NeedsReauthorisation,
+    Outcome,
+    Pending,
+    RateLimited,
+    Unconfirmed,
+    WeiboError,
+)
 from weibo_ops.weibo.push import message_window as platform_window
 
 from . import text as features
@@ -329,12 +337,14 @@ def reply_send(*, reply_id: int) -> str | None:
 
 def _failed(reply: Reply, error: WeiboError, now) -> str:
     """Keep what Weibo answered on the reply and decide what happens next; returns the new state."""
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | AppRefused):
+        # Rate limited: wait for the window. Refused app (not this reply; managers are alerted once):
+        # back in the queue, tried again later.
         retry_at = error.retry_at or now + RETRY_BACKOFF[0]
-        Reply.objects.filter(pk=reply.pk).update(state=ReplyState.RATE_LIMITED, retry_at=retry_at,
-                                                 error=error.describe()[:500])
+        state = ReplyState.RATE_LIMITED if isinstance(error, RateLimited) else ReplyState.QUEUED
+        Reply.objects.filter(pk=reply.pk).update(state=state, retry_at=retry_at, error=error.describe()[:500])
         _send_later(reply, retry_at)
-        return ReplyState.RATE_LIMITED
+        return state
     if isinstance(error, NeedsReauthorisation):
         Reply.objects.filter(pk=reply.pk).update(state=ReplyState.PAUSED, error=error.describe()[:500])
         return ReplyState.PAUSED

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from weibo_ops.weibo.crypto import EncryptedTextField
@@ -213,3 +216,18 @@ class WeiboConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.uid} ({self.state})"
+
+    def expires_in_days(self, *, now: datetime | None = None) -> int | None:
+        """Whole days the token has left (0 within the last day), or None when Weibo named no expiry."""
+        if self.expires_at is None:
+            return None
+        return max(0, (self.expires_at - (now or timezone.now())) // timedelta(days=1))
+
+    @property
+    def days_left(self) -> int | None:
+        return self.expires_in_days()
+
+    @property
+    def expiry_near(self) -> bool:
+        days = self.days_left
+        return days is not None and days < settings.WEIBO_TOKEN_EXPIRY_WARN_DAYS

@@ -307,6 +307,13 @@ def weibo_check(request, account: Account):
 @require_POST
 @account_view(Action.MANAGE)
 def weibo_disconnect(request, account: Account):
-    weibo.weibo_disconnect(account=account, by=request.user, ip=client_ip(request))
-    messages.success(request, _("The account is disconnected from Weibo; its jobs are paused."))
+    result = weibo.weibo_disconnect(account=account, by=request.user, ip=client_ip(request))
+    if result is None or result.revoked:
+        messages.success(request, _("The account is disconnected from Weibo and its authorisation is revoked there; "
+                                    "its jobs are paused."))
+    else:
+        messages.warning(request, _(
+            "The account is disconnected here and its jobs are paused, but Weibo could not revoke its authorisation "
+            "(%(why)s): the token still works at Weibo until it expires. Sign in to weibo.com as the account and "
+            "remove this app under Settings, Authorised apps.") % {"why": result.problem})
     return redirect("positioning:account", account.pk)

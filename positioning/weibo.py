@@ -12,19 +12,23 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from team.models import Role, User
+from team.models import Notice, Role, User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo.budget import account_scope
 from weibo_ops.weibo.client import WeiboClient, WeiboOAuth
-from weibo_ops.weibo.errors import NeedsReauthorisation, Outcome, WeiboError
+from weibo_ops.weibo.errors import AppRefused, NeedsReauthorisation, Outcome, WeiboError
 
+from .access import Action, people_who_may
 from .models import Account, ConnectionState, WeiboConnection
 
 logger = logging.getLogger(__name__)
@@ -166,6 +170,33 @@ def weibo_blocked_alert(*, account: Account, error: WeiboError) -> None:
     )
 
 
+def weibo_app_alert(*, error: WeiboError) -> int:
+    """Weibo refused the app itself (10006, 10013, 10014, 21321: ``APP_CODES``): no job or account can fix it,
+    a person must, on open.weibo.com or in the settings. Every administrator and manager gets one alert per
+    code while theirs is open (unread), however many jobs hit it; returns how many were told now.
+    """
+    logger.error("Weibo refused the app: %s", error)
+    prefix = f"weibo_app:{error.code}:"
+    told = 0
+    for person in User.objects.filter(role__in=[Role.ADMIN, Role.MANAGER], is_active=True):
+        theirs = Notice.objects.filter(recipient=person, dedupe_key__startswith=prefix)
+        if theirs.filter(read_at__isnull=True).exists():
+            continue
+        # Numbered after the person's earlier (read) alerts for this code: two workers racing here build
+        # the same key, and notice_send's unique constraint keeps one.
+        told += len(notice_send(
+            recipients=[person],
+            kind="weibo_app",
+            title=_("Weibo refuses the app (error %(code)s)") % {"code": error.code},
+            body=_("Weibo answered %(code)s (%(message)s) on %(request)s: %(todo)s. This concerns the whole app, "
+                   "not one account: posts, replies and polling wait and are tried again every hour until it is "
+                   "fixed.") % {"code": error.code, "message": error.message, "request": error.request or "?",
+                                "todo": error.what_to_do() if isinstance(error, AppRefused) else error.message},
+            dedupe_key=f"{prefix}{theirs.count() + 1}",
+        ))
+    return told
+
+
 _READ = object()  # account_client reads the account's connection itself
 
 
@@ -190,6 +221,8 @@ def account_client(*, account: Account, connection: WeiboConnection | object | N
             weibo_connection_lost(account=account, error=error, generation=connection.generation)
         elif error.outcome == Outcome.BLOCKED:
             weibo_blocked_alert(account=account, error=error)
+        elif error.outcome == Outcome.APP:
+            weibo_app_alert(error=error)
 
     return WeiboClient.from_settings(connection.access_token, scope=account_scope(account.pk), on_error=on_error)
 
@@ -215,6 +248,36 @@ def weibo_connection_check(*, account: Account) -> WeiboConnection | None:
     return connection
 
 
+def weibo_tokens_expiry_warn(*, now: datetime | None = None) -> int:
+    """Warn the owner and the people who manage each connected account whose token expires within
+    ``WEIBO_TOKEN_EXPIRY_WARN_DAYS``: once per token (its ``generation``), however often beat asks.
+    Returns how many tokens were newly warned about."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=settings.WEIBO_TOKEN_EXPIRY_WARN_DAYS)
+    warned = 0
+    expiring = WeiboConnection.objects.filter(
+        state=ConnectionState.CONNECTED, account__is_active=True, expires_at__gt=now, expires_at__lte=horizon,
+    ).select_related("account")
+    for connection in expiring:
+        account = connection.account
+        days = connection.expires_in_days(now=now)
+        notices = notice_send(
+            recipients=list(people_who_may(account, Action.MANAGE)),
+            kind="weibo_expiry",
+            title=_("The Weibo authorisation of %(account)s expires in %(days)s days") % {
+                "account": account.name, "days": days},
+            body=_("Weibo will stop accepting this account's token on %(at)s. Before then, someone who manages the "
+                   "account connects it again on its page (Reconnect on Weibo); otherwise its posts, replies and "
+                   "monitoring pause when it expires.") % {
+                "at": date_format(timezone.localtime(connection.expires_at), "Y-m-d H:i")},
+            url=reverse("positioning:account", args=[account.pk]),
+            account_id=account.pk,
+            dedupe_key=f"weibo_expiry:{account.pk}:{connection.generation}",
+        )
+        warned += bool(notices)
+    return warned
+
+
 def weibo_connections_check_all() -> int:
     """The periodic check of every connected account; returns how many lost their authorisation."""
     lost = 0
@@ -228,15 +291,46 @@ def weibo_connections_check_all() -> int:
     return lost
 
 
-@transaction.atomic
-def weibo_disconnect(*, account: Account, by: User, ip: str | None = None) -> None:
-    """Forget the account's token (it stays valid at Weibo until it expires or is revoked there)."""
-    connection = WeiboConnection.objects.select_for_update().filter(account=account).first()
-    if connection is None or connection.state == ConnectionState.DISCONNECTED:
-        return
-    before = connection.state
-    connection.state, connection.access_token = ConnectionState.DISCONNECTED, ""
-    connection.problem, connection.problem_at = "", None
-    connection.save(update_fields=["state", "access_token", "problem", "problem_at"])
-    audit_record(actor=by, action="account.weibo_disconnect", target=account, account_id=account.pk, ip=ip,
-                 changes={"weibo": [before, ConnectionState.DISCONNECTED]})
+@dataclass(frozen=True)
+class Disconnected:
+    revoked: bool  # Weibo confirmed the token is revoked (or already dead)
+    problem: str = ""  # why it could not be revoked, in words for the person
+
+
+def weibo_disconnect(*, account: Account, by: User, ip: str | None = None) -> Disconnected | None:
+    """Revoke the account's token on Weibo (``oauth2/revokeoauth2``) and forget it here.
+
+    The local disconnect happens whatever Weibo answers: if the platform cannot be reached, the token
+    stays alive at Weibo, and the result says so (the person then revokes it on weibo.com); the audit
+    event records which. Returns None when there was nothing to disconnect.
+
+    Precondition: no transaction is open (the row lock is held across the call to Weibo, so that a
+    reconnection cannot slip in between revoking one token and forgetting another).
+    """
+    with transaction.atomic():
+        connection = WeiboConnection.objects.select_for_update().filter(account=account).first()
+        if connection is None or connection.state == ConnectionState.DISCONNECTED:
+            return None
+        result = _revoke(account=account, token=connection.access_token)
+        before = connection.state
+        connection.state, connection.access_token = ConnectionState.DISCONNECTED, ""
+        connection.problem, connection.problem_at = "", None
+        connection.save(update_fields=["state", "access_token", "problem", "problem_at"])
+        audit_record(actor=by, action="account.weibo_disconnect", target=account, account_id=account.pk, ip=ip,
+                     changes={"weibo": [before, ConnectionState.DISCONNECTED],
+                              "revoked_on_weibo": result.revoked, "revoke_problem": result.problem})
+    return result
+
+
+def _revoke(*, account: Account, token: str) -> Disconnected:
+    if not token:
+        return Disconnected(revoked=True)
+    try:
+        WeiboOAuth.from_settings().revoke(token)
+    except NeedsReauthorisation:
+        return Disconnected(revoked=True)  # already expired or revoked at Weibo: nothing left to revoke
+    except WeiboError as error:
+        logger.warning("Revoking the Weibo token of account %s failed: %s", account.pk, error)
+        # The platform's own words: "retried" would be untrue, nothing retries a revocation.
+        return Disconnected(revoked=False, problem=f"{error.code or ''} {error.message}".strip()[:300])
+    return Disconnected(revoked=True)

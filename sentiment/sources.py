@@ -26,7 +26,7 @@ from django.utils import timezone
 from positioning.models import Account, Brand, ConnectionState
 from positioning.weibo import account_client
 from weibo_ops.weibo.budget import account_scope, default_budget
-from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
+from weibo_ops.weibo.errors import AppRefused, NeedsReauthorisation, RateLimited, WeiboError
 
 from .matching import fold
 from .models import Inbound, MentionSource, RuleGroup
@@ -234,6 +234,9 @@ def group_search(*, group_id: int) -> SearchResult:
     except NeedsReauthorisation as error:
         _search_failed(group, error)
         result.skipped = "not_connected"
+    except AppRefused as error:  # the app, not this search: managers are alerted; searching waits
+        _search_failed(group, error, paused_until=error.retry_at)
+        result.skipped = "app"
     except WeiboError as error:
         logger.info("Searching for group %s failed, the next poll tries again: %s", group.pk, error)
         _search_failed(group, error)

@@ -109,3 +109,28 @@ def test_the_checker_catches_what_it_should():
         "positioning.models", "team.services"]
     assert imports_of("from content import models", "reports.views") == ["content.models"]
     assert violation("reports.views", imports_of("from content import models", "reports.views")[0])
+
+
+SANDBOX = "weibo_sandbox"
+# `manage.py weibo_sandbox` starts the local platform for `make run`: it builds the sandbox, reads none of its numbers.
+SANDBOX_LAUNCHER = "positioning.management.commands.weibo_sandbox"
+
+
+def sandbox_imports(source: str) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.append(node.module)
+    return [n for n in names if n.split(".")[0] == SANDBOX]
+
+
+def test_app_code_never_reads_the_sandbox():
+    """The sandbox plays Weibo; a threshold it assumes (posts a minute, word lists) must never become the app's
+    own number by import: the app reads its own settings."""
+    found = [f"{path.relative_to(ROOT)}: {name}" for module, path in project_modules() if module != SANDBOX_LAUNCHER
+             for name in sandbox_imports(path.read_text())]
+    assert found == []
+    assert sandbox_imports("from weibo_sandbox.platform import Platform\nimport weibo_sandbox.rules") == [
+        "weibo_sandbox.platform", "weibo_sandbox.rules"]

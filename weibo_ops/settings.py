@@ -280,8 +280,9 @@ CONTENT_DISPATCH_SECONDS = env_int("CONTENT_DISPATCH_SECONDS", 2, minimum=1)  # 
 # A queued target whose task was lost (a killed worker held it) is queued again after this long unclaimed.
 # More than content.publishing.LOOKAHEAD (5 s), or a task waiting for its ETA would count as lost.
 CONTENT_REDISPATCH_SECONDS = env_int("CONTENT_REDISPATCH_SECONDS", 60, minimum=10)
-# Posts one account sends in a minute at most: Weibo answers faster posting with 20016 and blocks
-# the account's posting for an hour, so targets beyond it are moved by a minute instead.
+# Posts one account sends in a minute at most: our own pacing. Weibo answers posting "too fast" with
+# 20016 (and we then hold the account's posting for an hour) but publishes no number for it; 5 a minute
+# is a cautious choice. The sandbox's post_burst_limit is its own setting, never read from here.
 CONTENT_POSTS_PER_MINUTE = env_int("CONTENT_POSTS_PER_MINUTE", 5, minimum=1)
 
 # A task with an ETA (a post due in a few seconds) starts within this many seconds of it; Celery's
@@ -377,6 +378,11 @@ CELERY_BEAT_SCHEDULE = {
         # get_token_info spends no rate budget; a lost authorisation is found within this time.
         "schedule": timedelta(minutes=env_int("WEIBO_CONNECTION_CHECK_MINUTES", 15, minimum=1)),
         "options": {"expires": 600},  # seconds: a missed check is replaced by the next one
+    },
+    "weibo-tokens-expiry-warn": {
+        "task": "positioning.weibo_tokens_expiry_warn",  # positioning.tasks.EXPIRY_WARN_TASK
+        "schedule": timedelta(hours=1),  # warnings are days ahead; each token is warned about once
+        "options": {"expires": 3000},  # seconds: a missed run is replaced by the next one
     },
 }
 
@@ -550,6 +556,8 @@ WEIBO_CALLBACK_URL = os.environ.get("WEIBO_CALLBACK_URL", "").strip()
 # statuses/share only accepts text that links to the app's registered safe domain.
 WEIBO_SAFE_DOMAIN = os.environ.get("WEIBO_SAFE_DOMAIN", "xianmu.example.com").strip().lower()
 WEIBO_TIMEOUT = env_int("WEIBO_TIMEOUT_SECONDS", 10, minimum=1)  # seconds per HTTP call
+# Days before a token's expiry that its account's owner and managers are warned (once per token).
+WEIBO_TOKEN_EXPIRY_WARN_DAYS = env_int("WEIBO_TOKEN_EXPIRY_WARN_DAYS", 3, minimum=1)
 # The server's outbound address, naming the per-IP budget that all processes share.
 WEIBO_SERVER_IP = os.environ.get("WEIBO_SERVER_IP", "default").strip() or "default"
 

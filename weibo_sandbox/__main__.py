@@ -56,6 +56,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 and at most 1, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 and at most 1, got {text!r}")
+    return value
+
+
+def _words(text: str) -> list[str]:
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if not words:
+        raise argparse.ArgumentTypeError("expected comma-separated words")
+    return words
+
+
 def _http_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -100,8 +117,20 @@ def parser() -> argparse.ArgumentParser:
         "--limits",
         type=_limits,
         default=dict(DEFAULT_LIMITS),
-        help="per hour, e.g. calls=150,posts=30,comments=60,messages=60,ip=10000",
+        help="per hour, e.g. calls=150,posts=30,comments=60,messages=60,ip=10000; daily_calls=100 adds a "
+        "per-user per-day allowance (default 0: off)",
     )
+    # Sandbox assumptions, not Weibo facts (README, "Sandbox"): Weibo publishes none of these.
+    serve.add_argument("--post-burst-limit", type=_positive_int, default=SandboxConfig.post_burst_limit,
+                       help="posts per user within --post-burst-window before 20016")
+    serve.add_argument("--post-burst-window", type=_positive_int, default=SandboxConfig.post_burst_window,
+                       help="seconds")
+    serve.add_argument("--near-duplicate-jaccard", type=_fraction, default=SandboxConfig.near_duplicate_jaccard,
+                       help="3-gram overlap (0-1] from which a post is a near duplicate (20111)")
+    serve.add_argument("--forbidden-words", type=_words, default=None, help="comma separated (21602)")
+    serve.add_argument("--advertising-words", type=_words, default=None, help="comma separated (20020)")
+    serve.add_argument("--pending-seconds", type=_rate, default=SandboxConfig.pending_seconds,
+                       help="how long a pending (20032) write stays hidden")
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
 
@@ -162,7 +191,15 @@ def serve(args: argparse.Namespace) -> int:
         token_lifetime=args.token_lifetime,
         limits=args.limits,
         seed=args.seed,
+        post_burst_limit=args.post_burst_limit,
+        post_burst_window=args.post_burst_window,
+        near_duplicate_jaccard=args.near_duplicate_jaccard,
+        pending_seconds=args.pending_seconds,
     )
+    if args.forbidden_words is not None:
+        config.forbidden_words = args.forbidden_words
+    if args.advertising_words is not None:
+        config.advertising_words = args.advertising_words
     try:
         server = build_server(config, log_level=args.log_level)
     except (StateFileError, DataDirError) as exc:

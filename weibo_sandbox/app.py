@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from .config import LIMIT_KINDS, SandboxConfig
 from .errors import WeiboError, invalid, missing
-from .faults import Fault
+from .faults import BLACKHOLE_HOLD_SECONDS, Fault
 from .platform import CODE_LIFETIME, CST, ListQuery, User
 from .rules import MAX_IMAGE_BYTES
 from .sandbox import Sandbox
@@ -521,7 +521,7 @@ async def _handle_api(box: Sandbox, request: Request, where: tuple[str, str], ip
     path = where[1]
     api_name = path.removeprefix("/2/").removesuffix(".json")
     params = await read_params(request)
-    fault = box.faults.decide(path, box.fault_rng)
+    fault = box.faults.decide(path, box.fault_rng, ip)
     if fault is not None:
         entry["fault"] = fault.kind
         early = await _fault_before(
@@ -545,7 +545,7 @@ async def _handle_api(box: Sandbox, request: Request, where: tuple[str, str], ip
         return DropResponse()
     if fault is not None and fault.kind == "pending" and api.write:
         if isinstance(result, dict) and isinstance(result.get("id"), int) and api_name != "statuses/destroy":
-            until = box.platform.now() + (box.faults.pending_seconds if fault.seconds is None else fault.seconds)
+            until = box.platform.now() + (_pending_seconds(box) if fault.seconds is None else fault.seconds)
             box.platform.hide(result["id"], until)
         raise WeiboError(20032)
     return weibo_json(result)
@@ -561,9 +561,18 @@ async def _fault_before(
         _spend_fault(box, token_value=token_value, ip=ip, api=api, api_name=api_name, code=fault.code or 10023)
     if fault.kind == "slow":
         await _sleep_unless_gone(request, box.faults.slow_seconds if fault.seconds is None else fault.seconds)
+    if fault.kind == "blackhole":
+        # Not a byte, not even a status line: the client waits for its own timeout, then gives up.
+        await _sleep_unless_gone(request, BLACKHOLE_HOLD_SECONDS if fault.seconds is None else fault.seconds)
+        raise DropConnection
     if fault.kind == "drop" and not api.write:
         return DropResponse()
     return None
+
+
+def _pending_seconds(box: Sandbox) -> float:
+    """How long a pending write hides: the faults' override, else the sandbox configuration's."""
+    return box.config.pending_seconds if box.faults.pending_seconds is None else box.faults.pending_seconds
 
 
 async def _sleep_unless_gone(request: Request, seconds: float) -> None:
@@ -773,6 +782,21 @@ async def oauth_token_info(request: Request) -> Response:
     )
 
 
+async def oauth_revoke(request: Request) -> Response:
+    """``oauth2/revokeoauth2``: the token stops working at once, answering as any revoked token does (21332)."""
+    box: Sandbox = request.app.state.sandbox
+    path = "/oauth2/revokeoauth2"
+    params = await _oauth_params(request)
+    try:
+        token = box.platform.token(params.get("access_token") or "")
+    except WeiboError as exc:
+        name = "expired_token" if exc.code == 21327 else "invalid_access_token"
+        return oauth_error(path, name, exc.code, exc.message, status=exc.status)
+    token.revoked = True
+    box.platform.touch()
+    return JSONResponse({"result": "true"})
+
+
 async def _oauth_params(request: Request) -> dict[str, str]:
     params = dict(request.query_params)
     if request.method == "POST":
@@ -858,7 +882,14 @@ CONFIG_FIELDS = {
     "traffic_per_minute": (int, float),
     "app_key": (str,),
     "app_secret": (str,),
+    "post_burst_limit": (int,),
+    "post_burst_window": (int,),
+    "near_duplicate_jaccard": (int, float),
+    "forbidden_words": (list,),
+    "advertising_words": (list,),
+    "pending_seconds": (int, float),
 }
+FLOAT_FIELDS = {"traffic_per_minute", "near_duplicate_jaccard", "pending_seconds"}
 
 
 async def admin_config(box: Sandbox, request: Request) -> dict:
@@ -877,11 +908,27 @@ async def admin_config(box: Sandbox, request: Request) -> dict:
         for key in ("safe_domain", "app_key", "app_secret"):
             if key in body and not body[key].strip():
                 raise AdminError(f"{key} must not be empty")
+        _check_assumptions(body)
         for name, value in body.items():
-            setattr(box.config, name, float(value) if name == "traffic_per_minute" else value)
+            setattr(box.config, name, float(value) if name in FLOAT_FIELDS else list(value) if
+                    isinstance(value, list) else value)
         if "traffic_per_minute" in body:
             box.traffic.set_ambient(box.config.traffic_per_minute)
     return box.config.public()
+
+
+def _check_assumptions(body: dict) -> None:
+    """The sandbox's own thresholds (not Weibo's): say what is wrong, having changed nothing."""
+    for name in ("post_burst_limit", "post_burst_window"):
+        if name in body and body[name] < 1:
+            raise AdminError(f"{name} must be at least 1, got {body[name]}")
+    if "near_duplicate_jaccard" in body and not 0 < body["near_duplicate_jaccard"] <= 1:
+        raise AdminError("near_duplicate_jaccard must be above 0 and at most 1")
+    if "pending_seconds" in body and not 0 <= body["pending_seconds"] <= 600:
+        raise AdminError("pending_seconds must be between 0 and 600")
+    for name in ("forbidden_words", "advertising_words"):
+        if name in body and not all(isinstance(w, str) and w.strip() for w in body[name]):
+            raise AdminError(f"{name} must be a list of non-empty words")
 
 
 async def admin_limits(box: Sandbox, request: Request) -> dict:
@@ -1115,6 +1162,7 @@ def create_app(config: SandboxConfig, *, sandbox: Sandbox | None = None) -> Star
         Route("/oauth2/authorize", oauth_authorize, methods=["GET", "POST"]),
         Route("/oauth2/access_token", oauth_access_token, methods=["POST"]),
         Route("/oauth2/get_token_info", oauth_token_info, methods=["POST"]),
+        Route("/oauth2/revokeoauth2", oauth_revoke, methods=["POST"]),
         Route("/2/{rest:path}", api_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route(BIZ_PREFIX + "/2/{rest:path}", api_endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/_sandbox/health", admin(admin_health), methods=["GET"]),

@@ -6,10 +6,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import rules
+
 # The normal tier of the Weibo Open Platform, per user per app per clock hour (and per client IP for "ip";
 # "biz" is the business API's own budget, per client IP).
-DEFAULT_LIMITS = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10_000, "biz": 50_000}
+# "daily_calls" is the stricter revision's calls per user per day (WEIBO_API.md: 100); 0 switches it off.
+DEFAULT_LIMITS = {"calls": 150, "posts": 30, "comments": 60, "messages": 60, "ip": 10_000, "biz": 50_000,
+                  "daily_calls": 0}
 LIMIT_KINDS = tuple(DEFAULT_LIMITS)
+HOURLY_KINDS = ("calls", "posts", "comments", "messages", "ip")
 DEFAULT_TOKEN_LIFETIME = 7 * 24 * 3600  # seconds: what Weibo gives an unaudited app's token
 
 
@@ -27,9 +32,17 @@ class SandboxConfig:
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     seed: int = 7
+    # Sandbox assumptions, not Weibo facts: Weibo publishes none of these numbers or lists (README, "Sandbox").
+    post_burst_limit: int = 5  # posts by one user within post_burst_window before 20016
+    post_burst_window: int = 60  # seconds
+    near_duplicate_jaccard: float = rules.NEAR_DUPLICATE_JACCARD  # 3-gram overlap from which a post is 20111
+    forbidden_words: list[str] = field(default_factory=lambda: list(rules.FORBIDDEN_WORDS))  # 21602
+    advertising_words: list[str] = field(default_factory=lambda: list(rules.ADVERTISING))  # 20020
+    pending_seconds: float = 2.0  # how long a "pending" (20032) write stays hidden; Weibo says 1-2 minutes
 
     def copy(self) -> SandboxConfig:
-        return dataclasses.replace(self, limits=dict(self.limits))
+        return dataclasses.replace(self, limits=dict(self.limits), forbidden_words=list(self.forbidden_words),
+                                   advertising_words=list(self.advertising_words))
 
     @property
     def base_url(self) -> str:
@@ -50,6 +63,12 @@ class SandboxConfig:
             "seed": self.seed,
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "state_file": str(self.state_file) if self.state_file else None,
+            "post_burst_limit": self.post_burst_limit,
+            "post_burst_window": self.post_burst_window,
+            "near_duplicate_jaccard": self.near_duplicate_jaccard,
+            "forbidden_words": list(self.forbidden_words),
+            "advertising_words": list(self.advertising_words),
+            "pending_seconds": self.pending_seconds,
         }
 
 

@@ -7,7 +7,9 @@ ERRORS: dict[int, tuple[int, str]] = {
     10001: (500, "System error!"),
     10003: (503, "Remote service error!"),
     10004: (403, "IP limit!"),
+    10006: (400, "Source paramter (appkey) is missing"),
     10009: (503, "Too many pending tasks, system is busy!"),
+    10013: (400, "Invalid weibo user"),
     10014: (403, "Insufficient app permissions!"),
     10016: (400, "Miss required parameter ({}) , see doc for more info!"),
     10017: (400, "Parameter ({}) value invalid: {}"),
@@ -37,11 +39,13 @@ ERRORS: dict[int, tuple[int, str]] = {
     20201: (400, "Target weibo comment does not exist!"),
     21301: (401, "Auth faild!"),
     21327: (401, "expired_token"),
+    21321: (403, "Applications over the unaudited use restrictions!"),
     21332: (401, "invalid_access_token"),
     21602: (400, "Contains forbid world!"),
 }
 UNKNOWN_CODE_STATUS = 400  # an error code the table does not know (fault injection may ask for any)
 PLATFORM_FAULT_CODES = (10001, 10003, 10009)
+APP_FAULT_CODES = (10006, 10013, 10014, 21321)  # about the app, not the call: what the ``app`` fault answers
 
 
 def is_content_code(code: int) -> bool:

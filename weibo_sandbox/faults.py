@@ -3,20 +3,24 @@
 Kinds: ``error`` (a 5xx with 10001/10003/10009), ``slow`` (answer after a delay), ``pending`` (a write is
 stored but hidden for a while, and the answer is 20032), ``drop`` (a write is stored, then the connection is
 cut before any answer), ``rate_limit`` (a rate-limit code, and that bucket counts as spent for the hour),
-``code`` (any error code once)."""
+``code`` (any error code once, e.g. the app-level 10006, 10013, 10014 and 21321), ``blackhole`` (no answer at
+all: the connection is held open without a byte until the client gives up, what Weibo does to an app or IP that
+over-polled; ``blackhole`` lists the IPs so treated, or ``"*"`` for the whole app, until it is cleared)."""
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from collections import deque
 from dataclasses import dataclass, field
 
 from .errors import PLATFORM_FAULT_CODES
 
-KINDS = ("error", "slow", "pending", "drop", "rate_limit", "code")
+KINDS = ("error", "slow", "pending", "drop", "rate_limit", "code", "blackhole")
 RATE_LIMIT_CODES = (10022, 10023, 10024)
 DEFAULT_SLOW_SECONDS = 5.0  # long enough to trip a client's usual short timeout
-DEFAULT_PENDING_SECONDS = 2.0  # Weibo's "please wait 1-2 minutes", compressed for tests
+BLACKHOLE_HOLD_SECONDS = 600.0  # a black-holed request is held this long at most (a client without a timeout)
+BLACKHOLE_ALL = "*"  # in ``blackhole``: every caller, i.e. the app itself
 RATES = ("error_rate", "slow_rate", "pending_rate", "drop_rate")
 
 
@@ -33,9 +37,10 @@ class Faults:
     slow_rate: float = 0.0
     slow_seconds: float = DEFAULT_SLOW_SECONDS
     pending_rate: float = 0.0
-    pending_seconds: float = DEFAULT_PENDING_SECONDS
+    pending_seconds: float | None = None  # None: the sandbox configuration's pending_seconds
     drop_rate: float = 0.0
     paths: list[str] = field(default_factory=list)
+    blackhole: list[str] = field(default_factory=list)  # client IPs that get no answer, or "*" for all
     once: deque[dict] = field(default_factory=deque)
 
     def describe(self) -> dict:
@@ -47,6 +52,7 @@ class Faults:
             "pending_seconds": self.pending_seconds,
             "drop_rate": self.drop_rate,
             "paths": list(self.paths),
+            "blackhole": list(self.blackhole),
             "once": list(self.once),
         }
 
@@ -55,7 +61,7 @@ class Faults:
         saying what is wrong, having changed nothing."""
         if not isinstance(body, dict):
             raise ValueError("body must be a JSON object")
-        known = {*RATES, "slow_seconds", "pending_seconds", "paths", "once"}
+        known = {*RATES, "slow_seconds", "pending_seconds", "paths", "blackhole", "once"}
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown fields {sorted(unknown)}; known: {sorted(known)}")
@@ -71,6 +77,12 @@ class Faults:
             if not isinstance(paths, list) or not all(isinstance(p, str) and p.startswith("/") for p in paths):
                 raise ValueError("paths must be a list of paths like /2/statuses/share.json")
             changes["paths"] = list(paths)
+        if "blackhole" in body:
+            holes = body["blackhole"]
+            if not isinstance(holes, list) or not all(isinstance(h, str) and _ip_or_all(h) for h in holes):
+                raise ValueError(f'blackhole must be a list of client IP addresses, or ["{BLACKHOLE_ALL}"] for the '
+                                 "whole app")
+            changes["blackhole"] = list(holes)
         if not isinstance(body.get("once", []), list):
             raise ValueError("once must be a list")
         once = [_once_entry(entry) for entry in body.get("once", [])]
@@ -78,9 +90,11 @@ class Faults:
             setattr(self, name, value)
         self.once.extend(once)
 
-    def decide(self, path: str, rng: random.Random) -> Fault | None:
-        """The fault for this request, if any: the first matching ``once`` entry is consumed first; then the
-        rates, drawn from the seeded RNG."""
+    def decide(self, path: str, rng: random.Random, ip: str = "") -> Fault | None:
+        """The fault for this request, if any: a black-holed caller gets nothing; then the first matching
+        ``once`` entry is consumed; then the rates, drawn from the seeded RNG."""
+        if BLACKHOLE_ALL in self.blackhole or (ip and ip in self.blackhole):
+            return Fault("blackhole")
         for entry in self.once:
             if entry.get("path") in (None, path):
                 self.once.remove(entry)
@@ -104,6 +118,16 @@ def _number(value: object, name: str, lo: float, hi: float) -> float:
     if not lo <= value <= hi:
         raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
     return float(value)
+
+
+def _ip_or_all(value: str) -> bool:
+    if value == BLACKHOLE_ALL:
+        return True
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _once_entry(entry: object) -> dict:

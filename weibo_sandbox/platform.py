@@ -29,6 +29,7 @@ from .errors import WeiboError, invalid
 
 # Asia/Shanghai has kept +08:00 without daylight saving since 1991: a fixed offset needs no tz database.
 CST = timezone(timedelta(hours=8), "CST")
+CST_OFFSET = 8 * 3600  # seconds east of UTC
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # strftime's %a/%b follow the C locale; Weibo's do not
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -47,8 +48,6 @@ CODE_LIFETIME = 600  # seconds: Weibo's authorization codes live 10 minutes and 
 REPLY_WINDOW = 48 * 3600  # seconds
 OPENING_EVENTS = frozenset({"message", "follow", "subscribe", "click", "scan", "scan_follow"})
 FAN_EVENTS = OPENING_EVENTS | {"mention", "unfollow", "unsubscribe", "view"}  # what a fan can do to an account
-POST_BURST_WINDOW = 60  # seconds: more than POST_BURST_LIMIT posts by one user in this window is 20016
-POST_BURST_LIMIT = 5
 DUPLICATE_WINDOW = 24 * 3600  # seconds a user's earlier posts count for 20019/20111
 FOLLOWERS_REACHABLE = 5000  # friendships/followers never pages past the newest 5000 followers
 MAX_PM_LENGTH = 299  # Weibo characters: the reply's text must be "less than 300 Chinese characters"
@@ -192,6 +191,8 @@ class Platform:
         self.hidden: dict[int, float] = {}  # id -> unix time it becomes visible (pending writes)
         self.buckets: dict[tuple[str, object], int] = {}
         self.bucket_hour = 0
+        self.day_calls: dict[int, int] = {}  # calls per user in the current day (limits["daily_calls"])
+        self.bucket_day = 0
         self._reset_indexes()
         self.next_fan_uid = FAN_UID_START
         self.next_message_id = MESSAGE_ID_BASE
@@ -580,16 +581,16 @@ class Platform:
             raise WeiboError(20008)
         if rules.weibo_length(text) > rules.MAX_WEIBO_LENGTH:
             raise WeiboError(20012)
-        if rules.forbidden_word(text):
+        if rules.forbidden_word(text, self.config.forbidden_words):
             raise WeiboError(21602)
-        if rules.advertising(text):
+        if rules.advertising(text, self.config.advertising_words):
             raise WeiboError(20020)
         return text
 
     def _check_burst(self, user: User, now: float) -> None:
         timeline = self.timelines.get(user.id, [])
-        recent = len(timeline) - bisect.bisect_left(timeline, id_at(now - POST_BURST_WINDOW))
-        if recent >= POST_BURST_LIMIT:
+        recent = len(timeline) - bisect.bisect_left(timeline, id_at(now - self.config.post_burst_window))
+        if recent >= self.config.post_burst_limit:
             raise WeiboError(20016)
 
     def _check_duplicate(self, user: User, text: str, now: float) -> None:
@@ -604,7 +605,7 @@ class Platform:
             other = rules.normalise(earlier.text)
             if other == normalised:
                 raise WeiboError(20019)
-            if rules.jaccard(grams, rules.trigrams(other)) >= rules.NEAR_DUPLICATE_JACCARD:
+            if rules.jaccard(grams, rules.trigrams(other)) >= self.config.near_duplicate_jaccard:
                 raise WeiboError(20111)
 
     def api_share(self, user: User, text: str | None, pic: tuple[str, bytes] | None, rip: str) -> Status:
@@ -883,11 +884,21 @@ class Platform:
             self.bucket_hour = hour
         return self.buckets.get(key, 0)
 
+    def _day_calls(self, uid: int) -> int:
+        day = int((self.now() + CST_OFFSET) // 86400)  # a day as Weibo's users live it: midnight in Beijing
+        if day != self.bucket_day:
+            self.day_calls.clear()
+            self.bucket_day = day
+        return self.day_calls.get(uid, 0)
+
     def check_limits(self, *, uid: int, ip: str, kind: str | None, api: str) -> None:
         limits = self.config.limits
         if self._bucket(("ip", ip)) >= limits["ip"]:
             raise WeiboError(10022)
         if self._bucket(("calls", uid)) >= limits["calls"]:
+            raise WeiboError(10023)
+        # The stricter revision's per-day allowance answers with the same "user requests" code as the hour's.
+        if limits.get("daily_calls") and self._day_calls(uid) >= limits["daily_calls"]:
             raise WeiboError(10023)
         if kind and self._bucket((kind, uid)) >= limits[kind]:
             raise WeiboError(10024, api)
@@ -899,6 +910,8 @@ class Platform:
 
     def spend(self, key: tuple[str, object], amount: int = 1) -> None:
         self.buckets[key] = self._bucket(key) + amount
+        if key[0] == "calls" and isinstance(key[1], int):
+            self.day_calls[key[1]] = self._day_calls(key[1]) + amount
 
     def exhaust(self, key: tuple[str, object]) -> None:
         """Mark a bucket spent for the rest of its hour (fault injection of a rate-limit answer)."""

@@ -6,18 +6,22 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 MAX_WEIBO_LENGTH = 140  # Weibo characters: a full-width character is 1, a half-width one 0.5
 URL_WEIBO_LENGTH = 10  # Weibo shortens every link to t.cn, which counts as 10 whatever the original length
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # 5 MB: the upload limit of statuses/share
-NEAR_DUPLICATE_JACCARD = 0.9  # character 3-gram overlap at which Weibo calls two posts the same (20111)
+# Character 3-gram overlap from which the sandbox calls two posts the same (20111): the default of
+# SandboxConfig.near_duplicate_jaccard, a sandbox assumption (Weibo does not publish its measure).
+NEAR_DUPLICATE_JACCARD = 0.9
 
 URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 TOPIC_RE = re.compile(r"#[^#\s][^#]{0,60}#")
 MENTION_RE = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
 WHITESPACE_AND_PUNCT_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 
+# Defaults of SandboxConfig.advertising_words and .forbidden_words: sandbox assumptions, not Weibo's lists.
 # Advertising markers Weibo's filter is known to catch: contact hand-offs and grey-market selling.
 ADVERTISING = (
     "加微信",
@@ -78,14 +82,19 @@ def has_topic(text: str) -> bool:
     return bool(TOPIC_RE.search(URL_RE.sub(" ", text)))
 
 
-def advertising(text: str) -> str | None:
+def advertising(text: str, words: Iterable[str] = ADVERTISING) -> str | None:
     folded = unicodedata.normalize("NFKC", text).lower().replace(" ", "")
-    return next((word for word in ADVERTISING if word in folded), None)
+    return next((word for word in words if _fold(word).replace(" ", "") in folded), None)
 
 
-def forbidden_word(text: str) -> str | None:
+def forbidden_word(text: str, words: Iterable[str] = FORBIDDEN_WORDS) -> str | None:
     folded = unicodedata.normalize("NFKC", text).lower()
-    return next((word for word in FORBIDDEN_WORDS if word in folded), None)
+    return next((word for word in words if _fold(word) in folded), None)
+
+
+def _fold(word: str) -> str:
+    """A configured word as the text is folded: a list entry "VX:" must match "vx:" in a post."""
+    return unicodedata.normalize("NFKC", word).lower()
 
 
 def mentions(text: str) -> list[str]:

@@ -220,3 +220,24 @@ def test_parallel_workers_on_one_target_publish_it_once(demo, weibo):
     target.refresh_from_db()
     assert target.state == TargetState.PUBLISHED and copies_on_weibo(brand, target.text) == 1
     assert target.publish_attempts.count() == 1
+
+
+@pytest.mark.parametrize("code", [10014, 21321])
+def test_an_app_level_refusal_pauses_the_targets_and_alerts_managers_once(demo, brand, weibo, code):
+    from team.models import Notice
+
+    share = "/2/statuses/share.json"
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "code", "code": code, "path": share}] * 2})
+    first = make_target(demo, brand, f"应用被拒时等待 {LINK}app1")
+    second = make_target(demo, brand, f"应用被拒时也等待 {LINK}app2")
+    before = timezone.now()
+    for target in (first, second):
+        publishing.target_publish(target_id=target.pk)
+        target.refresh_from_db()
+        assert target.state == TargetState.SCHEDULED  # waiting, not failed
+        assert target.next_attempt_at > before + timedelta(minutes=59)
+        assert "Managers have been alerted" in target.message or "已" in target.message
+    alerts = Notice.objects.filter(kind="weibo_app")
+    assert sorted(alerts.values_list("recipient__username", flat=True)) == ["admin", "manager"]  # one each, not per job
+    assert not Notice.objects.filter(kind="publish").exists()  # nobody is told their post failed
+    assert run_due(first).state == TargetState.PUBLISHED  # once the app is fixed, it goes out

@@ -3,6 +3,8 @@ pushes, routing at arrival, and the budget reserve."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -144,3 +146,15 @@ def test_a_rule_assigns_complaints_round_robin_in_its_department(cs, weibo, demo
     assert list(complaint.tags.values_list("name", flat=True)) == ["投诉"]
     praise = Interaction.objects.get(account=cs, text__contains="很好喝")
     assert praise.assignee is None and not praise.is_complaint and praise.routed_at is not None
+
+
+def test_an_app_level_refusal_pauses_polling_instead_of_failing_each_poll(cs, weibo):
+    from team.models import Notice
+
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "code", "code": 21321}]})
+    result = ingest.source_poll(account=cs, source=Source.MENTIONS)
+    assert result.skipped == "app"
+    cursor = IngestCursor.objects.get(account=cs, source=Source.MENTIONS)
+    assert cursor.paused_until > timezone.now() + timedelta(minutes=59)
+    assert ingest.source_poll(account=cs, source=Source.MENTIONS).skipped == "paused"
+    assert Notice.objects.filter(kind="weibo_app").count() == 2

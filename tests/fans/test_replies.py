@@ -443,3 +443,16 @@ def test_a_reply_after_a_resolved_ticket_closes_the_loop(cs, weibo, demo):
     last.refresh_from_db()
     assert item.loop_closed_at == last.sent_at and not replies.ticket_resolved_open_loops(item=item)
     assert item.first_response_at < item.loop_closed_at  # the first answer stays the first
+
+
+def test_an_app_level_refusal_puts_the_reply_back_in_the_queue(cs, weibo, demo):
+    item = arrive(weibo, cs, "你们的客服电话是多少？", kind="comment")
+    reply = replies.reply_create(item=item, text="您好，客服电话是 400-000-0000。", by=demo.people["agent"], rip=RIP)
+    faults(weibo, {"kind": "code", "code": 10014, "path": "/2/comments/reply.json"})
+    before = timezone.now()
+    assert replies.reply_send(reply_id=reply.pk) == ReplyState.QUEUED
+    reply.refresh_from_db()
+    assert reply.state == ReplyState.QUEUED and reply.retry_at > before + timedelta(minutes=59)
+    assert Notice.objects.filter(kind="weibo_app").count() == 2  # the admin and the manager
+    assert not Notice.objects.filter(kind="reply_rejected").exists()
+    assert send(reply).state == ReplyState.SENT

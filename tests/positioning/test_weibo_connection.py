@@ -200,3 +200,107 @@ def test_one_weibo_user_cannot_be_two_matrix_accounts(client, login, demo, weibo
     page = connect(client, weibo, demo.accounts["鲜牧酸奶"])  # consenting as 鲜牧乳业 again
     assert "5500000001" in page.content.decode()
     assert not WeiboConnection.objects.filter(account=demo.accounts["鲜牧酸奶"]).exists()
+
+
+def test_disconnect_revokes_the_token_on_weibo(client, login, demo, weibo, brand):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    token = WeiboConnection.objects.get(account=brand).access_token
+    page = client.post(reverse("positioning:weibo_disconnect", args=[brand.pk]), follow=True)
+    assert WeiboConnection.objects.get(account=brand).state == ConnectionState.DISCONNECTED
+    # The token no longer works at Weibo, for anyone who kept a copy.
+    answer = httpx.post(f"{weibo.url}/oauth2/get_token_info", data={"access_token": token})
+    assert answer.json()["error_code"] == 21332
+    event = AuditEvent.objects.get(action="account.weibo_disconnect", account_id=brand.pk)
+    assert event.changes["revoked_on_weibo"] is True and event.changes["revoke_problem"] == ""
+    assert page.status_code == 200
+
+
+def test_disconnect_without_weibo_still_happens_and_says_what_to_do(client, login, demo, weibo, brand, settings):
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    token = WeiboConnection.objects.get(account=brand).access_token
+    settings.WEIBO_API_URL = "http://127.0.0.1:9"  # nothing listens there: the platform is unreachable
+    settings.LANGUAGE_CODE = "en"
+    page = client.post(reverse("positioning:weibo_disconnect", args=[brand.pk]), follow=True,
+                       HTTP_ACCEPT_LANGUAGE="en")
+    connection = WeiboConnection.objects.get(account=brand)
+    assert connection.state == ConnectionState.DISCONNECTED and connection.access_token == ""
+    body = page.content.decode()
+    assert "Weibo could not revoke its authorisation (connection failed (ConnectError))" in body
+    assert "Authorised apps" in body
+    event = AuditEvent.objects.get(action="account.weibo_disconnect", account_id=brand.pk)
+    assert event.changes["revoked_on_weibo"] is False
+    assert event.changes["revoke_problem"] == "connection failed (ConnectError)"
+    settings.WEIBO_API_URL = weibo.url
+    info = httpx.post(f"{weibo.url}/oauth2/get_token_info", data={"access_token": token})
+    assert info.status_code == 200  # alive at Weibo, as the person was told
+
+
+def test_owner_and_managers_are_warned_once_days_before_the_token_expires(client, login, demo, weibo, brand,
+                                                                         settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from positioning.tasks import weibo_tokens_expiry_warn
+
+    settings.WEIBO_TOKEN_EXPIRY_WARN_DAYS = 3
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    connection = WeiboConnection.objects.get(account=brand)
+    connection.expires_at = timezone.now() + timedelta(days=5, hours=1)
+    connection.save(update_fields=["expires_at"])
+    assert weibo_tokens_expiry_warn() == 0  # not yet
+    body = client.get(reverse("positioning:account", args=[brand.pk])).content.decode()
+    assert 'data-expires-in="5"' in body
+    connection.expires_at = timezone.now() + timedelta(days=2, hours=1)
+    connection.save(update_fields=["expires_at"])
+    assert weibo_tokens_expiry_warn() == 1
+    assert weibo_tokens_expiry_warn() == 0  # every later beat tick: nobody is told twice
+    warned = Notice.objects.filter(kind="weibo_expiry", account_id=brand.pk)
+    recipients = {n.recipient for n in warned}
+    assert demo.people["manager"] in recipients and demo.people["agent"] not in recipients
+    if brand.owner_id:
+        assert brand.owner in recipients
+    assert warned.count() == len(recipients)
+    body = client.get(reverse("positioning:account", args=[brand.pk])).content.decode()
+    assert 'data-expires-in="2"' in body
+    connect(client, weibo, brand)  # a new token (generation 2) ...
+    connection.refresh_from_db()
+    WeiboConnection.objects.filter(pk=connection.pk).update(expires_at=timezone.now() + timedelta(days=1))
+    assert weibo_tokens_expiry_warn() == 1  # ... is a new warning
+
+
+def test_the_expiry_warning_runs_on_beat(settings):
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "positioning.weibo_tokens_expiry_warn"]
+    assert len(entries) == 1
+
+
+def test_an_app_level_refusal_alerts_managers_once_per_code_while_open(client, login, demo, weibo, brand):
+    from weibo_ops.weibo.errors import AppRefused
+
+    login(demo.people["manager"])
+    connect(client, weibo, brand)
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "code", "code": 10014}] * 3
+                                             + [{"kind": "code", "code": 21321}]})
+    for _ in range(4):
+        with pytest.raises(AppRefused):
+            account_client(account=brand).user(uid=BRAND_UID)
+    alerts = Notice.objects.filter(kind="weibo_app")
+    assert sorted((n.recipient.username, n.dedupe_key) for n in alerts) == [
+        ("admin", "weibo_app:10014:1"), ("admin", "weibo_app:21321:1"),
+        ("manager", "weibo_app:10014:1"), ("manager", "weibo_app:21321:1")]
+    assert "open.weibo.com" in alerts.get(recipient__username="manager", dedupe_key="weibo_app:10014:1").body
+    Notice.objects.filter(recipient=demo.people["manager"]).update(read_at=timezone_now())  # the manager closes it
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "code", "code": 10014}]})
+    with pytest.raises(AppRefused):
+        account_client(account=brand).user(uid=BRAND_UID)
+    assert Notice.objects.filter(kind="weibo_app", recipient=demo.people["manager"]).count() == 3  # told again
+    assert Notice.objects.filter(kind="weibo_app", recipient=demo.people["admin"]).count() == 2  # still open
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()

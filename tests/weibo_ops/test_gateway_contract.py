@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from weibo_ops.weibo.budget import Budget, DatabaseStore
-from weibo_ops.weibo.client import SHARE, Transport, WeiboClient, WeiboOAuth
+from weibo_ops.weibo.client import SHARE, Transport, WeiboClient, WeiboOAuth, shared_http
 from weibo_ops.weibo.errors import (
+    AppRefused,
     Blocked,
     Duplicate,
     Forbidden,
@@ -277,3 +278,44 @@ def test_an_accepted_but_slow_post_is_pending_then_visible(client, weibo):
     assert caught.value.code == 20032
     time.sleep(1.2)
     assert client.find_own_post(text, since=started) is not None
+
+
+@pytest.mark.parametrize("code", [10006, 10013, 10014, 21321])
+def test_app_level_codes_from_the_sandbox_are_app_refusals(weibo, client, code):
+    weibo.admin("POST", "/_sandbox/faults", {"once": [{"kind": "code", "code": code}]})
+    with pytest.raises(AppRefused) as caught:
+        client.user(uid=BRAND_UID)
+    assert caught.value.code == code and caught.value.retry_at > datetime.now(UTC) + timedelta(minutes=59)
+
+
+@pytest.fixture
+def short_timeout(settings):
+    """WEIBO_TIMEOUT as an operator sets it, on a fresh pooled client (it is built once per process)."""
+    settings.WEIBO_TIMEOUT = 1
+    shared_http.cache_clear()
+    yield
+    shared_http.cache_clear()
+
+
+def test_a_black_holed_app_is_a_lost_answer(weibo, budget, short_timeout):
+    client = WeiboClient.from_settings(authorise(weibo, BRAND_UID), scope="account:1", budget=budget)
+    weibo.admin("POST", "/_sandbox/faults", {"blackhole": ["*"]})
+    started = time.monotonic()
+    with pytest.raises(RetryLater, match="no answer in time"):
+        client.user(uid=BRAND_UID)  # a read: try again later
+    with pytest.raises(Unconfirmed, match="no answer in time"):
+        client.share(f"黑洞里的一条 {link('hole')}", rip=RIP)  # a write: look it up before any retry
+    assert time.monotonic() - started < 6  # each call gave up after WEIBO_TIMEOUT, not the sandbox's 600 s hold
+    weibo.admin("DELETE", "/_sandbox/faults")
+    assert client.find_own_post(f"黑洞里的一条 {link('hole')}", since=datetime.now(UTC) - timedelta(minutes=1)) is None
+
+
+def test_revoking_a_token(weibo):
+    token = authorise(weibo, BRAND_UID)
+    oauth = WeiboOAuth.from_settings()
+    oauth.revoke(token)
+    with pytest.raises(NeedsReauthorisation) as caught:
+        oauth.token_info(token)
+    assert caught.value.code == 21332
+    with pytest.raises(NeedsReauthorisation):
+        oauth.revoke(token)  # already dead: the caller may count it as done

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from weibo_ops.weibo.errors import (
+    AppRefused,
     Blocked,
     Duplicate,
     Forbidden,
@@ -31,6 +33,7 @@ TABLE = [
     ([*range(20101, 20110), *range(20201, 20205)], NotFound),
     ([21301, 21314, 21315, 21316, 21317, 21318, 21319, 21327, 21332], NeedsReauthorisation),
     ([10004, 20015, 20022], Blocked),
+    ([10006, 10013, 10014, 21321], AppRefused),
 ]
 
 
@@ -64,3 +67,13 @@ def test_every_outcome_reads_as_a_sentence_for_people():
         error = error_from_body({"error_code": 1, "error": "x"}, http_status=400, request="", raw="")
         error.outcome = outcome
         assert "%(" not in error.describe()
+
+
+@pytest.mark.parametrize("code", [10006, 10013, 10014, 21321])
+def test_an_app_level_code_waits_an_hour_and_says_what_to_do(code):
+    before = datetime.now(UTC)
+    error = error_from_body({"error_code": code, "error": "msg"}, http_status=403, request="/2/x.json", raw="{}")
+    assert error.outcome == Outcome.APP
+    assert before + timedelta(minutes=59) < error.retry_at < datetime.now(UTC) + timedelta(minutes=61)
+    assert "open.weibo.com" in error.what_to_do() or "WEIBO_APP_KEY" in error.what_to_do()
+    assert "%(" not in error.describe()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .weibo import BRAND, OWN, RIP, Account, assert_error, link
 
@@ -85,3 +86,46 @@ def test_requests_log(fresh_sandbox):
     assert (first["path"], first["status"], first["uid"]) == ("/2/users/show.json", 200, BRAND)
     assert (second["status"], second["error_code"]) == (400, 20003)
     assert set(first) >= {"at", "method", "path", "uid", "rip", "status", "error_code"}
+
+
+ASSUMPTIONS = {
+    "post_burst_limit": 5,
+    "post_burst_window": 60,
+    "near_duplicate_jaccard": 0.9,
+    "pending_seconds": 2.0,
+}
+
+
+def test_the_sandbox_assumptions_are_configuration_with_the_old_defaults(fresh_sandbox):
+    config = fresh_sandbox.admin("GET", "/_sandbox/config")
+    assert {name: config[name] for name in ASSUMPTIONS} == ASSUMPTIONS
+    assert "代购" in config["advertising_words"] and "办假证" in config["forbidden_words"]
+
+
+def test_the_sandbox_assumptions_can_be_changed_and_reset(fresh_sandbox):
+    fresh_sandbox.admin("POST", "/_sandbox/config", {
+        "post_burst_limit": 2, "forbidden_words": ["违禁词甲"], "advertising_words": ["VX号"],
+        "near_duplicate_jaccard": 0.5, "pending_seconds": 0.5})
+    account = Account(fresh_sandbox)
+    assert_error(account.post("statuses/share", {"status": f"含有违禁词甲 {link('f')}", "rip": RIP}), 21602)
+    assert_error(account.post("statuses/share", {"status": f"加我vx号 {link('a')}", "rip": RIP}), 20020)
+    account.share(f"办假证 不再是违禁词 {link('1')}")  # the default list no longer applies
+    # 0.69 of their 3-grams are shared: a near duplicate at 0.5, not at the default 0.9
+    assert_error(account.post("statuses/share", {"status": f"办假证 已经不再是违禁词了 {link('1')}", "rip": RIP}),
+                 20111)
+    account.share(f"第二条完全不同的内容 {link('2')}")
+    assert_error(account.post("statuses/share", {"status": f"第三条又是新的 {link('3')}", "rip": RIP}), 20016)
+    fresh_sandbox.reset()
+    config = fresh_sandbox.admin("GET", "/_sandbox/config")
+    assert {name: config[name] for name in ASSUMPTIONS} == ASSUMPTIONS and "办假证" in config["forbidden_words"]
+
+
+@pytest.mark.parametrize("bad", [
+    {"post_burst_limit": 0}, {"post_burst_window": "60"}, {"near_duplicate_jaccard": 1.5},
+    {"near_duplicate_jaccard": 0}, {"pending_seconds": -1}, {"forbidden_words": ["ok", ""]},
+    {"advertising_words": "加微信"},
+])
+def test_bad_assumptions_are_refused_and_change_nothing(fresh_sandbox, bad):
+    response = fresh_sandbox.http.post("/_sandbox/config", json={"post_burst_limit": 3, **bad})
+    assert response.status_code == 400, bad
+    assert fresh_sandbox.admin("GET", "/_sandbox/config")["post_burst_limit"] == 5

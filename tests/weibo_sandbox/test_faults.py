@@ -118,3 +118,56 @@ def test_fault_settings_are_validated(fresh_sandbox):
         response = fresh_sandbox.http.post("/_sandbox/faults", json=body)
         assert response.status_code == 400, body
     assert fresh_sandbox.admin("GET", "/_sandbox/faults")["once"] == []
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        (10006, 400, "Source paramter (appkey) is missing"),
+        (10013, 400, "Invalid weibo user"),
+        (10014, 403, "Insufficient app permissions!"),
+        (21321, 403, "Applications over the unaudited use restrictions!"),
+    ],
+)
+def test_app_level_codes_as_faults(brand, fresh_sandbox, code, status, message):
+    """The codes about the app itself (not the call) come with Weibo's own status and message."""
+    before = brand.timeline_ids()
+    faults(fresh_sandbox, once=[{"kind": "code", "code": code, "path": "/2/statuses/share.json"}])
+    body = assert_error(brand.post("statuses/share", {"status": f"应用级错误 {link()}", "rip": RIP}), code, status)
+    assert body["error"] == message
+    assert brand.timeline_ids() == before  # nothing was written
+    assert fresh_sandbox.admin("GET", "/_sandbox/requests?limit=2")[0]["fault"] == "code"
+
+
+def test_a_black_holed_request_gets_no_byte_until_the_client_gives_up(fresh_sandbox):
+    impatient = Account(fresh_sandbox, BRAND, timeout=0.5)
+    before = len(impatient.timeline_ids())
+    faults(fresh_sandbox, blackhole=["127.0.0.1"])
+    assert fresh_sandbox.admin("GET", "/_sandbox/faults")["blackhole"] == ["127.0.0.1"]
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):  # no status line, no header: a read timeout, not a cut answer
+        impatient.post("statuses/share", {"status": f"黑洞 {link('hole')}", "rip": RIP})
+    assert 0.5 <= time.monotonic() - started < 5
+    with pytest.raises(httpx.ReadTimeout):
+        impatient.get("users/show", uid=BRAND)  # every call from that IP, until cleared
+    faults(fresh_sandbox, blackhole=[])
+    assert len(impatient.timeline_ids()) == before  # the black-holed write was never served
+
+
+def test_black_holing_the_whole_app_and_once(fresh_sandbox):
+    impatient = Account(fresh_sandbox, BRAND, timeout=0.5)
+    faults(fresh_sandbox, blackhole=["*"])
+    with pytest.raises(httpx.ReadTimeout):
+        impatient.get("users/show", uid=BRAND)
+    fresh_sandbox.admin("DELETE", "/_sandbox/faults")
+    faults(fresh_sandbox, once=[{"kind": "blackhole", "seconds": 30}])
+    with pytest.raises(httpx.ReadTimeout):
+        impatient.get("users/show", uid=BRAND)
+    assert impatient.get("users/show", uid=BRAND).status_code == 200
+
+
+@pytest.mark.parametrize("bad", [{"blackhole": "127.0.0.1"}, {"blackhole": ["not-an-ip"]}, {"blackhole": [1]}])
+def test_blackhole_entries_are_checked(fresh_sandbox, bad):
+    response = fresh_sandbox.http.post("/_sandbox/faults", json=bad)
+    assert response.status_code == 400 and "blackhole" in response.json()["error"]
+    assert fresh_sandbox.admin("GET", "/_sandbox/faults")["blackhole"] == []

@@ -63,3 +63,17 @@ def test_bad_limits_are_refused(fresh_sandbox):
     assert response.status_code == 400
     response = fresh_sandbox.http.post("/_sandbox/limits", json={"tweets": 1})
     assert response.status_code == 400 and "tweets" in response.json()["error"]
+
+
+def test_a_per_day_allowance_is_off_by_default_and_answers_10023(brand, fresh_sandbox):
+    assert fresh_sandbox.admin("GET", "/_sandbox/limits")["daily_calls"] == 0
+    fresh_sandbox.admin("POST", "/_sandbox/limits", {"daily_calls": 2, "calls": 150})
+    assert brand.get("users/show", uid=BRAND).status_code == 200
+    assert brand.get("users/show", uid=BRAND).status_code == 200
+    body = assert_error(brand.get("users/show", uid=BRAND), 10023, 403)
+    assert body["error"] == "User requests out of rate limit!"
+    assert Account(fresh_sandbox, SERVICE).get("users/show", uid=BRAND).status_code == 200  # per user
+    remaining = brand.ok(brand.get("account/rate_limit_status"))["remaining_user_hits"]
+    assert remaining == 148  # the hour's allowance is not what ran out
+    fresh_sandbox.admin("POST", "/_sandbox/limits", {"daily_calls": 0})
+    assert brand.get("users/show", uid=BRAND).status_code == 200

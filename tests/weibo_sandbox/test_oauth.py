@@ -126,3 +126,15 @@ def test_token_in_query_form_or_header_and_missing(fresh_sandbox):
     assert bare.post("/2/statuses/share.json", data=form).status_code == 200
     assert_error(bare.get("/2/users/show.json", params={"uid": BRAND}), 21301, 401)
     assert_error(bare.get("/2/users/show.json", params={"uid": BRAND, "access_token": "2.00bogus"}), 21332, 401)
+
+
+def test_revoking_a_token_makes_it_answer_as_revoked(fresh_sandbox):
+    account = Account(fresh_sandbox)
+    revoke = httpx.post(f"{fresh_sandbox.url}/oauth2/revokeoauth2", data={"access_token": account.token})
+    assert revoke.status_code == 200 and revoke.json() == {"result": "true"}
+    assert_error(account.get("users/show", uid=BRAND), 21332, 401)
+    info = httpx.post(f"{fresh_sandbox.url}/oauth2/get_token_info", data={"access_token": account.token})
+    assert_oauth_error(info, "invalid_access_token", 21332, "/oauth2/get_token_info")
+    again = httpx.post(f"{fresh_sandbox.url}/oauth2/revokeoauth2", data={"access_token": account.token})
+    assert_oauth_error(again, "invalid_access_token", 21332, "/oauth2/revokeoauth2")
+    assert Account(fresh_sandbox).get("users/show", uid=BRAND).status_code == 200  # other tokens live on

@@ -36,6 +36,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
         (["--push-url", "ftp://x"], "expected an http(s) URL"),
         (["--data-dir", "/nonexistent/dir"], "does not exist"),
         (["--token-lifetime", "0"], "must be positive"),
+        (["--near-duplicate-jaccard", "2"], "expected a number above 0 and at most 1"),
+        (["--post-burst-limit", "0"], "must be positive"),
+        (["--limits", "daily_calls=x"], "limit daily_calls must be a whole number"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(args, says):
@@ -120,3 +123,22 @@ def test_malformed_requests_get_weibo_errors(fresh_sandbox):
     )
     seen = fresh_sandbox.admin("GET", "/_sandbox/requests?limit=100")
     assert [r for r in seen if r["status"] and r["status"] >= 500] == []
+
+
+def test_the_sandbox_assumptions_are_set_on_the_command_line():
+    running = SandboxProcess("--post-burst-limit", "1", "--post-burst-window", "600",
+                             "--forbidden-words", "甲词,乙词", "--advertising-words", "丙词",
+                             "--near-duplicate-jaccard", "0.8", "--pending-seconds", "0.5",
+                             "--limits", "daily_calls=100")
+    try:
+        config = running.admin("GET", "/_sandbox/config")
+        assert (config["post_burst_limit"], config["post_burst_window"], config["forbidden_words"],
+                config["advertising_words"], config["near_duplicate_jaccard"], config["pending_seconds"]) == (
+            1, 600, ["甲词", "乙词"], ["丙词"], 0.8, 0.5)
+        assert running.admin("GET", "/_sandbox/limits")["daily_calls"] == 100
+        account = Account(running)
+        assert_error(account.post("statuses/share", {"status": f"有乙词 {link('w')}", "rip": RIP}), 21602)
+        account.share(f"第一条 {link('1')}")
+        assert_error(account.post("statuses/share", {"status": f"第二条太快 {link('2')}", "rip": RIP}), 20016)
+    finally:
+        running.stop()

@@ -456,7 +456,7 @@ def _comparable(text: str) -> str:
 
 
 class WeiboOAuth:
-    """The app's side of OAuth2: authorize URL, code exchange, token check. Spends no budget."""
+    """The app's side of OAuth2: authorize URL, code exchange, token check, revocation. Spends no budget."""
 
     def __init__(self, *, app_key: str, app_secret: str, transport: Transport):
         self.app_key = app_key
@@ -498,6 +498,17 @@ class WeiboOAuth:
             created_at=created,
             expires_at=in_seconds(data.get("expire_in"), datetime.now(UTC)),
         )
+
+    def revoke(self, access_token: str) -> None:
+        """Revoke the token on Weibo (``oauth2/revokeoauth2``), so that it no longer works anywhere.
+
+        Raises ``NeedsReauthorisation`` when Weibo says the token is already dead (expired or revoked:
+        the caller may count that as done), and the transport's errors when the answer is lost.
+        """
+        data = self._post("revokeoauth2", {"access_token": access_token})
+        if str(data.get("result")).lower() != "true":
+            raise RetryLater("oauth2/revokeoauth2 did not answer result=true", request="/oauth2/revokeoauth2",
+                             raw=json.dumps(data)[:2000])
 
     def _post(self, name: str, data: dict) -> dict:
         request = f"/oauth2/{name}"
