@@ -127,6 +127,15 @@ def pytest_sessionstart(session):
         pytest.exit(f"PostgreSQL at DATABASE_URL does not answer: {exc}", 3)
 
 
+@pytest.fixture
+def english():
+    """Messages in English, whatever the default language: for tests that read a reason's words."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The demo's eight people would cost seconds per test with the production hasher."""

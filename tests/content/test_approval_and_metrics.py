@@ -192,7 +192,7 @@ def _rewrite(demo, pillar, post, by, text):
                                 text=text, accounts=[demo.accounts["鲜牧乳业"]])
 
 
-def test_an_approver_who_rewrote_someone_elses_draft_does_not_approve_it(demo, pillar):
+def test_an_approver_who_rewrote_someone_elses_draft_does_not_approve_it(english, demo, pillar):
     _republish(demo, demo.accounts["鲜牧乳业"], approvers=[demo.people["pr"], demo.people["reviewer"]])
     post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"鲜奶到店 {LINK}",
                                 accounts=[demo.accounts["鲜牧乳业"]])

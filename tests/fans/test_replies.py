@@ -300,7 +300,7 @@ def test_a_private_message_left_sending_by_a_killed_worker_waits_for_a_person(cs
     assert replies.reply_send(reply_id=reply.pk) == ReplyState.SENT
 
 
-def test_a_private_message_outside_the_window_is_refused(cs, weibo, demo, settings):
+def test_a_private_message_outside_the_window_is_refused(english, cs, weibo, demo, settings):
     long_ago = timezone.now() - timedelta(hours=48, minutes=1)  # Weibo's window is 48 h, not 72
     item = message_arrives(weibo, cs, "上周的订单还没退款", at=long_ago)
     [reason] = refused(item, "您好，退款已处理。", demo.people["agent"])
@@ -333,7 +333,7 @@ def test_a_follow_or_subscription_opens_the_window_again(cs, weibo, demo):
     assert replies.reply_send(reply_id=reply.pk) == ReplyState.SENT
 
 
-def test_after_an_unfollow_no_private_message_goes_and_the_platform_agrees(cs, weibo, demo):
+def test_after_an_unfollow_no_private_message_goes_and_the_platform_agrees(english, cs, weibo, demo):
     item = message_arrives(weibo, cs, "算了不买了")
     event_arrives(weibo, item.fan.uid, "unfollow")
     window = replies.message_window(item)
@@ -346,7 +346,7 @@ def test_after_an_unfollow_no_private_message_goes_and_the_platform_agrees(cs, w
     assert caught.value.code == 10017 and "unfollowed" in str(caught.value)
 
 
-def test_an_at_mention_allows_exactly_one_private_message(cs, weibo, demo):
+def test_an_at_mention_allows_exactly_one_private_message(english, cs, weibo, demo):
     item = message_arrives(weibo, cs, "上次的问题", at=timezone.now() - timedelta(days=4))
     event_arrives(weibo, item.fan.uid, "mention")
     window = replies.message_window(item)
@@ -363,7 +363,7 @@ def test_an_at_mention_allows_exactly_one_private_message(cs, weibo, demo):
     assert caught.value.code == 10017
 
 
-def test_a_private_message_over_299_characters_is_refused(cs, weibo, demo):
+def test_a_private_message_over_299_characters_is_refused(english, cs, weibo, demo):
     item = message_arrives(weibo, cs, "请详细说说")
     [reason] = refused(item, "奶" * 300, demo.people["agent"])
     assert "299" in reason or "300" in reason

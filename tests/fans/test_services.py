@@ -196,7 +196,7 @@ def test_the_desk_keeps_weibo_first_shorter_and_a_webhook_signed(demo):
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://localhost/", "http://169.254.169.254/",
                                  "http://10.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/"])
-def test_a_desk_webhook_to_a_private_address_is_refused(demo, url):
+def test_a_desk_webhook_to_a_private_address_is_refused(english, demo, url):
     logistics = Department.objects.get(name="物流部")
     with pytest.raises(ValidationError) as caught:
         services.desk_set(department=logistics, by=demo.people["manager"], webhook_url=url, webhook_secret="s3cret")
