@@ -44,7 +44,7 @@ token_key=$("$venv/bin/python" -c 'from cryptography.fernet import Fernet; print
 production=(env -i "PATH=$venv/bin:/usr/local/bin:/usr/bin:/bin" "HOME=$work" "LANG=C.UTF-8"
   DEBUG=0 "SECRET_KEY=$secret_key" ALLOWED_HOSTS=weibo.example.com
   WEIBO_APP_KEY=production-check WEIBO_APP_SECRET=production-check "WEIBO_TOKEN_KEYS=$token_key"
-  WEIBO_PUSH_TOKEN=production-check "DATABASE_URL=$database_url" "REDIS_URL=$redis_url"
+  "DATABASE_URL=$database_url" "REDIS_URL=$redis_url"
   "WEIBO_OPS_VAR_DIR=$work/var")
 
 echo "manage.py check --deploy (production settings, PostgreSQL, Redis)"
