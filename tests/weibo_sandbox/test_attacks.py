@@ -17,16 +17,12 @@ from rapidfuzz import fuzz
 
 from weibo_sandbox import corpus, traffic
 
-from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time
+from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time, run
 
 
 @pytest.fixture
 def brand(fresh_sandbox):
     return Account(fresh_sandbox, BRAND)
-
-
-def run(sandbox, name: str, **body) -> dict:
-    return sandbox.admin("POST", f"/_sandbox/scenarios/{name}", {"instant": True, "seed": 11, **body})
 
 
 def stamps(items: list[dict]) -> list[float]:

@@ -13,7 +13,7 @@ import pytest
 
 from weibo_sandbox import corpus
 
-from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time
+from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time, run
 
 NAMES = {
     "negative_spike", "bot_attack", "kol_cascade", "lottery_hunters", "collateral_crisis", "organic_replay",
@@ -24,10 +24,6 @@ NAMES = {
 @pytest.fixture
 def brand(fresh_sandbox):
     return Account(fresh_sandbox, BRAND)
-
-
-def run(sandbox, name: str, **body) -> dict:
-    return sandbox.admin("POST", f"/_sandbox/scenarios/{name}", {"instant": True, "seed": 11, **body})
 
 
 def stamps(items: list[dict]) -> list[float]:

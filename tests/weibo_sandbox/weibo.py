@@ -85,3 +85,8 @@ def all_reposts(account: Account, sid: int | str) -> list[dict]:
         if len(body["reposts"]) < 200:
             return out
         page += 1
+
+
+def run(sandbox, name: str, **body) -> dict:
+    """Start a scenario at once with a fixed seed (the sandbox tests' way to make traffic)."""
+    return sandbox.admin("POST", f"/_sandbox/scenarios/{name}", {"instant": True, "seed": 11, **body})
