@@ -452,3 +452,26 @@ def test_only_an_approver_takes_off_a_tag_that_holds_replies_and_every_change_is
         ("manager", "inbox.untag", {"tags": [["敏感"], []]}, cs.pk),
     ]
     assert events.last().ip == "198.51.100.4"
+
+
+def test_a_private_message_shows_weibos_reply_window(demo, login):
+    """The thread page says how long Weibo lets the account answer, and why not once it has closed."""
+    from weibo_ops.weibo.models import PushEvent
+
+    account = demo.accounts["鲜牧客服"]
+    fan = Fan.objects.create(uid="7712345", screen_name="私信粉丝")
+    sent = timezone.now() - timedelta(hours=2)
+    item = Interaction.objects.create(account=account, kind=Kind.MESSAGE, source=Source.PUSH, object_type="message",
+                                      platform_id="c" * 64, fan=fan, text="奶卡怎么用", created_at=sent,
+                                      thread_key=f"dm:{CS_UID}:{fan.uid}")
+    PushEvent.objects.create(digest="a" * 64, msg_type="text", sender_id=fan.uid, receiver_id=CS_UID,
+                             text="奶卡怎么用", created_at=sent, payload={})
+    client = login(demo.people["agent"])
+    page = client.get(reverse("fans:item", args=[item.pk]), **EN).content.decode()
+    until = timezone.localtime(sent + timedelta(hours=48))
+    assert 'id="message-window"' in page and "Replies allowed until" in page
+    assert f"{until:%Y}" in page and f"{until:%H:%M}" in page
+    PushEvent.objects.create(digest="b" * 64, msg_type="event", subtype="unfollow", sender_id=fan.uid,
+                             receiver_id=CS_UID, created_at=timezone.now(), payload={})
+    page = client.get(reverse("fans:item", args=[item.pk]), **EN).content.decode()
+    assert "The fan unfollowed the account" in page
