@@ -123,7 +123,7 @@ def message_window(item: Interaction, *, now: datetime | None = None) -> ReplyWi
 
 
 def _local(at: datetime) -> str:
-    return date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")
+    return date_format(timezone.localtime(at), "Y-m-d H:i")
 
 
 def reply_check(*, item: Interaction, text: str, template: ReplyTemplate | None = None) -> list[Problem]:
