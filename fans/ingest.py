@@ -228,6 +228,8 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
             reposted_from=features.reposted_via(item.text)[:200],
             is_question=features.is_question(item.text), is_praise=features.is_praise(item.text),
             defends=features.defends(item.text),
+            # A complaint is read from its text, as a question is: not left to whichever routing rule came first.
+            is_complaint=answerable and features.is_complaint(item.text),
             needs_answer=answerable and not history,
             state=State.OPEN if answerable and not history else State.CLOSED,
             first_response_due=start + clocks.reply if answerable and not history else None,

@@ -1,7 +1,9 @@
 """Routing rules: conditions → actions, in order; the first active rule that matches an arriving
 item acts on it, and no other rule does.
 
-A rule with no condition matches every item that asks for an answer. A person to assign to must be
+A rule with no condition matches every item that asks for an answer. Whether an item is a complaint is
+read from its text when it arrives (``fans.text.is_complaint``), whatever rule routes it; a rule can
+mark more items as complaints, never fewer. A person to assign to must be
 able to reply on the item's account; a department is served round-robin among its active members
 who may reply there (the rule row is locked while the next one is picked, so two workers routing at
 once do not give two items to the same person out of turn).
@@ -20,6 +22,7 @@ from team.models import User
 
 from .models import ANSWERABLE, Interaction, RoutingRule
 from .scoring import ZOMBIE_THRESHOLD
+from .text import own_words
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +30,13 @@ logger = logging.getLogger(__name__)
 def rule_matches(rule: RoutingRule, item: Interaction, account_ids: set[int]) -> bool:
     """``account_ids``: the rule's accounts (empty: every account). Every condition set must hold."""
     fan = item.fan
+    # Keywords are read in the fan's own words: a repost's chain is other people's text, and the same words
+    # must route alike whether they came as a comment or as an @ that reposts something.
+    words = own_words(item.text)
     conditions = (
         item.kind in rule.kinds if rule.kinds else item.kind in ANSWERABLE,
         not account_ids or item.account_id in account_ids,
-        not rule.keywords or any(word and word in item.text for word in rule.keywords),
+        not rule.keywords or any(word and word in words for word in rule.keywords),
         rule.min_influence is None or fan.influence >= rule.min_influence,
         rule.min_loyalty is None or fan.loyalty >= rule.min_loyalty,
         rule.zombie != "only" or fan.zombie >= ZOMBIE_THRESHOLD,

@@ -19,12 +19,25 @@ PRAISE_WORDS = ("好喝", "好吃", "喜欢", "推荐", "点赞", "赞", "支持
                 "感谢", "谢谢", "贴心", "给力", "靠谱", "放心")
 DEFEND_WORDS = ("造谣", "别黑", "黑粉", "水军", "不实", "辟谣", "一直在喝", "一直喝", "喝了好多年", "相信鲜牧",
                 "挺鲜牧", "支持鲜牧", "别带节奏", "带节奏")
-COMPLAINT_WORDS = ("投诉", "变质", "过期", "漏", "破损", "坏了", "发酸", "异味", "退款", "退货", "差评", "没送到",
-                   "送错", "太慢", "客服不理", "拉肚子", "虫", "失望", "骗")
+# What did not come is said many ways ("没送到", "三天没送了", "还没收到"): the stems are listed, not one phrasing.
+COMPLAINT_WORDS = ("投诉", "变质", "过期", "漏", "破损", "坏了", "发酸", "异味", "退款", "退货", "差评", "没送",
+                   "没收到", "还没到", "没到货", "没发货", "待发货", "送错", "太慢", "客服不理", "没人理", "拉肚子",
+                   "虫", "失望", "骗")
 # "//@name:" marks who a repost came through; the first one is the direct parent.
 REPOST_VIA = re.compile(r"//@([^:：\s]{1,30})[:：]")
 MENTION = re.compile(r"@([\w\u4e00-\u9fff-]{1,30})")
 BOILERPLATE_SIMILARITY = 0.9  # a reply this close to its template is the template: not answering the fan
+
+
+def own_words(text: str) -> str:
+    """What the fan wrote: a repost's text without the chain it came through ("//@name: ...")."""
+    return text.split("//@", 1)[0]
+
+
+def is_complaint(text: str) -> bool:
+    """A complaint in the fan's own words, whatever the item is (a comment, an @, a message): the same text
+    is the same complaint. An @name is nobody's complaint ("@投诉小助手")."""
+    return bool(hits(MENTION.sub("", own_words(text)), COMPLAINT_WORDS))
 
 
 def is_question(text: str) -> bool:

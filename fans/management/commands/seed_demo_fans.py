@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fans import services
+from fans import text as features
 from fans.models import DepartmentDesk, Priority, ReplyTemplate, RoutingRule, Tag
 from positioning.models import Account, Brand
 from team.models import Department, User
@@ -27,8 +28,8 @@ TEMPLATES = [
     ("建议已采纳", "您之前的建议我们采纳啦：已经在新一批产品里改进，谢谢您帮我们变得更好！"),
 ]
 
-COMPLAINT_WORDS = ["投诉", "变质", "过期", "漏", "破损", "坏了", "发酸", "异味", "退款", "退货", "差评", "没送到",
-                   "送错", "太慢", "拉肚子", "失望"]
+# The rules route on the words the inbox reads complaints by (one list: fans.text).
+COMPLAINT_WORDS = list(features.COMPLAINT_WORDS)
 
 # Weibo first: every department answers a Weibo complaint well before its normal turnaround.
 DESKS = {"客户服务部": (48, 4), "物流部": (48, 12), "公关部": (24, 2), "法务部": (72, 24), "市场部": (72, 24)}
