@@ -21,6 +21,8 @@ from .selectors import InboxFilters, visible_items
 STATE_CHOICES = [("open", pgettext_lazy("inbox item state", "Open")),
                  ("closed", pgettext_lazy("inbox item state", "Closed")), ("all", _("All"))]
 SLA_CHOICES = [("", _("any")), ("breached", _("Breached")), ("near", _("Near breach")), ("ok", _("On time"))]
+# Newest first is the default and stays out of the URL; "deadline" is remembered there like the filters.
+ORDERING_CHOICES = [("", _("Newest first")), ("deadline", _("Deadline first"))]
 LOOP_CHOICES = [("", _("any")), ("open", _("Resolved, fan not told yet")), ("closed", _("Fan told"))]
 # What a reply's live check reads: the text and the chosen template.
 CHECKED_FIELDS = "#reply-form [name='text'], #reply-form [name='template']"
@@ -54,6 +56,7 @@ class InboxFilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     complaint = forms.BooleanField(label=_("Complaints only"), required=False)
     loop = forms.ChoiceField(label=_("Resolved complaints"), required=False, choices=LOOP_CHOICES)
+    ordering = forms.ChoiceField(label=_("Order"), required=False, choices=ORDERING_CHOICES)
 
     def __init__(self, data, *, user: User, accounts: list[Account], tags: list[Tag], people: list[User]):
         super().__init__({})
@@ -79,7 +82,7 @@ class InboxFilterForm(forms.Form):
             account=_digits(data.get("account")), kind=data.get("kind", ""), assignee=data.get("assignee", ""),
             state="" if state == "all" else state, sla=data.get("sla", ""), tag=_digits(data.get("tag")),
             q=(data.get("q") or "").strip(), complaint=bool(data.get("complaint")), loop=data.get("loop", ""),
-            priority=_digits(data.get("priority")))
+            priority=_digits(data.get("priority")), ordering=data.get("ordering") or "newest")
 
 
 class ItemIdsField(forms.ModelMultipleChoiceField):

@@ -12,12 +12,13 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from positioning.access import Action, accounts_for
-from team.models import User
-from weibo_ops.keyset import keyset_decode, keyset_encode
+from team.models import Department, User
+from weibo_ops.keyset import keyset_decode, keyset_decode_nullable, keyset_encode, keyset_encode_nullable
 
 from .models import (
     ANSWERABLE,
     TICKET_DONE,
+    DepartmentDesk,
     Fan,
     FanNote,
     Interaction,
@@ -31,6 +32,11 @@ from .scoring import LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD
 
 INBOX_PAGE = 50  # items per inbox page
 INBOX_PAGE_MAX = 200
+ID_MAX = 2**63 - 1  # a cursor naming a larger id is past every row (and would overflow the query)
+# How the inbox is ordered: newest first, or the first answer due soonest first (a service desk's natural
+# order; items with no deadline, such as new followers and history, after the rest).
+NEWEST, DEADLINE = "newest", "deadline"
+ORDERINGS = (NEWEST, DEADLINE)
 HISTORY_ITEMS = 20  # a fan's earlier interactions shown beside a conversation
 
 
@@ -46,6 +52,7 @@ class InboxFilters:
     complaint: bool = False
     loop: str = ""  # "open": resolved complaints not told back to the fan yet; "closed": told
     priority: int | None = None
+    ordering: str = NEWEST  # one of ORDERINGS
 
 
 @dataclass
@@ -55,12 +62,38 @@ class InboxPage:
     now: datetime = field(default_factory=timezone.now)
 
 
-def cursor_encode(item: Interaction) -> str:
+def cursor_encode(item: Interaction, ordering: str = NEWEST) -> str:
+    if ordering == DEADLINE:
+        return keyset_encode_nullable(item.first_response_due, item.pk)
     return keyset_encode(item.created_at, item.pk)
 
 
 def cursor_decode(value: str) -> tuple[datetime, int] | None:
     return keyset_decode(value)
+
+
+def _page_after(items: QuerySet, cursor: str, ordering: str) -> QuerySet:
+    """The rows after the cursor's position in ``ordering``; every row for an empty or foreign cursor."""
+    if ordering == DEADLINE:
+        position = keyset_decode_nullable(cursor)
+        if position is None:
+            return items
+        due, pk = position[0], min(position[1], ID_MAX)
+        if due is None:
+            return items.filter(first_response_due__isnull=True, pk__gt=pk)
+        return items.filter(Q(first_response_due__gt=due) | Q(first_response_due=due, pk__gt=pk)
+                            | Q(first_response_due__isnull=True))
+    position = cursor_decode(cursor)
+    if position is None:
+        return items
+    at, pk = position[0], min(position[1], ID_MAX)
+    return items.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+
+
+def _page_order(ordering: str) -> tuple:
+    if ordering == DEADLINE:
+        return F("first_response_due").asc(nulls_last=True), "id"
+    return "-created_at", "-id"
 
 
 def visible_items(*, user: User) -> QuerySet[Interaction]:
@@ -123,23 +156,20 @@ def inbox_queryset(*, user: User, filters: InboxFilters, now: datetime | None = 
 
 
 def inbox_page(*, user: User, filters: InboxFilters, cursor: str = "", limit: int = INBOX_PAGE) -> InboxPage:
-    """One page of the inbox, newest first: 3 queries whatever ``limit`` (items with their account,
-    fan and assignee; their tags; their tickets)."""
+    """One page of the inbox, newest first or deadline first (``filters.ordering``): 3 queries whatever
+    ``limit`` (items with their account, fan and assignee; their tags; their tickets)."""
     now = timezone.now()
     limit = max(1, min(limit, INBOX_PAGE_MAX))
-    items = inbox_queryset(user=user, filters=filters, now=now)
-    position = cursor_decode(cursor)
-    if position is not None:
-        at, pk = position
-        items = items.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    ordering = filters.ordering if filters.ordering in ORDERINGS else NEWEST
+    items = _page_after(inbox_queryset(user=user, filters=filters, now=now), cursor, ordering)
     rows = list(
         items.select_related("account", "fan", "assignee")
         .prefetch_related("tags", Prefetch("tickets", queryset=Ticket.objects.select_related("department")))
-        .order_by("-created_at", "-id")[: limit + 1]
+        .order_by(*_page_order(ordering))[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return InboxPage(items=rows, next_cursor=cursor_encode(rows[-1]) if more and rows else "", now=now)
+    return InboxPage(items=rows, next_cursor=cursor_encode(rows[-1], ordering) if more and rows else "", now=now)
 
 
 def inbox_counts(*, user: User) -> dict[str, int]:
@@ -155,6 +185,11 @@ def inbox_counts(*, user: User) -> dict[str, int]:
         near=Count("id", filter=waiting & Q(first_response_due__gte=now, first_response_due__lt=near)),
         complaints=Count("id", filter=Q(is_complaint=True)),
     ) | {"loops_open": visible_items(user=user).filter(loop_pending=True).count()}
+
+
+def waits_for_answer(item: Interaction) -> bool:
+    """``WAITING`` for one item: open, asks for an answer, and has none yet."""
+    return item.needs_answer and item.first_response_at is None and item.state == State.OPEN
 
 
 def sla_status(item: Interaction, now: datetime | None = None) -> str:
@@ -382,6 +417,13 @@ def fan_notes(*, user: User, fan: Fan) -> list[FanNote]:
 def fan_history(*, user: User, fan: Fan, limit: int = 100) -> list[Interaction]:
     return list(visible_items(user=user).filter(fan=fan).select_related("account", "assignee")
                 .prefetch_related("tags").order_by("-created_at", "-id")[:limit])
+
+
+def department_desks() -> list[tuple[Department, DepartmentDesk]]:
+    """Every department with how it takes escalations (its desk, or the defaults a ticket would get): the one
+    reading of the "Weibo first" deadline, shown on the desks, the escalation form and the playbook."""
+    return [(d, getattr(d, "desk", None) or DepartmentDesk(department=d))
+            for d in Department.objects.select_related("desk").order_by("name")]
 
 
 def desk_tickets(*, user: User, state: str = "active") -> QuerySet[Ticket]:

@@ -38,7 +38,6 @@ from .forms import (
 )
 from .models import (
     ANSWERABLE,
-    DepartmentDesk,
     Interaction,
     Reply,
     ReplyMethod,
@@ -69,6 +68,17 @@ class Row:
     sla: str
     ticket: object | None  # the newest ticket, for its state
     told: str  # "told", "not_told" (a resolved ticket, fan not told yet), or ""
+    unanswered: bool  # open and still waiting for its first answer
+    tags: list[Tag]  # the item's tags as shown beside its flags
+
+
+def shown_tags(item: Interaction, tags: list[Tag]) -> list[Tag]:
+    """The tags to show beside the item's complaint flag: a tag that only repeats the flag's word (the
+    brand's "投诉" tag on a complaint) would say "投诉" twice on one row."""
+    if not item.is_complaint:
+        return tags
+    flag = _("complaint").strip().casefold()
+    return [tag for tag in tags if tag.name.strip().casefold() != flag]
 
 
 def _row(item: Interaction, now) -> Row:
@@ -76,7 +86,8 @@ def _row(item: Interaction, now) -> Row:
     ticket = max(tickets_, key=lambda t: (t.created_at, t.pk)) if tickets_ else None
     resolved = any(t.state == TicketState.RESOLVED for t in tickets_)
     told = "told" if item.loop_closed_at else "not_told" if resolved else ""
-    return Row(item=item, sla=selectors.sla_status(item, now), ticket=ticket, told=told)
+    return Row(item=item, sla=selectors.sla_status(item, now), ticket=ticket, told=told,
+               unanswered=selectors.waits_for_answer(item), tags=shown_tags(item, list(item.tags.all())))
 
 
 def _inbox_context(request) -> dict:
@@ -91,6 +102,9 @@ def _inbox_context(request) -> dict:
     for key, value in form.data.items():
         if value:
             query[key] = value
+    deadline_first = form.filters().ordering == selectors.DEADLINE
+    preset = query.copy()  # the filters without the order: which tab is current
+    preset.pop("ordering", None)
     more = query.copy()
     if page.next_cursor:
         more["cursor"] = page.next_cursor
@@ -100,7 +114,10 @@ def _inbox_context(request) -> dict:
         "next_url": f"?{more.urlencode()}" if page.next_cursor else "", "cursor": cursor,
         "first_url": f"?{query.urlencode()}", "query": query, "filtered": bool(query),
         "tags": tags, "people": [p for p in people if p.pk != user.pk], "poll_seconds": POLL_SECONDS,
-        "here": request.get_full_path(),
+        "here": request.get_full_path(), "deadline_first": deadline_first,
+        "keep_order": "&ordering=deadline" if deadline_first else "", "preset": preset.urlencode(),
+        # The filters stay open on a narrow screen once some are chosen: the person sees what narrows the list.
+        "filters_open": any(key not in ("cursor", "ordering") for key in query),
     }
 
 
@@ -157,9 +174,7 @@ def _visible_item(request, item_id: int) -> Interaction:
 
 
 def _departments() -> list[tuple[Department, int]]:
-    default = DepartmentDesk._meta.get_field("weibo_first_hours").default
-    return [(d, d.desk.weibo_first_hours if hasattr(d, "desk") else default)
-            for d in Department.objects.select_related("desk").order_by("name")]
+    return [(department, desk.weibo_first_hours) for department, desk in selectors.department_desks()]
 
 
 def _item_page(request, item: Interaction, *, status: int = 200, **forms):
@@ -181,7 +196,8 @@ def _item_page(request, item: Interaction, *, status: int = 200, **forms):
     return render(request, "fans/item.html", {
         **defaults, **forms, "item": item, "thread": thread, "fan": item.fan, "reasons": reasons_text(item.fan),
         "can_reply": can_reply, "answerable": item.kind in ANSWERABLE, "open_loop": open_loop,
-        "current_tags": current_tags, "sla": selectors.sla_status(item), "departments": _departments(),
+        "current_tags": current_tags, "shown_tags": shown_tags(item, current_tags),
+        "sla": selectors.sla_status(item), "departments": _departments(),
         "resendable": RESENDABLE, "now_time": timezone.now(), "reply_method": method,
         "limit": weibo_text.MESSAGE_MAX_LENGTH if is_message else weibo_text.MAX_LENGTH,
         "message_window": replies.message_window(item) if is_message else None,

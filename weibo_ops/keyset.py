@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 
 CURSOR_PATTERN = r"^([0-9]{1,20})\.([0-9]{1,20})$"  # microseconds since the epoch, then the row's id
 CURSOR = re.compile(CURSOR_PATTERN)
+# An order whose time may be empty (the inbox by deadline: items without one come last) also needs a cursor that
+# stands among those rows: "-" for the time, then the row's id.
+NO_TIME = "-"
+NULLABLE_CURSOR_PATTERN = r"^([0-9]{1,20}|-)\.([0-9]{1,20})$"
 
 
 def keyset_encode(at: datetime, pk: int) -> str:
@@ -24,3 +28,15 @@ def keyset_decode(value: str) -> tuple[datetime, int] | None:
     except (OverflowError, OSError, ValueError):
         return None
     return at, int(match.group(2))
+
+
+def keyset_encode_nullable(at: datetime | None, pk: int) -> str:
+    return f"{NO_TIME}.{pk}" if at is None else keyset_encode(at, pk)
+
+
+def keyset_decode_nullable(value: str) -> tuple[datetime | None, int] | None:
+    """The (time or None, id) a nullable cursor names; None for anything that is not one of ours."""
+    if (value or "").startswith(f"{NO_TIME}."):
+        rest = value[len(NO_TIME) + 1:]
+        return (None, int(rest)) if rest.isascii() and rest.isdigit() and len(rest) <= 18 else None
+    return keyset_decode(value)

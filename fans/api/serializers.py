@@ -257,7 +257,10 @@ class InboxQuerySerializer(serializers.Serializer):
                                    help_text='"open": resolved complaints the fan has not been told of; "closed": '
                                              "told.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    cursor = serializers.RegexField(keyset.CURSOR_PATTERN, required=False,
+    ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS), required=False, default=selectors.NEWEST,
+                                       help_text='"newest" (the default) or "deadline": the first answer due soonest '
+                                                 "first, items without a deadline last.")
+    cursor = serializers.RegexField(keyset.NULLABLE_CURSOR_PATTERN, required=False,
                                     help_text="Where the page starts: the ``next`` link of the previous page.")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=selectors.INBOX_PAGE_MAX,
                                          default=selectors.INBOX_PAGE)
@@ -268,7 +271,7 @@ class InboxQuerySerializer(serializers.Serializer):
             account=data.get("account"), kind=data.get("kind", ""), assignee=data.get("assignee", ""),
             state="" if data["state"] == "all" else data["state"], sla=data.get("sla", ""), tag=data.get("tag"),
             q=data.get("q", ""), complaint=data["complaint"], loop=data.get("loop", ""),
-            priority=data.get("priority"))
+            priority=data.get("priority"), ordering=data["ordering"])
 
 
 class InboxPageSerializer(serializers.Serializer):

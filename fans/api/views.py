@@ -75,7 +75,8 @@ def _of_visible_brands(queryset: QuerySet, user: User) -> QuerySet:
 # --- inbox items ---------------------------------------------------------------------------------
 
 class ItemViewSet(viewsets.GenericViewSet):
-    """The unified inbox across the matrix: the items on accounts the caller sees, newest first."""
+    """The unified inbox across the matrix: the items on accounts the caller sees, newest first or
+    deadline first (``ordering``)."""
 
     serializer_class = InboxItemSerializer
     queryset = Interaction.objects.none()  # for the schema; get_queryset is the caller's
@@ -98,8 +99,9 @@ class ItemViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[InboxQuerySerializer], responses=InboxPageSerializer)
     def list(self, request):
-        """One page of the inbox, newest first. Follow ``next`` for the following page: its cursor is
-        a position, so a page costs the same wherever it is and new items do not shift it."""
+        """One page of the inbox, newest first, or with ``ordering=deadline`` the first answer due soonest
+        first (items without a deadline last). Follow ``next`` for the following page: its cursor is a
+        position in that order, so a page costs the same wherever it is and new items do not shift it."""
         query = InboxQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = selectors.inbox_page(user=request.user, filters=query.filters(),

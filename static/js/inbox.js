@@ -48,6 +48,13 @@
     focusRow(all[next]);
   }
 
+  // On a narrow screen the filters fold away behind their summary (open by default, so that without
+  // script nothing is hidden) unless some are chosen: the first messages come first.
+  const filters = document.getElementById("inbox-filters-disclosure");
+  if (filters && filters.dataset.collapseNarrow === "true" && window.matchMedia("(max-width: 760px)").matches) {
+    filters.open = false;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const active = document.activeElement;
