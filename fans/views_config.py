@@ -22,7 +22,7 @@ from positioning.models import Brand
 from team.models import Department, User
 from weibo_ops.forms import add_service_errors
 
-from . import services
+from . import selectors, services
 from .forms_config import DeskForm, RuleForm, TagForm, TemplateForm, rule_initial
 from .models import DepartmentDesk, Kind, Priority, ReplyTemplate, RoutingRule, Tag
 
@@ -245,9 +245,10 @@ def tag_edit(request, tag_id: int):
 @login_required
 @require_GET
 def desks(request):
-    rows = list(Department.objects.select_related("desk").order_by("name"))
-    for department in rows:
-        department.desk_or_default = getattr(department, "desk", None) or DepartmentDesk(department=department)
+    rows = []
+    for department, desk in selectors.department_desks():
+        department.desk_or_default = desk
+        rows.append(department)
     return render(request, "fans/desks.html", {"departments": rows, "can_edit": request.user.is_org_wide})
 
 

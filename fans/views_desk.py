@@ -41,6 +41,8 @@ def desk(request):
         "tickets": rows, "state": state, "tabs": list(DESK_TABS.items()), "now": now,
         "department": request.user.department, "all_departments": request.user.is_org_wide,
         "overdue": sum(1 for t in rows if t.is_overdue),
+        "deadline_hours": {d.pk: desk.weibo_first_hours
+                           for d, desk in selectors.department_desks()}.get(request.user.department_id),
     })
 
 

@@ -78,7 +78,7 @@ ACCOUNTS = [
             "time_slots": ["09:00", "19:00"],
             "reply_within_hours": 1, "resolve_within_hours": 8,
             "interaction_rules": "私信与投诉 1 小时内首次回复；已转交的问题每天向粉丝同步一次进度。",
-            "escalation_rules": "配送问题转物流部，截止 24 小时；质量问题转客户服务部并抄送公关部。",
+            "escalation_rules": "配送问题转物流部；质量问题转客户服务部并抄送公关部。时限按各部门的微博优先时限。",
             "forbidden_words": ["不可能", "不归我们管"],
             "approval_required": False, "approval_mode": "any", "approvers": [],
             "approval_target_minutes": 15, "change_note": "首版运营手册",
