@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from positioning.access import Action, accounts_for
@@ -17,6 +18,11 @@ from .models import AlertKind, Grade, Handling, IncidentState, IncidentType
 ACK_CHOICES = [("", _("any")), ("no", _("Not acknowledged")), ("yes", _("Acknowledged"))]
 STATE_CHOICES = [("", _("any")), *IncidentState.choices]
 TEXT_MAX = 2000  # characters of a Weibo long post: a statement is one post
+# A statement is a content post: the composer's live checks (Weibo length, Weibo's rules, forbidden words,
+# similar posts) count it as it is typed.
+STATEMENT_CHECKED = "#statement-form [name='text'], #statement-form [name='accounts']"
+STATEMENT_CHECK = {"hx-post": reverse_lazy("content:check"), "hx-target": "#statement-checks", "hx-swap": "innerHTML",
+                   "hx-trigger": "input changed delay:400ms, change, load", "hx-include": STATEMENT_CHECKED}
 
 
 def _digits(value) -> int | None:
@@ -83,7 +89,9 @@ class IncidentOpenForm(forms.Form):
 
 
 class IncidentTypeForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Type"), choices=[c for c in IncidentType.choices if c[0] != IncidentType.UNKNOWN],
+    # An undetermined incident shows "not yet judged" selected: no type is preselected for the person.
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", IncidentType.UNKNOWN.label),
+                                                       *(c for c in IncidentType.choices if c[0] != "unknown")],
                              error_messages={"required": _("Choose the type.")})
     handling = forms.ChoiceField(label=_("Handling"), required=False, choices=[("", "—"), *Handling.choices],
                                  help_text=_("Only for a customer misunderstanding: privately first, or publicly."))
@@ -126,6 +134,9 @@ class StatementForm(forms.Form):
         # Only the accounts the person may draft on are offered; content checks it again.
         self.fields["accounts"].queryset = (accounts_for(user, Action.DRAFT).filter(brand=brand, is_active=True)
                                             .order_by("name"))
+        self.fields["text"].widget.attrs.update({**STATEMENT_CHECK, "aria-describedby": "statement-checks"})
+        self.fields["accounts"].widget.attrs.update({k: v for k, v in STATEMENT_CHECK.items() if k != "hx-trigger"}
+                                                    | {"hx-trigger": "change"})
         # Weibo takes a post only with a link on the app's registered domain: start the statement with one.
         link = f"https://{settings.WEIBO_SAFE_DOMAIN}/"
         self.fields["text"].initial = f"\n{link}"

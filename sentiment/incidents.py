@@ -4,10 +4,14 @@ reaches, typed by cause, worked through a checklist with owners and deadlines, a
 - Grade: participants are the distinct authors of the incident's mentions and the reposters of its cascades;
   reach is the sum of their followers (each person once, at their largest count). The thresholds are the brand's
   (``MonitoringSettings.grades``, defaults in ``DEFAULT_GRADES``): a grade is reached with either enough people
-  or enough reach. The automatic grade only rises; a person may set it either way, with a reason, and the
-  automatic grade then rises again only past what the figures said at that moment.
+  or enough reach. The matter itself counts too: a serious matter of the playbook (``playbooks.SERIOUS_MATTERS``:
+  by type, or by a keyword such as 食物中毒 in the incident's texts) raises the grade to at least its grade. Each
+  automatic grade records which inputs raised it (people, reach, the matter), shown on the page and in the
+  report. The automatic grade only rises; a person may set it either way, with a reason, and the automatic grade
+  then rises again only past what the figures said at that moment.
 - Escalation when the grade rises: yellow tells PR; orange PR and legal (法务部; when it has nobody the
-  managers are told that legal has no one); red PR, legal and senior management (the managers).
+  managers are told that legal has no one); red PR, legal and senior management (the managers). For the matters
+  the playbook marks for legal, legal is told with PR from the first grade.
 - Type: our fault → apologise at once; misunderstanding → explain, "cold" (privately first) or "hot" (in
   public); attack → answer fast and in step; collateral damage → clarify. Type and grade bring their
   checklist steps (``playbooks.py``).
@@ -29,7 +33,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from content import services as content_services
 from positioning.models import Account, Brand
@@ -87,8 +91,87 @@ def grade_for(*, participants: int, reach: int, thresholds: dict[str, dict[str, 
     return grade
 
 
+MATTER_TEXTS_READ = 2000  # newest matching mention texts read to name the keywords found
+
+
+def incident_matters(incident: Incident) -> list[tuple[playbooks.Matter, list[str]]]:
+    """The playbook's serious matters this incident is about: by its type, or by a keyword in its title,
+    summary or a mention that is not positive (praise mentioning 婴儿 is no health claim)."""
+    texts = [incident.title, incident.summary]
+    words = playbooks.all_keywords()
+    if words and incident.pk:
+        query = Q()
+        for word in words:
+            query |= Q(text__contains=word)
+        texts += list(Mention.objects.filter(query, incidents=incident).exclude(sentiment=Sentiment.POSITIVE)
+                      .order_by("-posted_at").values_list("text", flat=True)[:MATTER_TEXTS_READ])
+    return playbooks.matters_found(incident.kind, texts)
+
+
+def grade_assess(*, participants: int, reach: int, thresholds: dict[str, dict[str, int]],
+                 matters: list[tuple[playbooks.Matter, list[str]]]) -> tuple[str, list[dict]]:
+    """The automatic grade and the inputs that raise it to that grade: ``{"input": "people"|"reach",
+    "value": n}`` or ``{"input": "matter", "matter": key, "keywords": [...], "kind": type or ""}``."""
+    by_size = grade_for(participants=participants, reach=reach, thresholds=thresholds)
+    grade = max([by_size, *(m.grade for m, _words in matters)], key=_rank)
+    inputs: list[dict] = []
+    if grade != Grade.BLUE:
+        limit = thresholds[grade]
+        if participants >= limit["people"]:
+            inputs.append({"input": "people", "value": participants})
+        if reach >= limit["reach"]:
+            inputs.append({"input": "reach", "value": reach})
+        inputs += [{"input": "matter", "matter": m.key, "keywords": words, "kind": "" if words else m.kinds[0]}
+                   for m, words in matters if m.grade == grade]
+    return grade, inputs
+
+
+def grade_inputs_text(inputs: list[dict]) -> str:
+    """Which inputs raised the grade, in words: 「参与人数 25」「严重事项：食品安全（关键词：拉肚子）」."""
+    labels = {m.key: m.label for m in playbooks.SERIOUS_MATTERS}
+    parts = []
+    for item in inputs or []:
+        if item.get("input") == "people":
+            parts.append(_("people taking part: %(n)s") % {"n": item.get("value")})
+        elif item.get("input") == "reach":
+            parts.append(_("reach: %(n)s followers") % {"n": item.get("value")})
+        elif item.get("input") == "matter":
+            matter = _(labels.get(item.get("matter"), item.get("matter", "")))
+            if item.get("keywords"):
+                parts.append(_("serious matter: %(matter)s (keywords: %(words)s)") % {
+                    "matter": matter, "words": "、".join(item["keywords"])})
+            else:
+                parts.append(_("serious matter: %(matter)s (by its type)") % {"matter": matter})
+    return "; ".join(parts)
+
+
+def legal_from_first_grade(matters: list[tuple[playbooks.Matter, list[str]]]) -> bool:
+    return any(m.legal for m, _words in matters)
+
+
 ESCALATION_LABELS = {"pr": gettext_lazy("PR"), "legal": gettext_lazy("legal"),
                      "management": gettext_lazy("senior management")}
+
+# What each timeline entry is called wherever it is shown (the incident page, the report).
+EVENT_LABELS = {
+    "policy": gettext_lazy("Policy"), "opened": pgettext_lazy("incident timeline", "Opened"),
+    "typed": gettext_lazy("Type judged"), "graded": gettext_lazy("Grade"), "escalated": gettext_lazy("Escalated"),
+    "steps_added": gettext_lazy("Steps added"), "task_done": gettext_lazy("Step done"),
+    "task_undone": gettext_lazy("Step open again"), "task_overdue": gettext_lazy("Step overdue"),
+    "note": gettext_lazy("Note"), "alert": gettext_lazy("Alert joined"),
+    "mentions_linked": gettext_lazy("Mentions linked"),
+    "statement_drafted": gettext_lazy("Statement drafted"), "statement_approved": gettext_lazy("Statement approved"),
+    "statement_published": gettext_lazy("Statement published"), "statement_out": gettext_lazy("Statement on Weibo"),
+    "closed": pgettext_lazy("incident timeline", "Closed"), "reopened": gettext_lazy("Reopened"),
+}
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, gettext_lazy("Other")))
+
+
+def grade_label(grade: str | None) -> str:
+    return str(Grade(grade).label) if grade in Grade.values else "—"
 
 
 def _rank(grade: str) -> int:
@@ -96,8 +179,22 @@ def _rank(grade: str) -> int:
 
 
 def _event(incident: Incident, what: str, text: str = "", by: User | None = None, **data) -> IncidentEvent:
-    return IncidentEvent.objects.create(incident=incident, kind=what, text=text,
-                                        actor=by if by is not None and by.pk else None, data=data)
+    actor = by if by is not None and by.pk else None
+    event = IncidentEvent.objects.create(incident=incident, kind=what, text=text, actor=actor, data=data)
+    _steps_complete(incident, playbooks.steps_done_by(what), actor)
+    return event
+
+
+def _steps_complete(incident: Incident, keys, by: User | None) -> None:
+    """The open steps an event fulfils are done, by whoever caused the event."""
+    if not keys:
+        return
+    now = timezone.now()
+    for task in incident.tasks.filter(key__in=keys, done_at__isnull=True):
+        if IncidentTask.objects.filter(pk=task.pk, done_at__isnull=True).update(done_at=now, done_by=by):
+            IncidentEvent.objects.create(incident=incident, kind="task_done", text=task.title, actor=by,
+                                         data={"task": task.pk, "key": task.key, "late": now > task.due_at,
+                                               "auto": True})
 
 
 def _respond_require(by: User, incident: Incident) -> None:
@@ -152,6 +249,8 @@ def _steps_add(incident: Incident, steps: list[playbooks.Step], by: User | None)
     existing = set(incident.tasks.values_list("key", flat=True))
     position = incident.tasks.aggregate(n=Max("position"))["n"] or 0
     now = timezone.now()
+    happened = set(incident.events.values_list("kind", flat=True))
+    fulfilled = {key for kind in happened for key in playbooks.steps_done_by(kind)}
     added = []
     for step in steps:
         if step.key in existing:
@@ -162,7 +261,12 @@ def _steps_add(incident: Incident, steps: list[playbooks.Step], by: User | None)
             incident=incident, key=step.key,
             defaults={"title": _(step.title), "owner": owner, "department": department, "due_at": now + step.due,
                       "position": position})
-        if created:
+        if created and step.key in fulfilled:  # what the step asks for has happened already
+            IncidentTask.objects.filter(pk=task.pk).update(done_at=now, done_by=by if by is not None and by.pk
+                                                           else None)
+            task.done_at = now
+            added.append(task)
+        elif created:
             added.append(task)
             _task_tell(task, incident)
     if added:
@@ -297,7 +401,8 @@ def incident_regrade(*, incident: Incident) -> Incident:
     incident = Incident.objects.select_for_update().select_related("brand").get(pk=incident.pk)
     participants, reach, negative = incident_figures(incident)
     thresholds = grade_thresholds(monitoring_settings(incident.brand))
-    computed = grade_for(participants=participants, reach=reach, thresholds=thresholds)
+    matters = incident_matters(incident)
+    computed, inputs = grade_assess(participants=participants, reach=reach, thresholds=thresholds, matters=matters)
     incident.participants, incident.reach, incident.negative = participants, reach, negative
     fields = ["participants", "reach", "negative"]
     old = incident.grade
@@ -306,40 +411,78 @@ def incident_regrade(*, incident: Incident) -> Incident:
         fields += ["grade", "graded_at"]
     incident.save(update_fields=fields)
     if incident.grade != old:
-        _event(incident, "graded", _("Grade %(old)s → %(new)s: %(people)s people, reach %(reach)s") % {
-            "old": Grade(old).label, "new": Grade(computed).label, "people": participants, "reach": reach},
-            None, old=old, new=computed, participants=participants, reach=reach, manual=False, computed=computed)
-        _grade_raised(incident, old, None)
+        _event(incident, "graded", _("Grade %(old)s → %(new)s, raised by %(inputs)s") % {
+            "old": Grade(old).label, "new": Grade(computed).label, "inputs": grade_inputs_text(inputs)},
+            None, old=old, new=computed, participants=participants, reach=reach, manual=False, computed=computed,
+            inputs=inputs)
+        _grade_raised(incident, old, None, matters)
+    elif incident.state in OPEN_STATES:
+        _matters_follow(incident, matters)  # a serious matter found after the grade was reached
     return incident
 
 
-def _grade_raised(incident: Incident, old: str, by: User | None) -> None:
+def incident_grade_inputs(incident: Incident, events=None) -> list[dict]:
+    """The inputs that raised the current grade, as stored with the last automatic grade (none after a
+    person set it by hand)."""
+    events = events if events is not None else incident.events.filter(kind="graded").order_by("at", "id")
+    graded = [e for e in events if e.kind == "graded"]
+    last = graded[-1] if graded else None
+    return list(last.data.get("inputs") or []) if last and not last.data.get("manual") else []
+
+
+def _matters_follow(incident: Incident, matters) -> None:
+    """What the matters bring once the incident has a grade: legal told, the third party's step."""
+    if any(m.quality for m, _words in matters):
+        _steps_add(incident, [playbooks.THIRD_PARTY], None)
+    if _rank(incident.grade) >= _rank(Grade.YELLOW) and legal_from_first_grade(matters):
+        _legal_tell(incident, incident.grade)
+
+
+def _grade_raised(incident: Incident, old: str, by: User | None, matters=None) -> None:
     """Every grade passed brings its steps; the people of the grade reached are told."""
     for grade in GRADE_ORDER[_rank(old) + 1:_rank(incident.grade) + 1]:
         _steps_add(incident, playbooks.grade_steps(grade), by)
-    _escalate(incident)
+    matters = incident_matters(incident) if matters is None else matters
+    _escalate(incident, legal=legal_from_first_grade(matters))
+    _matters_follow(incident, matters)
 
 
-def _escalate(incident: Incident) -> None:
+def _escalation_title(incident: Incident, grade: str) -> str:
+    return (_("Incident “%(title)s” is %(grade)s: %(people)s people, reach %(reach)s") % {
+        "title": incident.title, "grade": Grade(grade).label, "people": incident.participants,
+        "reach": incident.reach})[:200]
+
+
+def _legal_tell(incident: Incident, grade: str) -> None:
+    """Tell legal (法务部) once per grade; when it has nobody, the managers hear that legal has no one."""
+    if incident.events.filter(kind="escalated", data__to="legal", data__grade=grade).exists():
+        return
+    url = page_url("sentiment:incident", incident.pk)
+    _department, people = department_people(playbooks.LEGAL)
+    if not people:
+        notice_send(recipients=managers(), kind=NOTICE_KIND, url=url,
+                    title=(_("Legal (%(department)s) has no one to tell about “%(title)s”: involve legal "
+                             "counsel yourself") % {"department": playbooks.LEGAL, "title": incident.title})[:200],
+                    body=incident.summary, dedupe_key=f"incident:{incident.pk}:no-legal")
+        _event(incident, "escalated", _("Legal has no one in the app: the managers were told."), None,
+               grade=grade, to="legal", people=[])
+        return
+    notice_send(recipients=people, kind=NOTICE_KIND, title=_escalation_title(incident, grade), body=incident.summary,
+                url=url, dedupe_key=f"incident:{incident.pk}:grade:{grade}")
+    _event(incident, "escalated", _("Told %(group)s: %(people)s") % {
+        "group": ESCALATION_LABELS["legal"], "people": "、".join(str(p) for p in people)}, None,
+        grade=grade, to="legal", people=[p.pk for p in people])
+
+
+def _escalate(incident: Incident, *, legal: bool = False) -> None:
+    """PR from yellow; legal from orange, or from yellow when ``legal`` (a matter the playbook marks);
+    senior management at red."""
     grade, rank = incident.grade, _rank(incident.grade)
     if rank < _rank(Grade.YELLOW):
         return
-    title = (_("Incident “%(title)s” is %(grade)s: %(people)s people, reach %(reach)s") % {
-        "title": incident.title, "grade": Grade(grade).label, "people": incident.participants,
-        "reach": incident.reach})[:200]
+    title = _escalation_title(incident, grade)
     url = page_url("sentiment:incident", incident.pk)
     told = {"pr": pr_people()}
-    if rank >= _rank(Grade.ORANGE):
-        _department, told["legal"] = department_people(playbooks.LEGAL)
-        if not told["legal"]:
-            notice_send(recipients=managers(), kind=NOTICE_KIND, url=url,
-                        title=(_("Legal (%(department)s) has no one to tell about “%(title)s”: involve legal "
-                                 "counsel yourself") % {"department": playbooks.LEGAL, "title": incident.title})[:200],
-                        body=incident.summary, dedupe_key=f"incident:{incident.pk}:no-legal")
-            _event(incident, "escalated", _("Legal has no one in the app: the managers were told."), None,
-                   grade=grade, to="legal", people=[])
-    if rank >= _rank(Grade.RED):
-        told["management"] = managers()
     for group, people in told.items():
         if not people:
             continue
@@ -348,6 +491,16 @@ def _escalate(incident: Incident) -> None:
         _event(incident, "escalated", _("Told %(group)s: %(people)s") % {
             "group": ESCALATION_LABELS[group], "people": "、".join(str(p) for p in people)}, None,
             grade=grade, to=group, people=[p.pk for p in people])
+    if legal or rank >= _rank(Grade.ORANGE):
+        _legal_tell(incident, grade)
+    if rank >= _rank(Grade.RED):
+        people = managers()
+        if people:
+            notice_send(recipients=people, kind=NOTICE_KIND, title=title, body=incident.summary, url=url,
+                        dedupe_key=f"incident:{incident.pk}:grade:{grade}")
+            _event(incident, "escalated", _("Told %(group)s: %(people)s") % {
+                "group": ESCALATION_LABELS["management"], "people": "、".join(str(p) for p in people)}, None,
+                grade=grade, to="management", people=[p.pk for p in people])
 
 
 @transaction.atomic
@@ -363,8 +516,9 @@ def incident_grade_set(*, incident: Incident, by: User, grade: str, reason: str)
     if grade == old:
         raise ValidationError({"grade": _("The incident already has this grade.")})
     incident.participants, incident.reach, incident.negative = incident_figures(incident)
-    computed = grade_for(participants=incident.participants, reach=incident.reach,
-                         thresholds=grade_thresholds(monitoring_settings(incident.brand)))
+    computed, _inputs = grade_assess(participants=incident.participants, reach=incident.reach,
+                                     thresholds=grade_thresholds(monitoring_settings(incident.brand)),
+                                     matters=incident_matters(incident))
     incident.grade, incident.graded_at = grade, timezone.now()
     incident.save(update_fields=["grade", "graded_at", "participants", "reach", "negative"])
     _event(incident, "graded", _("Grade %(old)s → %(new)s by hand: %(reason)s") % {
@@ -476,7 +630,7 @@ def incident_set_type(*, incident: Incident, by: User, kind: str, handling: str 
     _steps_add(incident, playbooks.type_steps(kind, handling), by)
     audit_record(actor=by, action="incident.type", target=incident, changes={"kind": [old[0], kind],
                                                                               "handling": [old[1], handling]})
-    return incident
+    return incident_regrade(incident=incident)  # the type may make the matter serious
 
 
 def _task_require(task: IncidentTask, by: User) -> None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from .models import Grade, Handling, IncidentType
 
-LEGAL = "法务部"  # the department told of attacks and from orange on; a Department name
+LEGAL = "法务部"  # the department told of attacks, of the serious matters below, and from orange on; a Department name
 CUSTOMER_SERVICE = "客户服务部"  # finds the cause of product faults with production
 
 OWNER_PR = "pr"
@@ -46,6 +46,12 @@ OPENING_STEPS = [
          OWNER_PR, timedelta(minutes=30)),
 ]
 
+# A neutral third party speaks for quality: product-quality problems (our fault, or a serious matter of the
+# playbook such as food safety) and misunderstandings about quality alike.
+THIRD_PARTY = Step("quality:third_party",
+                   gettext_noop("On quality questions let a neutral third party speak (e.g. an independent test "
+                                "report)"), OWNER_PR, timedelta(hours=24))
+
 # By type; a misunderstanding by its handling ("cold": privately first, "hot": in public).
 TYPE_STEPS: dict[str, list[Step]] = {
     IncidentType.OUR_FAULT: [
@@ -55,6 +61,7 @@ TYPE_STEPS: dict[str, list[Step]] = {
              dept(CUSTOMER_SERVICE), timedelta(hours=4)),
         Step("our_fault:compensate", gettext_noop("Compensate the customers affected"),
              dept(CUSTOMER_SERVICE), timedelta(hours=24)),
+        THIRD_PARTY,
         Step("our_fault:follow_up", gettext_noop("Follow up in public: what was fixed, so the apology is kept"),
              OWNER_PR, timedelta(hours=72)),
     ],
@@ -67,9 +74,7 @@ TYPE_STEPS: dict[str, list[Step]] = {
     f"{IncidentType.MISUNDERSTANDING}:{Handling.HOT}": [
         Step("misunderstanding:explain", gettext_noop("Explain in public, in plain words"),
              OWNER_PR, timedelta(hours=2)),
-        Step("misunderstanding:third_party",
-             gettext_noop("On quality questions let a neutral third party speak (e.g. an independent test report)"),
-             OWNER_PR, timedelta(hours=24)),
+        THIRD_PARTY,
     ],
     IncidentType.ATTACK: [
         Step("attack:statement", gettext_noop("Publish a statement fast, in step with the attack"),
@@ -107,16 +112,70 @@ GRADE_STEPS: dict[str, list[Step]] = {
 }
 
 
+# --- how serious the matter itself is ------------------------------------------------------------------------
+# Practitioners grade a negative by how many people take part *and* by the matter itself: a food-safety or a
+# health claim from a few people is already serious. A matter is found by the incident's type or by a keyword
+# in its title, summary or mentions; it raises the grade to at least its grade, tells legal from the first grade
+# (with PR) when marked so, and brings the neutral third party's step when it is about product quality.
+
+
+@dataclass(frozen=True)
+class Matter:
+    key: str
+    label: str  # gettext_noop: translated when shown
+    grade: str  # the incident is at least this grade
+    keywords: tuple[str, ...] = ()  # any one in the incident's texts marks the matter
+    kinds: tuple[str, ...] = ()  # or one of these incident types
+    legal: bool = False  # legal is told from the first grade, with PR
+    quality: bool = False  # about product quality: a neutral third party speaks
+
+
+SERIOUS_MATTERS = [
+    Matter("food_safety", gettext_noop("Food safety"), Grade.YELLOW,
+           keywords=("食物中毒", "拉肚子", "腹泻", "呕吐", "过期", "发霉", "异物", "细菌超标"),
+           legal=True, quality=True),
+    Matter("health", gettext_noop("Health claim"), Grade.YELLOW,
+           keywords=("致癌", "婴儿", "过敏", "住院", "激素", "三聚氰胺", "重金属"), legal=True, quality=True),
+    Matter("attack", gettext_noop("Malicious attack"), Grade.YELLOW, kinds=(IncidentType.ATTACK,), legal=True),
+]
+
+
+def matters_found(kind: str, texts: list[str]) -> list[tuple[Matter, list[str]]]:
+    """The serious matters of an incident of type ``kind`` whose texts are ``texts``, each with the keywords
+    found (empty when the type marks it)."""
+    found = []
+    for matter in SERIOUS_MATTERS:
+        words = [w for w in matter.keywords if any(w in text for text in texts)]
+        if words or kind in matter.kinds:
+            found.append((matter, words))
+    return found
+
+
+def all_keywords() -> list[str]:
+    return list(dict.fromkeys(w for m in SERIOUS_MATTERS for w in m.keywords))
+
+
 def type_steps(kind: str, handling: str = "") -> list[Step]:
     if kind == IncidentType.MISUNDERSTANDING:
         return TYPE_STEPS[f"{kind}:{handling or Handling.COLD}"]
     return TYPE_STEPS.get(kind, [])
 
 
-def type_key_prefixes(kind: str) -> tuple[str, ...]:
-    """The key prefixes of a type's steps (both handlings of a misunderstanding)."""
-    return (f"{kind}:",)
-
-
 def grade_steps(grade: str) -> list[Step]:
     return GRADE_STEPS.get(grade, [])
+
+
+# --- steps an event completes -------------------------------------------------------------------------------
+# A step that an incident event fulfils is ticked by that event (by whoever caused it), and a step added after
+# its event is added done: the checklist follows what happened.
+PUBLIC_STATEMENT_STEPS = ("our_fault:apologise", "misunderstanding:explain", "attack:statement",
+                          "collateral:clarify")
+DONE_BY_EVENT: dict[str, tuple[str, ...]] = {
+    "typed": ("open:type",),
+    "statement_drafted": ("yellow:holding",),
+    "statement_published": ("yellow:holding", *PUBLIC_STATEMENT_STEPS),
+}
+
+
+def steps_done_by(event_kind: str) -> tuple[str, ...]:
+    return DONE_BY_EVENT.get(event_kind, ())

@@ -15,7 +15,7 @@ from team.models import User
 
 from .access import Can, brands_for
 from .alerts import bucket_of, monitoring_settings
-from .incidents import NO_DELETION
+from .incidents import NO_DELETION, event_label, grade_inputs_text, grade_label, incident_grade_inputs
 from .models import (
     GRADE_ORDER,
     Alert,
@@ -106,14 +106,38 @@ def _volume(incident: Incident) -> list[dict]:
     return series
 
 
+APPROVED = "approved"  # content's PostState.APPROVED
+WAITING = "waiting"  # content's TargetState.WAITING: also what an approved target without a time keeps
+
+
+def statement_state(post) -> tuple[str, str]:
+    """A statement's state and its words, the one reading of it everywhere: published once a target is out;
+    an approved (or fast-tracked) statement reads so, never "waiting for approval"."""
+    if any(t.state == PUBLISHED for t in post.targets.all()):
+        return PUBLISHED, str(_("Published"))
+    if post.state == APPROVED:
+        return APPROVED, str(_("Fast-tracked: ready to publish") if post.urgent else _("Approved: ready to publish"))
+    return post.state, str(post.get_state_display())
+
+
+def statement_target_label(post, target) -> str:
+    """A statement's account line: an approved statement's unscheduled target is ready, not waiting."""
+    if target.state == WAITING and post.state == APPROVED:
+        return str(_("Approved: ready to publish"))
+    return str(target.get_state_display())
+
+
 def _statement_report(statement: Statement) -> dict:
     post = statement.post
+    state, state_label = statement_state(post)
     return {
-        "id": statement.pk, "text": post.text, "state": post.state, "urgent": post.urgent,
+        "id": statement.pk, "text": post.text, "state": state, "state_label": state_label, "urgent": post.urgent,
         "drafted_by": str(statement.created_by or ""), "drafted_at": statement.created_at.isoformat(),
-        "approvals": [{"by": str(a.reviewer), "decision": a.decision, "fast_tracked": a.decision == FAST_TRACKED,
+        "approvals": [{"by": str(a.reviewer), "decision": a.decision, "decision_label": str(a.get_decision_display()),
+                       "fast_tracked": a.decision == FAST_TRACKED,
                        "comment": a.comment, "at": a.created_at.isoformat()} for a in post.approvals.all()],
-        "targets": [{"account": t.account.name, "state": t.state, "mid": t.mid, "url": t.url,
+        "targets": [{"account": t.account.name, "state": t.state, "state_label": statement_target_label(post, t),
+                     "mid": t.mid, "url": t.url,
                      "published_at": t.published_at.isoformat() if t.published_at else None}
                     for t in post.targets.all()],
         "published": any(t.state == PUBLISHED for t in post.targets.all()),
@@ -121,14 +145,14 @@ def _statement_report(statement: Statement) -> dict:
 
 
 def _timeline(events: list[IncidentEvent], statements: list[dict]) -> list[dict]:
-    rows = [{"at": e.at.isoformat(), "kind": e.kind, "actor": str(e.actor or ""), "text": e.text, "data": e.data}
-            for e in events]
+    rows = [{"at": e.at.isoformat(), "kind": e.kind, "kind_label": event_label(e.kind), "actor": str(e.actor or ""),
+             "text": e.text, "data": e.data} for e in events]
     for statement in statements:  # the worker publishes: its outcome joins the timeline from the targets
         for target in statement["targets"]:
             if target["published_at"]:
                 # Weibo keeps whole seconds: a post out within a second of its drafting is never shown before it.
                 rows.append({"at": max(target["published_at"], statement["drafted_at"]), "kind": "statement_out",
-                             "actor": "",
+                             "kind_label": event_label("statement_out"), "actor": "",
                              "text": f"{target['account']}: {target['url']}",
                              "data": {"statement": statement["id"], "mid": target["mid"]}})
     return sorted(rows, key=lambda r: r["at"])
@@ -145,8 +169,13 @@ def incident_report(incident: Incident) -> dict:
         "handling": incident.handling, "grade": incident.grade, "state": incident.state,
         "opened_at": incident.opened_at.isoformat(),
         "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        "grade_label": grade_label(incident.grade),
+        "grade_inputs": incident_grade_inputs(incident, detail.events),
+        "grade_inputs_text": grade_inputs_text(incident_grade_inputs(incident, detail.events)),
         "grade_history": [{"at": e.at.isoformat(), "from": e.data.get("old"), "to": e.data.get("new"),
+                           "from_label": grade_label(e.data.get("old")), "to_label": grade_label(e.data.get("new")),
                            "manual": bool(e.data.get("manual")), "reason": e.data.get("reason", ""),
+                           "inputs_text": grade_inputs_text(e.data.get("inputs") or []),
                            "by": str(e.actor or "")} for e in detail.events if e.kind == "graded"],
         "participants": incident.participants, "reach": incident.reach, "negative": incident.negative,
         "mentions": detail.mentions_count,

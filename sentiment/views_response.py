@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.models import Brand
@@ -308,15 +307,21 @@ def _incident_of(request, incident_id: int, can: Can = Can.VIEW) -> Incident:
     return incident
 
 
-def _grade_why(incident: Incident) -> dict:
-    """The figures behind the grade and the brand's thresholds, with the ones the figures reach."""
+def _grade_why(incident: Incident, events) -> dict:
+    """The figures behind the grade and the brand's thresholds, with the ones the figures reach; the serious
+    matters found; the inputs stored with the last automatic grade."""
     thresholds = incident_services.grade_thresholds(alerts_services.monitoring_settings(incident.brand))
-    computed = incident_services.grade_for(participants=incident.participants, reach=incident.reach,
-                                           thresholds=thresholds)
+    matters = incident_services.incident_matters(incident)
+    computed, _inputs = incident_services.grade_assess(participants=incident.participants, reach=incident.reach,
+                                                       thresholds=thresholds, matters=matters)
     rows = [{"grade": Grade(g), "people": t["people"], "reach": t["reach"],
              "people_met": incident.participants >= t["people"], "reach_met": incident.reach >= t["reach"],
              "current": g == incident.grade} for g, t in thresholds.items()]
-    return {"rows": rows, "computed": Grade(computed), "manual": computed != incident.grade}
+    return {"rows": rows, "computed": Grade(computed), "manual": computed != incident.grade,
+            "matters": [{"label": _(m.label), "grade": Grade(m.grade), "keywords": "、".join(words),
+                         "legal": m.legal} for m, words in matters],
+            "raised_by": incident_services.grade_inputs_text(incident_services.incident_grade_inputs(incident,
+                                                                                                     events))}
 
 
 def statement_view(statement: Statement) -> dict:
@@ -324,8 +329,9 @@ def statement_view(statement: Statement) -> dict:
     post = statement.post
     targets = list(post.targets.all())
     approvals = list(post.approvals.all())
-    published = [t for t in targets if t.state == PUBLISHED]
-    state, label = (PUBLISHED, _("Published")) if published else (post.state, post.get_state_display())
+    state, label = selectors.statement_state(post)
+    for target in targets:
+        target.state_label = selectors.statement_target_label(post, target)
     return {"statement": statement, "post": post, "targets": targets, "approvals": approvals,
             "state": state, "state_label": label, "approved": post.state == "approved"}
 
@@ -336,19 +342,6 @@ def _incident_reads(incident: Incident) -> dict:
     cascades = list(Cascade.objects.filter(Q(mention__incidents=incident) | Q(alerts__incident=incident))
                     .distinct().order_by("-flagged", "-created_at"))
     return {"mentions": mentions, "cascades": cascades}
-
-
-EVENT_LABELS = {
-    "policy": gettext_lazy("Policy"), "opened": pgettext_lazy("incident timeline", "Opened"),
-    "typed": gettext_lazy("Type judged"), "graded": gettext_lazy("Grade"), "escalated": gettext_lazy("Escalated"),
-    "steps_added": gettext_lazy("Steps added"), "task_done": gettext_lazy("Step done"),
-    "task_undone": gettext_lazy("Step open again"), "task_overdue": gettext_lazy("Step overdue"),
-    "note": gettext_lazy("Note"), "alert": gettext_lazy("Alert joined"),
-    "mentions_linked": gettext_lazy("Mentions linked"),
-    "statement_drafted": gettext_lazy("Statement drafted"), "statement_approved": gettext_lazy("Statement approved"),
-    "statement_published": gettext_lazy("Statement published"), "statement_out": gettext_lazy("Statement on Weibo"),
-    "closed": pgettext_lazy("incident timeline", "Closed"), "reopened": gettext_lazy("Reopened"),
-}
 
 
 def _can_tick(user: User, task: IncidentTask, can_respond: bool) -> bool:
@@ -367,7 +360,8 @@ def _incident_page(request, incident: Incident, *, status: int = 200, **forms):
     detail = selectors.incident_detail(incident)
     can_respond = monitoring_allows(user, incident.brand, Can.RESPOND)
     defaults = {
-        "type_form": IncidentTypeForm(initial={"kind": incident.kind, "handling": incident.handling}),
+        "type_form": IncidentTypeForm(initial={"kind": "" if incident.kind == IncidentType.UNKNOWN else incident.kind,
+                                               "handling": incident.handling}),
         "grade_form": GradeForm(initial={"grade": incident.grade}),
         "note_form": NoteForm(), "close_form": CloseForm(), "fast_track_form": FastTrackForm(),
     }
@@ -375,8 +369,8 @@ def _incident_page(request, incident: Incident, *, status: int = 200, **forms):
     return render(request, "sentiment/incident.html", {
         **defaults, **forms, "incident": incident, "detail": detail, "now_time": now,
         "tasks": [_task_row(user, t, can_respond, now) for t in detail.tasks],
-        "timeline": [{"event": e, "label": EVENT_LABELS.get(e.kind, e.kind)} for e in detail.events],
-        "statements": [statement_view(s) for s in detail.statements], "why": _grade_why(incident),
+        "timeline": [{"event": e, "label": incident_services.event_label(e.kind)} for e in detail.events],
+        "statements": [statement_view(s) for s in detail.statements], "why": _grade_why(incident, detail.events),
         "can_respond": can_respond, "can_fast_track": can_respond and user.is_org_wide,
         "is_closed": incident.state == "closed", **_incident_reads(incident), **_nav(request, incident.brand),
     }, status=status)

@@ -17,11 +17,12 @@ from sentiment.models import (
     IncidentState,
     IncidentTask,
     IncidentType,
+    Mention,
     Repost,
     RuleGroup,
     Sentiment,
 )
-from team.models import Department, Notice, Role, User
+from team.models import Department, Notice, User
 
 from .test_alerts import WIDTH, store
 
@@ -155,6 +156,7 @@ def test_the_automatic_grade_only_rises_and_a_person_may_lower_it_with_a_reason(
 
 
 def test_orange_tells_legal_or_the_managers_that_legal_has_no_one(demo, opened, now):
+    User.objects.filter(department__name="法务部").update(is_active=False)  # the demo's legal contact has left
     link(opened, store(demo.brand, 1, now, followers=1_200_000))
     incident = incidents.incident_regrade(incident=opened)
     assert incident.grade == Grade.ORANGE
@@ -169,15 +171,14 @@ def test_orange_tells_legal_or_the_managers_that_legal_has_no_one(demo, opened, 
 
 
 def test_red_brings_senior_management_and_legal_in(demo, opened, now):
-    lawyer = User.objects.create_user(username="lawyer", password="x" * 12, role=Role.DEPT_CONTACT,
-                                      department=Department.objects.get(name="法务部"))
+    lawyer = demo.people["legal"]  # the demo's legal contact
     link(opened, store(demo.brand, 1, now, followers=12_000_000))
     incident = incidents.incident_regrade(incident=opened)
     assert incident.grade == Grade.RED
     assert incident.tasks.get(key="orange:legal").owner == lawyer
     briefing = incident.tasks.get(key="red:briefing")
     assert briefing.owner == demo.people["manager"] and briefing.title == "Brief senior management"
-    for username in ("pr", "lawyer", "manager", "admin"):
+    for username in ("pr", "legal", "manager", "admin"):
         assert escalations(username).count() == 1, username
     assert not Notice.objects.filter(dedupe_key__endswith="no-legal").exists()
     sent = {e.data["to"] for e in incident.events.filter(kind="escalated")}
@@ -190,7 +191,7 @@ def test_our_fault_brings_its_steps_with_owners_and_deadlines(demo, pr, opened):
     incident = incidents.incident_set_type(incident=opened, by=pr, kind=IncidentType.OUR_FAULT)
     steps = {t.key: t for t in incident.tasks.select_related("department")}
     assert set(steps) == {"open:type", "our_fault:apologise", "our_fault:cause", "our_fault:compensate",
-                          "our_fault:follow_up"}
+                          "quality:third_party", "our_fault:follow_up"}
     assert steps["open:type"].done_by == pr  # typing it was that step
     assert steps["our_fault:apologise"].owner == pr
     assert near(steps["our_fault:apologise"].due_at, timezone.now() + timedelta(hours=1))
@@ -212,7 +213,7 @@ def test_a_misunderstanding_is_cold_by_default_and_retyping_drops_the_open_steps
                                            handling=Handling.HOT)
     keys = set(incident.tasks.values_list("key", flat=True))
     assert keys == {"open:type", "misunderstanding:private", "misunderstanding:explain",
-                    "misunderstanding:third_party"}  # the done step stays, the open one of cold went
+                    "quality:third_party"}  # the done step stays, the open one of cold went
     incident = incidents.incident_set_type(incident=incident, by=pr, kind=IncidentType.ATTACK)
     attack = {t.key: t for t in incident.tasks.select_related("department")}
     assert near(attack["attack:statement"].due_at, timezone.now() + timedelta(minutes=30))
@@ -294,8 +295,10 @@ def test_a_statement_is_drafted_fast_tracked_published_and_reported(demo, pr, op
     [reported] = report["statements"]
     assert reported["text"] == text and reported["published"]
     assert [(a["by"], a["fast_tracked"]) for a in reported["approvals"]] == [(str(manager), True)]
-    assert reported["targets"] == [{"account": "鲜牧乳业", "state": "published", "mid": target.mid, "url": target.url,
+    assert reported["targets"] == [{"account": "鲜牧乳业", "state": "published", "state_label": "Published",
+                                    "mid": target.mid, "url": target.url,
                                     "published_at": target.published_at.isoformat()}]
+    assert reported["state_label"] == "Published"
     kinds = [row["kind"] for row in report["timeline"]]
     assert kinds[:2] == ["policy", "opened"]
     for kind in ("statement_drafted", "statement_approved", "statement_published", "statement_out", "note",
@@ -317,3 +320,103 @@ def test_the_lists_show_only_what_the_person_may_see(demo, pr, opened, django_as
         detail = selectors.incident_detail(opened)
         [str(t.owner) for t in detail.tasks]
         [str(e.actor) for e in detail.events]
+
+
+# --- the matter's seriousness (issue 15 §3) ----------------------------------------------------------------
+
+def said(mentions, text):
+    """The stored mentions say ``text`` instead of the helper's default."""
+    Mention.objects.filter(pk__in=[m.pk for m in mentions]).update(text=text)
+    return mentions
+
+
+def test_a_food_safety_claim_from_two_people_is_yellow_says_why_and_tells_pr_and_legal(demo, opened, now):
+    link(opened, said(store(demo.brand, 1, now, followers=50), "喝了鲜牧牛奶全家拉肚子"))
+    incident = incidents.incident_regrade(incident=opened)
+    assert (incident.grade, incident.participants) == (Grade.YELLOW, 2)  # 2 people, far below 20
+    graded = incident.events.get(kind="graded")
+    assert graded.data["inputs"] == [{"input": "matter", "matter": "food_safety", "keywords": ["拉肚子"],
+                                      "kind": ""}]
+    assert graded.text == "Grade Blue → Yellow, raised by serious matter: Food safety (keywords: 拉肚子)"
+    assert incidents.incident_grade_inputs(incident) == graded.data["inputs"]
+    assert escalations("pr").count() == 1 and escalations("legal").count() == 1  # legal from the first grade
+    assert not escalations("manager").exists()
+    told = {e.data["to"] for e in incident.events.filter(kind="escalated")}
+    assert told == {"pr", "legal"}
+    assert incident.tasks.filter(key="quality:third_party").exists()  # a quality matter: a neutral voice
+    incidents.incident_regrade(incident=incident)
+    assert incident.events.filter(kind="escalated", data__to="legal").count() == 1  # told once
+
+
+def test_size_alone_tells_legal_only_from_orange(demo, opened, now):
+    link(opened, store(demo.brand, 19, now, followers=100))
+    incident = incidents.incident_regrade(incident=opened)
+    assert incident.grade == Grade.YELLOW
+    assert incident.events.get(kind="graded").data["inputs"] == [{"input": "people", "value": 20}]
+    assert escalations("pr").count() == 1 and not escalations("legal").exists()
+    assert not incident.tasks.filter(key="quality:third_party").exists()
+    # A health claim joins later: the grade stays yellow, and legal is told now.
+    link(incident, said(store(demo.brand, 1, now), "鲜牧奶粉婴儿喝了过敏住院"))
+    incident = incidents.incident_regrade(incident=incident)
+    assert incident.grade == Grade.YELLOW and escalations("legal").count() == 1
+
+
+def test_praise_that_names_a_keyword_raises_nothing(demo, opened, now):
+    link(opened, said(store(demo.brand, 1, now, sentiment=Sentiment.POSITIVE), "婴儿也爱喝鲜牧，吹爆"))
+    assert incidents.incident_regrade(incident=opened).grade == Grade.BLUE
+
+
+def test_an_attack_is_serious_by_its_type_and_legal_hears_at_once(demo, pr, opened):
+    incident = incidents.incident_set_type(incident=opened, by=pr, kind=IncidentType.ATTACK)
+    assert incident.grade == Grade.YELLOW
+    assert incident.events.get(kind="graded").data["inputs"] == [
+        {"input": "matter", "matter": "attack", "keywords": [], "kind": "attack"}]
+    assert escalations("legal").count() == 1
+
+
+# --- the checklist follows events (issue 15 §2) --------------------------------------------------------------
+
+def test_statement_events_tick_their_steps(demo, pr, opened, now, brand_account):
+    link(opened, store(demo.brand, 19, now))
+    incident = incidents.incident_regrade(incident=opened)
+    incident = incidents.incident_set_type(incident=incident, by=pr, kind=IncidentType.OUR_FAULT)
+    holding, apologise = incident.tasks.get(key="yellow:holding"), incident.tasks.get(key="our_fault:apologise")
+    assert holding.done_at is None and apologise.done_at is None
+    text = "关于鲜牧牛奶的说明：同批次已封存送检 https://xianmu.example.com/s/2"
+    statement = incidents.statement_draft(incident=incident, by=pr, text=text, accounts=[brand_account])
+    holding.refresh_from_db()
+    assert holding.done_at is not None and holding.done_by == pr  # 起草初步回应声明: drafted
+    apologise.refresh_from_db()
+    assert apologise.done_at is None  # an apology counts once it is out
+    manager = demo.people["manager"]
+    incidents.statement_fast_track(statement=statement, by=manager, reason="急")
+    incidents.statement_publish(statement=statement, by=manager)
+    apologise.refresh_from_db()
+    assert apologise.done_at is not None and apologise.done_by == manager
+    auto = incident.events.filter(kind="task_done", data__auto=True)
+    assert sorted(e.data["key"] for e in auto) == ["open:type", "our_fault:apologise", "yellow:holding"]
+
+
+def test_a_step_added_after_its_event_comes_done(demo, pr, opened, now, brand_account):
+    text = "说明 https://xianmu.example.com/s/3"
+    incidents.statement_draft(incident=opened, by=pr, text=text, accounts=[brand_account])  # drafted while blue
+    link(opened, store(demo.brand, 19, now))
+    incident = incidents.incident_regrade(incident=opened)
+    assert incident.grade == Grade.YELLOW
+    assert incident.tasks.get(key="yellow:holding").done_at is not None
+    assert incident.tasks.get(key="yellow:lead").done_at is None
+
+
+# --- the report in people's words (issue 15 §2) -----------------------------------------------------------
+
+def test_the_report_labels_every_event_and_grade(demo, opened, now):
+    link(opened, said(store(demo.brand, 1, now), "买到过期的鲜牧酸奶"))
+    report = selectors.incident_report(incidents.incident_regrade(incident=opened))
+    assert report["grade_label"] == "Yellow"
+    assert report["grade_inputs_text"] == "serious matter: Food safety (keywords: 过期)"
+    [change] = report["grade_history"]
+    assert (change["from_label"], change["to_label"]) == ("Blue", "Yellow")
+    labels = {row["kind"]: row["kind_label"] for row in report["timeline"]}
+    assert labels["opened"] == "Opened" and labels["steps_added"] == "Steps added"
+    assert labels["graded"] == "Grade" and labels["escalated"] == "Escalated"
+    assert all(row["kind_label"] != row["kind"] for row in report["timeline"])

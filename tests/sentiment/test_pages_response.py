@@ -173,7 +173,10 @@ def test_the_flow_from_an_alert_to_an_approved_statement_and_the_report(demo, lo
     statement.post.refresh_from_db()
     assert statement.post.state == "approved" and statement.post.urgent
     page = get(manager, "incident", incident.pk).content.decode()
-    assert '<span class="tag ok">Approved</span>' in page and "Publish now" in page
+    # A fast-tracked statement reads so, and its account line no longer says it waits for approval.
+    assert '<span class="tag ok">Fast-tracked: ready to publish</span>' in page and "Publish now" in page
+    assert "鲜牧乳业: <span class=\"state-waiting\">Approved: ready to publish</span>" in page
+    assert "Waiting for approval" not in page
 
     report = get(manager, "incident_report", incident.pk).content.decode()
     assert "我们已下架该批次酸奶" in report and "Fast-tracked by" in report and "大V 在发酵，不能等" in report
@@ -368,3 +371,56 @@ def test_user_text_is_escaped_in_mentions_and_statements(demo, login):
         page = get(pr, name, *args).content.decode()
         assert XSS not in page, name
         assert "&lt;script&gt;" in page, name
+
+
+# --- issue 15: words people read, the type form, the statement counter, why the grade -------------------------
+
+def test_an_undetermined_incident_preselects_no_type(demo, login):
+    incident = incident_services.incident_open(brand=demo.brand, by=demo.people["pr"], title="断货")
+    page = get(login(demo.people["pr"]), "incident", incident.pk).content.decode()
+    select = page.split('name="kind"')[1].split("</select>")[0]
+    assert '<option value="" selected>Not yet judged</option>' in select
+    assert select.count("selected") == 1
+    response = post(login(demo.people["pr"]), "incident_type", incident.pk, kind="")
+    assert response.status_code == 400 and "Choose the type." in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.kind == IncidentType.UNKNOWN
+
+
+def test_the_statement_box_counts_weibo_characters_as_the_composer_does(demo, login):
+    incident = incident_services.incident_open(brand=demo.brand, by=demo.people["pr"], title="断货")
+    pr = login(demo.people["pr"])
+    page = get(pr, "statement_new", incident.pk).content.decode()
+    textarea = page.split("<textarea")[1].split(">")[0]
+    assert f'hx-post="{reverse("content:check")}"' in textarea and 'hx-target="#statement-checks"' in textarea
+    assert 'id="statement-checks"' in page and 'id="statement-form"' in page
+    account = demo.accounts["鲜牧乳业"]
+    checked = pr.post(reverse("content:check"), {"text": "一二三四五" + LINK, "accounts": [account.pk]},
+                      **HTMX).content.decode()
+    assert "Text: 16 of 140 Weibo characters" in checked
+
+
+def test_the_page_and_report_say_which_input_raised_the_grade_in_words(demo, login):
+    mention = make_mention(demo.brand, "鲜牧奶粉里有异物，宝宝不敢喝了", followers=30)
+    incident = incident_services.incident_open(brand=demo.brand, by=demo.people["pr"], title="奶粉异物",
+                                               mention=mention)
+    assert incident.grade == "yellow"
+    manager = login(demo.people["manager"])
+    page = get(manager, "incident", incident.pk).content.decode()
+    assert "Raised by</dt><dd class=\"grade-inputs\">serious matter: Food safety (keywords: 异物)</dd>" in page
+    assert "legal is told from the first grade" in page
+    report = get(manager, "incident_report", incident.pk).content.decode()
+    assert 'Raised by: <span class="grade-inputs">serious matter: Food safety (keywords: 异物)</span>' in report
+    assert "Blue → Yellow · Raised by: serious matter: Food safety (keywords: 异物)" in report
+    timeline = report.split('<ol class="timeline small">')[1].split("</ol>")[0]
+    for key in ("· opened", "· steps_added", "· graded", "· escalated", "· policy"):
+        assert key not in timeline, key
+    assert "· Opened" in timeline and "· Steps added" in timeline and "· Escalated" in timeline
+
+
+def test_the_audit_log_shows_incident_actions_in_words(demo, login):
+    incident_services.incident_open(brand=demo.brand, by=demo.people["pr"], title="断货")
+    page = login(demo.people["manager"]).get(reverse("team:audit"), **EN).content.decode()
+    row = page.split("<tbody>")[1]
+    assert '<span title="incident.open">opened an incident</span>' in row
+    assert ">incident.open<" not in row

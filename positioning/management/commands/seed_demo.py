@@ -35,6 +35,8 @@ PEOPLE = [
     ("pr", "赵磊（公关经理）", Role.PR, "公关部", "138-0000-0006"),
     ("logistics", "孙悦（物流对接人）", Role.DEPT_CONTACT, "物流部", "138-0000-0007"),
     ("service", "刘洋（售后对接人）", Role.DEPT_CONTACT, "客户服务部", "138-0000-0008"),
+    # Legal hears of food-safety and health claims from the first grade (sentiment.playbooks.SERIOUS_MATTERS).
+    ("legal", "吴静（法务对接人）", Role.DEPT_CONTACT, "法务部", "138-0000-0009"),
 ]
 
 ACCOUNTS = [
