@@ -18,7 +18,7 @@ from sentiment.selectors import cascade_key_node
 from weibo_ops.requests import client_ip
 
 from .. import practices, selectors
-from ..models import FanRevisit, FollowerAudit, Reply, SuggestionState
+from ..models import FanGift, FanRevisit, FollowerAudit, Reply, Suggestion, SuggestionState, TipOff
 from .serializers import FanReplySerializer
 from .serializers_practices import (
     FollowerAuditDetailSerializer,
@@ -47,6 +47,8 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """The suggestion log: fans' suggestions recorded from inbox items, newest first (``state`` filters)."""
 
     serializer_class = SuggestionSerializer
+    queryset = Suggestion.objects.none()  # for the schema; get_queryset is the caller's
+    lookup_value_regex = "[0-9]+"
     filter_backends: list = []
 
     def get_queryset(self):
@@ -84,6 +86,8 @@ class GiftViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """Gifts given to fans: what, when, why, what it cost and who gave it."""
 
     serializer_class = GiftSerializer
+    queryset = FanGift.objects.none()  # for the schema; get_queryset is the caller's
+    lookup_value_regex = "[0-9]+"
     filterset_fields = ["fan"]
 
     def get_queryset(self):
@@ -101,6 +105,8 @@ class RevisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Revisit schedules, earliest due first; ``due=true`` lists only those due."""
 
     serializer_class = RevisitSerializer
+    queryset = FanRevisit.objects.none()  # for the schema; get_queryset is the caller's
+    lookup_value_regex = "[0-9]+"
     filter_backends: list = []
 
     def get_queryset(self):
@@ -130,6 +136,8 @@ class TipOffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Tip-offs: fans who pointed the team to a negative post, credited on their profile."""
 
     serializer_class = TipOffSerializer
+    queryset = TipOff.objects.none()  # for the schema; get_queryset is the caller's
+    lookup_value_regex = "[0-9]+"
     filterset_fields = ["fan"]
 
     def get_queryset(self):
@@ -174,6 +182,8 @@ class FollowerAuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     Weibo's Open API has no endpoint to remove a follower; ``removal`` says so."""
 
     serializer_class = FollowerAuditSerializer
+    queryset = FollowerAudit.objects.none()  # for the schema; get_queryset is the caller's
+    lookup_value_regex = "[0-9]+"
     filter_backends: list = []
 
     def get_queryset(self):

@@ -376,3 +376,18 @@ def test_the_demo_shows_every_practice_after_make_run(demo, login):
         assert manager.get(reverse(name), **ZH).status_code == 200
     due = manager.get(reverse("fans:care"), **ZH).content.decode()
     assert "奶香小太阳" in due
+
+
+def test_the_practice_lists_cost_the_same_queries_for_one_row_or_many(demo, login, django_assert_max_num_queries):
+    account = demo.accounts["鲜牧客服"]
+    agent = demo.people["agent"]
+    for n in range(1, 13):
+        item = item_on(account, f"建议 {n}", uid=f"71000001{n:02d}", name=f"粉丝{n}", n=n)
+        practices.suggestion_record(item=item, by=agent)
+        practices.gift_record(fan=item.fan, by=agent, what="礼盒", given_on=timezone.localdate(), reason="感谢",
+                              cost=10)
+        practices.revisit_set(fan=item.fan, by=agent, every_days=n, assignee=agent)
+    page = login(agent)
+    for name in ("fans:suggestions", "fans:care"):
+        with django_assert_max_num_queries(14):
+            assert page.get(reverse(name), **ZH).status_code == 200
