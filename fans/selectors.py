@@ -447,3 +447,13 @@ def follower_audit_list(*, user: User) -> QuerySet[FollowerAudit]:
     if not user.is_org_wide:
         rows = rows.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
     return rows.order_by("-created_at", "-id")
+
+
+def fans_may_act_on(*, user: User, fan_ids: list[int], brand_ids: list[int] | None = None) -> set[int]:
+    """Of these fans, those the person may record care for (gifts, revisits): fans who wrote to an account
+    they reply on (of these brands). One query; what the pages use to show only buttons that work."""
+    accounts = accounts_for(user, Action.REPLY)
+    if brand_ids is not None:
+        accounts = accounts.filter(brand_id__in=brand_ids)
+    return set(Interaction.objects.filter(fan_id__in=fan_ids, account__in=accounts.values("pk"))
+               .values_list("fan_id", flat=True).distinct())

@@ -92,7 +92,13 @@ def suggestions(request):
     rows = selectors.suggestion_list(user=request.user, state=state)
     page = Paginator(rows, LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "fans/suggestions.html", {
-        "page": page, "state": state, "states": SuggestionState.choices, "form": SuggestionDecideForm()})
+        "page": page, "state": state, "states": SuggestionState.choices, "form": SuggestionDecideForm(),
+        "reply_accounts": _reply_accounts(request.user)})
+
+
+def _reply_accounts(user) -> set[int]:
+    """The accounts whose suggestions the person may decide (the decision may answer the fan)."""
+    return set(accounts_for(user, Action.REPLY).values_list("pk", flat=True))
 
 
 @login_required
@@ -110,7 +116,8 @@ def suggestion_decide(request, suggestion_id: int):
         rows = selectors.suggestion_list(user=request.user)
         return render(request, "fans/suggestions.html", {
             "page": Paginator(rows, LIST_PAGE).get_page(1), "state": "", "states": SuggestionState.choices,
-            "form": SuggestionDecideForm(), "failed": suggestion.pk, "failed_form": form}, status=400)
+            "form": SuggestionDecideForm(), "failed": suggestion.pk, "failed_form": form,
+            "reply_accounts": _reply_accounts(request.user)}, status=400)
     if suggestion.reply and suggestion.reply.state == ReplyState.AWAITING_APPROVAL:
         messages.success(request, _("Adopted; the thank-you reply waits for approval."))
     elif suggestion.reply:
@@ -125,6 +132,9 @@ def suggestion_decide(request, suggestion_id: int):
 def care(request):
     """Loyal fans' care: revisits due (and all schedules), the latest gifts."""
     revisits = list(selectors.revisit_list(user=request.user)[:200])
+    may = selectors.fans_may_act_on(user=request.user, fan_ids=[r.fan_id for r in revisits])
+    for revisit in revisits:
+        revisit.may_act = revisit.fan_id in may
     today = timezone.localdate()
     gifts = Paginator(selectors.gift_list(user=request.user), LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "fans/care.html", {

@@ -391,3 +391,19 @@ def test_the_practice_lists_cost_the_same_queries_for_one_row_or_many(demo, logi
     for name in ("fans:suggestions", "fans:care"):
         with django_assert_max_num_queries(14):
             assert page.get(reverse(name), **ZH).status_code == 200
+
+
+def test_only_people_who_may_answer_the_fan_see_the_decide_form(demo, login):
+    item = item_on(demo.accounts["鲜牧乳业"], "建议开通周末配送")
+    suggestion = practices.suggestion_record(item=item, by=demo.people["operator"])
+    action = reverse("fans:suggestion_decide", args=[suggestion.pk])
+    reviewer = login(demo.people["reviewer"])  # sees 鲜牧乳业, may not reply on it
+    page = reviewer.get(reverse("fans:suggestions"), **ZH).content.decode()
+    assert "建议开通周末配送" in page and action not in page
+    assert reviewer.post(action, {"state": "declined"}, **ZH).status_code == 403
+    assert Suggestion.objects.get().state == SuggestionState.NEW
+    operator = login(demo.people["operator"])
+    assert action in operator.get(reverse("fans:suggestions"), **ZH).content.decode()
+    failed = operator.post(action, {"state": "adopted"}, **ZH)
+    assert failed.status_code == 400 and 'id="id_adopted_what_error"' in failed.content.decode()
+    assert Suggestion.objects.get().state == SuggestionState.NEW
