@@ -73,6 +73,7 @@ class Fan(models.Model):
     downstream_reposts = models.PositiveIntegerField(_("reposts caused"), default=0)
     positive_count = models.PositiveIntegerField(default=0)
     defends_count = models.PositiveIntegerField(default=0)
+    tipoffs_count = models.PositiveIntegerField(_("negative posts reported"), default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
 
     first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
@@ -119,6 +120,8 @@ class Kind(models.TextChoices):
     MESSAGE = "message", _("Private message")
     FOLLOW = "follow", _("New follower")
     UNFOLLOW = "unfollow", _("Unfollowed")
+    # A key reposter of a watched cascade the team chose to talk to (fans.practices.key_node_reply).
+    REPOST = "repost", _("Key reposter's repost")
 
 
 class Source(models.TextChoices):
@@ -126,6 +129,7 @@ class Source(models.TextChoices):
     COMMENTS_TO_ME = "comments_to_me", _("comments/to_me")
     COMMENTS_MENTIONS = "comments_mentions", _("comments/mentions")
     PUSH = "push", _("fan-service push")
+    CASCADE = "cascade", _("repost cascade")
 
 
 # Kinds that ask for an answer: they get SLA clocks and count in the response rate.
@@ -454,3 +458,150 @@ class TicketUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} {self.state or '-'}"
+
+
+# --- fan practices (fans.practices) ---------------------------------------------------------------
+
+class SuggestionState(models.TextChoices):
+    NEW = "new", pgettext_lazy("suggestion state", "New")
+    UNDER_REVIEW = "under_review", _("Under review")
+    ADOPTED = "adopted", _("Adopted")
+    DECLINED = "declined", _("Declined")
+
+
+class Suggestion(models.Model):
+    """A fan's suggestion, recorded from an inbox item; when adopted the fan is thanked in a reply
+    (``reply``) that says what was adopted."""
+
+    interaction = models.OneToOneField(Interaction, on_delete=models.PROTECT, related_name="suggestion")
+    fan = models.ForeignKey(Fan, on_delete=models.PROTECT, related_name="suggestions")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("suggestion"), max_length=2000)
+    area = models.CharField(_("product or area"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=SuggestionState.choices, default=SuggestionState.NEW)
+    decision_note = models.TextField(_("decision"), max_length=2000, blank=True)
+    adopted_what = models.CharField(_("what was adopted"), max_length=200, blank=True)
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        indexes = [models.Index(fields=["brand", "state", "-created_at"], name="suggestion_log")]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class FanGift(models.Model):
+    """A reward given to a (loyal) fan: what, when, why, what it cost and who gave it."""
+
+    fan = models.ForeignKey(Fan, on_delete=models.CASCADE, related_name="gifts")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    what = models.CharField(_("gift"), max_length=200)
+    given_on = models.DateField(_("given on"))
+    reason = models.CharField(_("why"), max_length=500)
+    cost = models.DecimalField(_("cost (yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("gift to a fan")
+        verbose_name_plural = _("gifts to fans")
+
+    def __str__(self) -> str:
+        return self.what
+
+
+class FanRevisit(models.Model):
+    """"Revisit this fan every N days": one schedule per fan and brand; the beat tells the assignee
+    when it is due (``next_due``) and marking it done moves it on."""
+
+    fan = models.ForeignKey(Fan, on_delete=models.CASCADE, related_name="revisits")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    every_days = models.PositiveSmallIntegerField(_("revisit every (days)"),
+                                                  validators=[MinValueValidator(1), MaxValueValidator(365)])
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who revisits"),
+                                 on_delete=models.PROTECT, related_name="+")
+    next_due = models.DateField(_("next revisit"), db_index=True)
+    last_done_at = models.DateTimeField(_("last revisited"), null=True, blank=True)
+    last_note = models.CharField(_("last revisit note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_due", "id"]
+        verbose_name = _("revisit schedule")
+        verbose_name_plural = _("revisit schedules")
+        constraints = [models.UniqueConstraint(fields=["fan", "brand"], name="one_revisit_per_fan_brand")]
+
+    def __str__(self) -> str:
+        return f"{self.fan} / {self.every_days}"
+
+
+class TipOff(models.Model):
+    """A fan pointed the team to a negative post: the inbox item that did it, and the post."""
+
+    interaction = models.OneToOneField(Interaction, on_delete=models.PROTECT, related_name="tipoff")
+    fan = models.ForeignKey(Fan, on_delete=models.PROTECT, related_name="tipoffs")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(_("the negative post"), max_length=500)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tip-off")
+        verbose_name_plural = _("tip-offs")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class FollowerAudit(models.Model):
+    """One reading of an account's followers (``friendships/followers``) with the likely zombies found.
+
+    Weibo's Open API has no endpoint that removes a follower, so the list is for removal by hand in the
+    Weibo client; ``read`` says how many followers the reading covered (Weibo returns only part)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="follower_audits")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read = models.PositiveIntegerField(_("followers read"), default=0)
+    total = models.PositiveIntegerField(_("followers on Weibo"), default=0)
+    problem = models.CharField(_("stopped because"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follower audit")
+        verbose_name_plural = _("follower audits")
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.created_at:%Y-%m-%d}"
+
+
+class FollowerAuditRow(models.Model):
+    """A follower the audit found likely to be a zombie, with the reasons (scoring reason codes)."""
+
+    audit = models.ForeignKey(FollowerAudit, on_delete=models.CASCADE, related_name="rows")
+    uid = models.CharField(_("Weibo uid"), max_length=20)
+    screen_name = models.CharField(_("Weibo name"), max_length=200, blank=True)
+    zombie = models.FloatField(_("zombie likelihood"))
+    reasons = models.JSONField(default=list, blank=True)
+    followers_count = models.PositiveBigIntegerField(default=0)
+    friends_count = models.PositiveBigIntegerField(default=0)
+    statuses_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-zombie", "uid"]
+        constraints = [models.UniqueConstraint(fields=["audit", "uid"], name="follower_audit_row_once")]
+
+    def __str__(self) -> str:
+        return self.screen_name or self.uid

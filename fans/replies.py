@@ -79,7 +79,7 @@ def reply_method(item: Interaction) -> str:
         return ReplyMethod.MESSAGE
     if item.kind in (Kind.COMMENT, Kind.COMMENT_MENTION):
         return ReplyMethod.COMMENT_REPLY
-    if item.kind == Kind.MENTION:
+    if item.kind in (Kind.MENTION, Kind.REPOST):  # a comment under the fan's post (or repost)
         return ReplyMethod.COMMENT
     raise ValidationError(_("A follow is not answered with a reply; send a private message if there is a reason "
                             "to."))

@@ -3,7 +3,8 @@
 - influence (0-100): reach (followers, log scale), verification, and downstream reposts the fan
   caused (people who reposted through the fan's repost);
 - activity: interactions with the matrix in the last 30 days;
-- loyalty (0-100): praise on separate days (repeat positive interactions) and defending the brand;
+- loyalty (0-100): praise on separate days (repeat positive interactions), defending the brand, and
+  tip-offs: pointing the team to a negative post (``TIPOFF_WEIGHT`` each, at most ``TIPOFF_MAX``);
 - zombie likelihood (0-1): no avatar, a default-looking name, no posts, following far more than
   followed, a young account. The product flags zombies for review; it never buys or adds fans.
 """
@@ -20,7 +21,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Fan, Interaction
+from .models import Fan, Interaction, TipOff
 
 ACTIVITY_WINDOW = timedelta(days=30)
 YOUNG_ACCOUNT = timedelta(days=30)  # younger than this counts towards "zombie"
@@ -33,6 +34,11 @@ ZOMBIE_WEIGHTS = {"no_avatar": 0.25, "default_name": 0.2, "no_posts": 0.2, "foll
 ZOMBIE_THRESHOLD = 0.6  # from here a fan is listed with the zombies to review
 NODE_FAN_INFLUENCE = 60  # from here a fan is a node fan / opinion leader
 LOYAL_THRESHOLD = 40
+# A tip-off about a negative post is loyalty in action (DOMAIN.md: loyal fans also report negatives):
+# one counts like a defence of the brand less a little (it is private help, not public), two reach
+# the loyal list together with any praise, and they stop adding after three.
+TIPOFF_WEIGHT = 20  # loyalty points per tip-off
+TIPOFF_MAX = 60  # loyalty points from tip-offs at most
 
 
 # Reasons are stored as [code, values] and put into words when shown, in the reader's language.
@@ -48,23 +54,26 @@ REASON_TEXT = {
     "praise_days": _("praised the brand on %(n)s days"),
     "defends": _("defended the brand %(n)s times"),
     "recent": _("%(n)s interactions in 30 days"),
+    "tipoffs": _("reported %(n)s negative posts"),
 }
 
 
 def reasons_text(fan: Fan) -> dict[str, list[str]]:
     """{score: [reason, ...]} in the active language."""
-    out: dict[str, list[str]] = {}
-    for score, items in (fan.score_reasons or {}).items():
-        words = []
-        for item in items if isinstance(items, list) else ():
-            code, values = [*item, {}][:2] if isinstance(item, list) and item else ("", {})
-            if code in REASON_TEXT and isinstance(values, dict):
-                try:
-                    words.append((str(REASON_TEXT[code]) % values).strip())
-                except (KeyError, TypeError, ValueError):  # a reason stored by an older version
-                    continue
-        out[score] = words
-    return out
+    return {score: reason_words(items) for score, items in (fan.score_reasons or {}).items()}
+
+
+def reason_words(items) -> list[str]:
+    """Stored reasons ``[[code, values], ...]`` in the active language."""
+    words = []
+    for item in items if isinstance(items, list) else ():
+        code, values = [*item, {}][:2] if isinstance(item, list) and item else ("", {})
+        if code in REASON_TEXT and isinstance(values, dict):
+            try:
+                words.append((str(REASON_TEXT[code]) % values).strip())
+            except (KeyError, TypeError, ValueError):  # a reason stored by an older version
+                continue
+    return words
 
 
 @dataclass
@@ -108,7 +117,7 @@ def profile_score(fan: Fan, *, now: datetime | None = None) -> Score:
 
 
 def fans_rescore(*, fan_ids: list[int]) -> int:
-    """Recompute every score of these fans from their stored interactions: three grouped queries and
+    """Recompute every score of these fans from their stored interactions: four grouped queries and
     one bulk update, whatever the number of fans. Returns how many were scored."""
     if not fan_ids:
         return 0
@@ -124,6 +133,8 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
             last=Max("created_at"),
         )
     }
+    tipoffs = dict(TipOff.objects.filter(fan_id__in=fan_ids).order_by().values("fan_id")
+                   .annotate(n=Count("id")).values_list("fan_id", "n"))
     praise_days: dict[int, int] = {}
     # Distinct local days per fan (no ordering: the model's would split the groups per row).
     for row in (rows.filter(is_praise=True).order_by().values("fan_id")
@@ -141,6 +152,7 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
         fan.activity = agg.get("recent", 0)
         fan.positive_count = praise_days.get(fan.pk, 0)
         fan.defends_count = agg.get("defends_n", 0)
+        fan.tipoffs_count = tipoffs.get(fan.pk, 0)
         loyalty_reasons = []
         loyalty = 0
         if fan.positive_count:
@@ -150,13 +162,17 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
         if fan.defends_count:
             loyalty += min(50, 25 * fan.defends_count)
             loyalty_reasons.append(["defends", {"n": fan.defends_count}])
+        if fan.tipoffs_count:
+            loyalty += min(TIPOFF_MAX, TIPOFF_WEIGHT * fan.tipoffs_count)
+            loyalty_reasons.append(["tipoffs", {"n": fan.tipoffs_count}])
         fan.loyalty = min(100, loyalty)
         fan.influence, fan.zombie = score.influence, score.zombie
         fan.score_reasons = {**score.reasons, "loyalty": loyalty_reasons,
                              "activity": [["recent", {"n": fan.activity}]]}
         fan.last_interaction_at = agg.get("last") or fan.last_interaction_at
         fan.scored_at = now
-    Fan.objects.bulk_update(fans, ["downstream_reposts", "activity", "positive_count", "defends_count", "loyalty",
+    Fan.objects.bulk_update(fans, ["downstream_reposts", "activity", "positive_count", "defends_count",
+                                   "tipoffs_count", "loyalty",
                                    "influence", "zombie", "score_reasons", "last_interaction_at", "scored_at"],
                             batch_size=500)
     return len(fans)

@@ -20,13 +20,18 @@ from .models import (
     TICKET_DONE,
     DepartmentDesk,
     Fan,
+    FanGift,
     FanNote,
+    FanRevisit,
+    FollowerAudit,
     Interaction,
     Reply,
     State,
+    Suggestion,
     Tag,
     Ticket,
     TicketState,
+    TipOff,
 )
 from .scoring import LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD
 
@@ -436,3 +441,61 @@ def desk_tickets(*, user: User, state: str = "active") -> QuerySet[Ticket]:
     elif state in TicketState.values:
         tickets = tickets.filter(state=state)
     return tickets.order_by("deadline", "id")
+
+
+# --- fan practices -------------------------------------------------------------------------------
+
+def _of_brands(rows: QuerySet, user: User) -> QuerySet:
+    """Records of the person's brands about fans the person sees (who wrote to an account they see)."""
+    brands = visible_brand_ids(user=user)
+    if brands is None:
+        return rows
+    return rows.filter(brand_id__in=brands, fan__in=visible_fans(user=user).values("pk"))
+
+
+def suggestion_list(*, user: User, state: str = "", fan: Fan | None = None) -> QuerySet[Suggestion]:
+    """The suggestion log of the brands the person sees, newest first."""
+    rows = _of_brands(Suggestion.objects.select_related(
+        "fan", "brand", "interaction__account", "created_by", "decided_by", "reply"), user)
+    if state:
+        rows = rows.filter(state=state)
+    if fan is not None:
+        rows = rows.filter(fan=fan)
+    return rows.order_by("-created_at", "-id")
+
+
+def gift_list(*, user: User, fan: Fan | None = None) -> QuerySet[FanGift]:
+    rows = _of_brands(FanGift.objects.select_related("fan", "brand", "given_by"), user)
+    return (rows.filter(fan=fan) if fan is not None else rows).order_by("-given_on", "-id")
+
+
+def revisit_list(*, user: User, due: bool = False, fan: Fan | None = None) -> QuerySet[FanRevisit]:
+    """Revisit schedules, the earliest due first; ``due``: only those due today or before."""
+    rows = _of_brands(FanRevisit.objects.select_related("fan", "brand", "assignee"), user)
+    if due:
+        rows = rows.filter(next_due__lte=timezone.localdate())
+    if fan is not None:
+        rows = rows.filter(fan=fan)
+    return rows.order_by("next_due", "id")
+
+
+def tipoff_list(*, user: User, fan: Fan | None = None) -> QuerySet[TipOff]:
+    rows = _of_brands(TipOff.objects.select_related("fan", "brand", "interaction__account", "created_by"), user)
+    return (rows.filter(fan=fan) if fan is not None else rows).order_by("-created_at", "-id")
+
+
+def follower_audit_list(*, user: User) -> QuerySet[FollowerAudit]:
+    rows = FollowerAudit.objects.select_related("account", "created_by").annotate(zombies=Count("rows"))
+    if not user.is_org_wide:
+        rows = rows.filter(account__in=accounts_for(user, Action.VIEW).values("pk"))
+    return rows.order_by("-created_at", "-id")
+
+
+def fans_may_act_on(*, user: User, fan_ids: list[int], brand_ids: list[int] | None = None) -> set[int]:
+    """Of these fans, those the person may record care for (gifts, revisits): fans who wrote to an account
+    they reply on (of these brands). One query; what the pages use to show only buttons that work."""
+    accounts = accounts_for(user, Action.REPLY)
+    if brand_ids is not None:
+        accounts = accounts.filter(brand_id__in=brand_ids)
+    return set(Interaction.objects.filter(fan_id__in=fan_ids, account__in=accounts.values("pk"))
+               .values_list("fan_id", flat=True).distinct())

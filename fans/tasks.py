@@ -6,7 +6,7 @@ import httpx
 from celery import shared_task
 from django.db import transaction
 
-from . import ingest, profiles, replies, tickets
+from . import ingest, practices, profiles, replies, tickets
 
 POLL_TASK = "fans.inbox_poll"
 ACCOUNT_POLL_TASK = "fans.account_poll"
@@ -15,6 +15,7 @@ REPLY_TASK = "fans.reply_send"
 SWEEP_TASK = "fans.sweep"
 PROFILES_TASK = "fans.profiles_refresh"
 WEBHOOK_TASK = "fans.webhook_send"
+REVISITS_TASK = "fans.revisits_notify"
 
 
 @shared_task(name=POLL_TASK, ignore_result=True)
@@ -51,6 +52,12 @@ def sweep() -> int:
 @shared_task(name=PROFILES_TASK, ignore_result=True)
 def profiles_refresh() -> int:
     return profiles.profiles_refresh()
+
+
+@shared_task(name=REVISITS_TASK, ignore_result=True)
+def revisits_notify() -> int:
+    """Beat, hourly: a notice to the assignee of each fan revisit that is due (once per due date)."""
+    return practices.revisits_notify_due()
 
 
 @shared_task(name=WEBHOOK_TASK, ignore_result=True, autoretry_for=(httpx.HTTPError,), retry_backoff=5,

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from positioning.access import Action, accounts_for
+from positioning.access import Action, accounts_for, people_who_may
 from team.models import User
 from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
 
-from . import scoring, selectors, services
+from . import practices, scoring, selectors, services
 from .forms_config import FanNoteForm, FanTagsForm
+from .forms_practices import GiftForm, RevisitDoneForm, RevisitForm
 from .models import Fan, Tag
 
 FANS_PAGE = 50  # fans per page of the CRM list
@@ -90,8 +91,9 @@ def fan_detail(request, fan_id: int):
     note_form = FanNoteForm(request.POST if request.POST.get("form") == "note" else None)
     tags_form = FanTagsForm(request.POST if request.POST.get("form") == "tags" else None, tags=tags,
                             initial={"tags": list(fan.tags.all())})
+    care = _care_forms(request, fan)
     if request.method == "POST":
-        saved = _fan_post(request, fan, note_form, tags_form)
+        saved = _fan_post(request, fan, note_form, tags_form) or _care_post(request, fan, **care)
         if saved:
             messages.success(request, saved)
             return redirect("fans:fan", fan.pk)
@@ -103,8 +105,43 @@ def fan_detail(request, fan_id: int):
         "history": selectors.fan_history(user=request.user, fan=fan),
         "notes": selectors.fan_notes(user=request.user, fan=fan),
         "note_form": note_form, "tags_form": tags_form, "can_edit": _fan_may_edit(request.user, fan),
-        "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD,
-    }, status=400 if note_form.errors or tags_form.errors else 200)
+        "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD, **care,
+        "gifts": list(selectors.gift_list(user=request.user, fan=fan)[:50]),
+        "revisits": list(selectors.revisit_list(user=request.user, fan=fan)),
+        "suggestions": list(selectors.suggestion_list(user=request.user, fan=fan)[:50]),
+        "tipoffs": list(selectors.tipoff_list(user=request.user, fan=fan)[:50]),
+        "today": timezone.localdate(), "done_form": RevisitDoneForm(),
+    }, status=400 if note_form.errors or tags_form.errors or any(f.errors for f in care.values()) else 200)
+
+
+def _care_forms(request, fan: Fan) -> dict:
+    """The gift and revisit forms of the fan page; the revisit's people are those who reply on an
+    account the fan wrote to."""
+    which = request.POST.get("form") if request.method == "POST" else None
+    accounts = accounts_for(request.user, Action.REPLY).filter(interactions__fan=fan).distinct()
+    people = {p.pk: p for a in accounts for p in people_who_may(a, Action.REPLY)}.values()
+    return {"gift_form": GiftForm(request.POST if which == "gift" else None),
+            "revisit_form": RevisitForm(request.POST if which == "revisit" else None, people=list(people),
+                                        initial={"assignee": request.user.pk})}
+
+
+def _care_post(request, fan: Fan, gift_form: GiftForm, revisit_form: RevisitForm) -> str | None:
+    """Record a gift or set the revisit schedule; the message, or None when the form has errors."""
+    if gift_form.is_bound and gift_form.is_valid():
+        try:
+            practices.gift_record(fan=fan, by=request.user, **gift_form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(gift_form, error)
+            return None
+        return _("Gift recorded.")
+    if revisit_form.is_bound and revisit_form.is_valid():
+        try:
+            revisit = practices.revisit_set(fan=fan, by=request.user, **revisit_form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(revisit_form, error)
+            return None
+        return _("Revisits set: the first is due on %(d)s.") % {"d": revisit.next_due.isoformat()}
+    return None
 
 
 def _fan_post(request, fan: Fan, note_form: FanNoteForm, tags_form: FanTagsForm) -> str | None:

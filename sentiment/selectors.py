@@ -217,3 +217,36 @@ def monitoring_today(*, user: User) -> dict | None:
         "alerts": alerts, "incidents": sum(grades.values()), "worst_grade": worst,
         "worst_grade_label": Grade(worst).label if worst else "",
     }
+
+
+# --- cascades ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CascadeNode:
+    """One repost of a watched cascade that others reposted further: a key node the team may talk to."""
+
+    cascade_id: int
+    brand_id: int
+    mid: str
+    uid: str
+    screen_name: str
+    text: str
+    reposted_through: int  # direct reposts of this repost
+
+
+def cascade_key_node(*, user: User, cascade_id: int, mid: str) -> CascadeNode | None:
+    """The repost ``mid`` of cascade ``cascade_id`` when ``user`` may see the cascade's brand and
+    somebody reposted that repost further (a key node); otherwise ``None``."""
+    from .models import Cascade, Repost
+
+    cascade = Cascade.objects.filter(pk=cascade_id, brand__in=brands_for(user, Can.VIEW)).first()
+    if cascade is None or not mid:
+        return None
+    row = Repost.objects.filter(cascade=cascade, platform_id=mid).first()
+    if row is None:
+        return None
+    children = Repost.objects.filter(cascade=cascade, parent_id=mid).count()
+    if not children:
+        return None
+    return CascadeNode(cascade_id=cascade.pk, brand_id=cascade.brand_id, mid=row.platform_id, uid=row.uid,
+                       screen_name=row.screen_name, text=row.text, reposted_through=children)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from positioning.access import Action, accounts_for
 from positioning.models import Brand
 from team.models import User
 from weibo_ops.forms import add_service_errors
@@ -658,5 +659,8 @@ def cascade(request, cascade_id: int):
         "cascade": one, "tree": tree, "rows": tree_rows(drawn), "drawn_limit": propagation.TREE_JSON_LIMIT,
         "signals": signal_rows(one.signals or []), "score": one.attack_score if math.isfinite(one.attack_score)
         else None, "alerts": list(one.alerts.select_related("incident").order_by("-created_at")),
+        # "Talk to the key node": the accounts of the brand this person may comment from (fans:key_node_reply).
+        "reply_accounts": list(accounts_for(request.user, Action.REPLY).filter(brand=one.brand, is_active=True)
+                               .order_by("name")),
         **_nav(request, one.brand)})
 

@@ -353,6 +353,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 240},
     },
+    "fans-revisits": {
+        "task": "fans.revisits_notify",  # fans.tasks.REVISITS_TASK: due revisits of loyal fans
+        "schedule": timedelta(hours=1),
+        "options": {"expires": 3000},  # seconds: a missed run is replaced by the next one
+    },
     "sentiment-search": {
         "task": "sentiment.search_poll",  # sentiment.tasks.SEARCH_TASK
         "schedule": timedelta(seconds=min(SENTIMENT_SEARCH_SECONDS, 30)),  # each group is due once per interval

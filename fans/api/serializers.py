@@ -365,7 +365,7 @@ class FanSerializer(serializers.ModelSerializer):
         model = Fan
         fields = ["id", "uid", "screen_name", "avatar_url", "location", "verified", "followers_count",
                   "friends_count", "statuses_count", "influence", "activity", "loyalty", "zombie",
-                  "last_interaction_at", "tags"]
+                  "tipoffs_count", "last_interaction_at", "tags"]
         read_only_fields = fields
 
 
