@@ -121,6 +121,14 @@ AUDIT_ACTIONS = {
     "incident.grade": _("changed an incident's grade"),
     "incident.close": _("closed an incident"),
     "incident.reopen": _("reopened an incident"),
+    "suggestion.record": _("recorded a fan's suggestion"),
+    "suggestion.decide": _("decided on a fan's suggestion"),
+    "fan.gift": _("recorded a gift to a fan"),
+    "fan.revisit_set": _("set a fan's revisit"),
+    "fan.revisit_done": _("revisited a fan"),
+    "fan.tipoff": _("credited a fan's tip-off"),
+    "cascade.key_node_reply": _("replied to a key node of a cascade"),
+    "fan.follower_audit": _("audited an account's followers"),
 }
 
 

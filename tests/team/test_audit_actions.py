@@ -20,7 +20,9 @@ def _recorded_actions() -> dict[str, str]:
     """Every string passed as ``action=`` to an auditing call, with where it is."""
     found = {}
     for path in ROOT.rglob("*.py"):
-        if SKIP & set(path.relative_to(ROOT).parts):
+        parts = path.relative_to(ROOT).parts
+        # Hidden folders hold virtual environments (.venv, .venv-production) and caches, not our code.
+        if SKIP & set(parts) or any(part.startswith(".") for part in parts):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
