@@ -33,7 +33,7 @@ from .access import (
     target_cancel_require,
     target_move_require,
 )
-from .approval import AccountApproval, approval_needed, approval_plan, may_approve, post_authors
+from .approval import AccountApproval, approval_default, approval_needed, approval_plan, may_approve, post_authors
 from .models import (
     FINAL_STATES,
     Approval,
@@ -55,10 +55,13 @@ LATE_RELEASE = timedelta(hours=12)  # a post approved this long after its slot w
 
 
 @transaction.atomic
-def pillar_create(*, brand: Brand, name: str, colour: str = "#4a7bd0", needs_approval: bool = True,
+def pillar_create(*, brand: Brand, name: str, colour: str = "#4a7bd0", needs_approval: bool | None = None,
                   by: User | None) -> Pillar:
+    """``needs_approval`` unsaid: none for interaction and hot-topic pillars, else approval."""
     if by is not None and not by.is_org_wide:
         raise PermissionDenied(_("Only managers and administrators edit content pillars."))
+    if needs_approval is None:
+        needs_approval = approval_default(name)
     pillar = Pillar(brand=brand, name=name.strip(), colour=colour, needs_approval=needs_approval)
     pillar.full_clean()
     pillar.save()
@@ -89,7 +92,7 @@ def pillars_ensure(*, brand: Brand) -> list[Pillar]:
         for item in mix:
             names.setdefault(item["pillar"], "#6b7280")
     existing = set(Pillar.objects.filter(brand=brand).values_list("name", flat=True))
-    Pillar.objects.bulk_create(Pillar(brand=brand, name=name, colour=colour)
+    Pillar.objects.bulk_create(Pillar(brand=brand, name=name, colour=colour, needs_approval=approval_default(name))
                                for name, colour in names.items() if name not in existing)
     return list(Pillar.objects.filter(brand=brand))
 

@@ -124,6 +124,7 @@ def calendar(request):
     return render(request, "content/calendar.html", {
         "rows": rows, "view": view, "start": start, "days": [start + timedelta(days=n) for n in range(days)],
         "previous": previous, "following": following, "today": today, "month_first": month_first,
+        "now": timezone.now(),  # a slot that has begun is no gap to write for any more
         "account": account, "accounts": accounts_for(request.user, Action.VIEW).filter(is_active=True),
         "cadence": selectors.cadence(user=request.user),
         "weeks": [[start + timedelta(days=w * 7 + d) for d in range(7)] for w in range(days // 7)],
