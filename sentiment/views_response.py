@@ -330,7 +330,7 @@ def statement_view(statement: Statement, user: User | None = None) -> dict:
     approvals = list(post.approvals.all())
     status = content_selectors.post_status(post, targets)
     return {"statement": statement, "post": post, "targets": targets, "approvals": approvals,
-            "state": status.key, "state_label": status.label, "approved": post.state == "approved",
+            "state": status.key, "state_label": status.label, "tone": status.tone, "approved": post.state == "approved",
             "can_publish": user is not None and status.key != PUBLISHED
             and content_selectors.post_publish_now_allowed(user=user, post=post)}
 

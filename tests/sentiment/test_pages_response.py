@@ -173,7 +173,7 @@ def test_the_flow_from_an_alert_to_an_approved_statement_and_the_report(demo, lo
     statement.post.refresh_from_db()
     assert statement.post.state == "approved" and statement.post.urgent
     page = get(manager, "incident", incident.pk).content.decode()
-    assert '<span class="tag ok">Approved</span>' in page and "Publish now" in page
+    assert '<span class="tag ok">Fast-tracked</span>' in page and "Publish now" in page  # content's status word
 
     report = get(manager, "incident_report", incident.pk).content.decode()
     assert "我们已下架该批次酸奶" in report and "Fast-tracked by" in report and "大V 在发酵，不能等" in report
