@@ -16,6 +16,17 @@ from team.models import User
 
 from .models import Decision, Pillar, Post
 
+# Weibo rewards speed: a reply to a trend or a fan game an hour late is no reply. Pillars whose name
+# says interaction or hot topic need no approval by default; brand and product statements, and all
+# the rest, are approved against the playbook's approval clock (approval_target_minutes).
+NO_APPROVAL_WORDS = ("互动", "热点", "话题", "interaction", "hot topic", "trend")
+
+
+def approval_default(pillar_name: str) -> bool:
+    """Whether a new pillar of this name needs approval when nobody says otherwise."""
+    name = pillar_name.casefold()
+    return not any(word in name for word in NO_APPROVAL_WORDS)
+
 
 @dataclass
 class AccountApproval:

@@ -15,8 +15,12 @@ from positioning.models import Account, Brand, PlaybookVersion
 from team.models import User
 
 from . import similarity
-from .approval import approval_plan, latest_playbooks, post_authors
+from .access import allowed, post_schedule_require
+from .approval import approval_needed, approval_plan, latest_playbooks, post_authors
 from .models import Approval, MetricSnapshot, Pillar, Post, PostRevision, PostState, PostTarget, TargetState
+from .status import Status, post_status, target_status
+
+__all__ = ["Status", "post_status", "target_status"]  # other apps read the status words through selectors
 
 SIMILAR_WINDOW = timedelta(days=30)  # Weibo compares a new post with the account's recent ones
 CADENCE_DAYS = 30  # days of history on the cadence table
@@ -52,6 +56,17 @@ def post_list(*, user: User, state: str | None = None, account: Account | None =
 
 def post_visible(*, user: User, post: Post) -> bool:
     return accounts_for(user, Action.VIEW).filter(post_targets__post=post).exists()
+
+
+def post_publish_now_allowed(*, user: User, post: Post) -> bool:
+    """Whether "publish now" would go through for ``user`` (``services.post_publish_now``'s checks):
+    the post needs no more approval and they may publish on every account it can still go to."""
+    if post.state != PostState.APPROVED and approval_needed(post):
+        return False
+    remaining = list(post.targets.exclude(state__in=[TargetState.PUBLISHED, TargetState.PUBLISHING,
+                                                     TargetState.CONFIRMING, TargetState.CANCELLED])
+                     .select_related("account"))
+    return bool(remaining) and allowed(post_schedule_require, user, remaining)
 
 
 def target_list(*, user: User) -> QuerySet[PostTarget]:

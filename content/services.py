@@ -26,7 +26,14 @@ from team.models import User
 from team.services import audit_record, notice_send
 from weibo_ops.weibo import text as weibo_text
 
-from .approval import AccountApproval, approval_needed, approval_plan, may_approve, post_authors
+from .access import (
+    post_edit_require,
+    post_fast_track_require,
+    post_schedule_require,
+    target_cancel_require,
+    target_move_require,
+)
+from .approval import AccountApproval, approval_default, approval_needed, approval_plan, may_approve, post_authors
 from .models import (
     FINAL_STATES,
     Approval,
@@ -48,10 +55,13 @@ LATE_RELEASE = timedelta(hours=12)  # a post approved this long after its slot w
 
 
 @transaction.atomic
-def pillar_create(*, brand: Brand, name: str, colour: str = "#4a7bd0", needs_approval: bool = True,
+def pillar_create(*, brand: Brand, name: str, colour: str = "#4a7bd0", needs_approval: bool | None = None,
                   by: User | None) -> Pillar:
+    """``needs_approval`` unsaid: none for interaction and hot-topic pillars, else approval."""
     if by is not None and not by.is_org_wide:
         raise PermissionDenied(_("Only managers and administrators edit content pillars."))
+    if needs_approval is None:
+        needs_approval = approval_default(name)
     pillar = Pillar(brand=brand, name=name.strip(), colour=colour, needs_approval=needs_approval)
     pillar.full_clean()
     pillar.save()
@@ -82,7 +92,7 @@ def pillars_ensure(*, brand: Brand) -> list[Pillar]:
         for item in mix:
             names.setdefault(item["pillar"], "#6b7280")
     existing = set(Pillar.objects.filter(brand=brand).values_list("name", flat=True))
-    Pillar.objects.bulk_create(Pillar(brand=brand, name=name, colour=colour)
+    Pillar.objects.bulk_create(Pillar(brand=brand, name=name, colour=colour, needs_approval=approval_default(name))
                                for name, colour in names.items() if name not in existing)
     return list(Pillar.objects.filter(brand=brand))
 
@@ -256,8 +266,8 @@ def _review_again(post: Post, accounts: list[Account]) -> None:
 
 
 def _update_allowed(by: User, targets: dict[int, PostTarget], wanted: dict[int, Account]) -> None:
+    post_edit_require(by, targets.values())
     for target in targets.values():
-        account_require(by, target.account, Action.DRAFT)
         # needs_lookup: Weibo may hold the post (its answer was lost); it is looked up by its text.
         if target.state in IN_FLIGHT or (target.needs_lookup and target.state != TargetState.PUBLISHED):
             raise ValidationError({"text": _("The post is being published on %(account)s right now (or Weibo's "
@@ -302,8 +312,7 @@ def post_submit(*, post: Post, by: User, ip: str | None = None) -> Post:
     is approved at once and its scheduled targets go ahead."""
     post = Post.objects.select_for_update().get(pk=post.pk)
     targets = list(post.targets.select_related("account"))
-    for target in targets:
-        account_require(by, target.account, Action.DRAFT)
+    post_edit_require(by, targets)
     if post.state in (PostState.IN_REVIEW, PostState.APPROVED):
         return post
     if problems := post_problems(text=post.text, accounts=[t.account for t in targets],
@@ -370,6 +379,17 @@ def post_approve(*, post: Post, by: User, ip: str | None, comment: str = "") -> 
 
 
 @transaction.atomic
+def post_approve_and_schedule(*, post: Post, by: User, at: datetime, ip: str | None, comment: str = "") -> Post:
+    """Approve and put on the calendar in one step, for someone who may do both: all or nothing
+    (a refused time or permission leaves the post unapproved)."""
+    _time_check(at)
+    post_schedule_require(by, post.targets.exclude(state__in=[*LOCKED_STATES, TargetState.CANCELLED])
+                          .select_related("account"))
+    post = post_approve(post=post, by=by, ip=ip, comment=comment)
+    return post_schedule(post=post, at=at, by=by, ip=ip)
+
+
+@transaction.atomic
 def post_reject(*, post: Post, by: User, comment: str, ip: str | None = None) -> Post:
     """Send the post back to its author with what to change; its targets wait, nothing is lost."""
     if not comment.strip():
@@ -393,8 +413,7 @@ def post_reject(*, post: Post, by: User, comment: str, ip: str | None = None) ->
 def post_fast_track(*, post: Post, by: User, reason: str, ip: str | None) -> Post:
     """A manager's override for an urgent post (a crisis statement): approved without the usual
     reviewers, and the override is recorded with its reason."""
-    if not by.is_org_wide:
-        raise PermissionDenied(_("Only a manager can fast-track a post."))
+    post_fast_track_require(by)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this post cannot wait for the usual approval.")})
     post = Post.objects.select_for_update().get(pk=post.pk)
@@ -450,8 +469,7 @@ def post_schedule(*, post: Post, at: datetime, by: User, ip: str | None,
     if not targets:
         raise ValidationError({"scheduled_at": _("Nothing left to schedule: the post is published or "
                                                  "being published on every account.")})
-    for target in targets:
-        account_require(by, target.account, Action.PUBLISH)
+    post_schedule_require(by, targets)
     if problems := post_problems(text=post.text, accounts=[t.account for t in targets],
                                  variants={t.account_id: t.variant for t in targets if t.variant}):
         raise ValidationError(problems)
@@ -476,7 +494,7 @@ def target_move(*, target: PostTarget, at: datetime, by: User, ip: str | None = 
     """Move one account's post to another slot (the calendar's drag and drop)."""
     _time_check(at)
     target = PostTarget.objects.select_for_update().select_related("post", "account").get(pk=target.pk)
-    account_require(by, target.account, Action.PUBLISH)  # a time on the calendar is a decision to publish
+    target_move_require(by, target)
     if target.state in LOCKED_STATES or target.state == TargetState.CANCELLED or target.needs_lookup:
         raise ValidationError({"scheduled_at": _("A post that is %(state)s cannot be moved.")
                                % {"state": target.get_state_display()}})
@@ -508,7 +526,7 @@ def post_retime(*, post: Post, at: datetime, by: User, ip: str | None = None) ->
 @transaction.atomic
 def target_cancel(*, target: PostTarget, by: User, ip: str | None = None) -> PostTarget:
     target = PostTarget.objects.select_for_update().select_related("post", "account").get(pk=target.pk)
-    account_require(by, target.account, Action.PUBLISH if target.state == TargetState.SCHEDULED else Action.DRAFT)
+    target_cancel_require(by, target)
     if target.state in LOCKED_STATES:
         raise ValidationError(_("A post that is %(state)s cannot be cancelled.")
                               % {"state": target.get_state_display()})

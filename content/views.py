@@ -26,10 +26,22 @@ from weibo_ops.requests import client_ip, next_url
 from weibo_ops.weibo import text as weibo_text
 
 from . import selectors, services
+from .access import (
+    allowed,
+    post_edit_require,
+    post_fast_track_require,
+    post_schedule_require,
+    target_cancel_require,
+    target_move_require,
+)
 from .approval import may_approve, post_authors
 from .forms import FastTrackForm, PillarForm, PostForm, ReviewForm, ScheduleForm
 from .models import Pillar, Post, PostState, PostTarget, TargetState
+from .status import post_status, target_status
 
+# The states in which one account's post can still be moved or cancelled.
+MOVABLE = [TargetState.WAITING, TargetState.SCHEDULED, TargetState.DUPLICATE, TargetState.FORBIDDEN,
+           TargetState.FAILED, TargetState.NEEDS_REAUTH]
 POSTS_PAGE = 30  # posts per page of the post list
 MONTH_DAYS = 35  # five weeks: a month view always shows whole weeks
 MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2999, 12, 1)  # calendar pages outside these are typos
@@ -112,6 +124,7 @@ def calendar(request):
     return render(request, "content/calendar.html", {
         "rows": rows, "view": view, "start": start, "days": [start + timedelta(days=n) for n in range(days)],
         "previous": previous, "following": following, "today": today, "month_first": month_first,
+        "now": timezone.now(),  # a slot that has begun is no gap to write for any more
         "account": account, "accounts": accounts_for(request.user, Action.VIEW).filter(is_active=True),
         "cadence": selectors.cadence(user=request.user),
         "weeks": [[start + timedelta(days=w * 7 + d) for d in range(7)] for w in range(days // 7)],
@@ -263,22 +276,24 @@ def post_detail(request, post_id: int):
     detail = selectors.post_detail(post=post, user=user)
     # Accounts the post can still go out on: nothing to schedule or publish once all are out or cancelled.
     remaining = [t for t in detail.targets if t.state not in [*services.LOCKED_STATES, TargetState.CANCELLED]]
+    # Each button is offered only to whom the service behind it lets through (content/access.py).
+    for target in detail.targets:
+        target.status = target_status(target, post)
+        target.can_move = target.state in MOVABLE and allowed(target_move_require, user, target)
+        target.can_cancel = target.state in MOVABLE and allowed(target_cancel_require, user, target)
+    can_publish = bool(remaining) and allowed(post_schedule_require, user, remaining)
+    can_review = post.state == PostState.IN_REVIEW and any(
+        may_approve(user, post, item.account, item.approvers) for item in detail.plan)
     return render(request, "content/post_detail.html", {
-        "d": detail, "post": post,
-        "can_edit": all(account_allows(user, t.account, Action.DRAFT) for t in detail.targets),
-        "can_publish": bool(remaining) and all(account_allows(user, t.account, Action.PUBLISH) for t in remaining),
-        "can_review": post.state == PostState.IN_REVIEW and any(
-            may_approve(user, post, item.account, item.approvers) for item in detail.plan),
+        "d": detail, "post": post, "status": post_status(post, detail.targets),
+        "can_edit": allowed(post_edit_require, user, detail.targets),
+        "can_publish": can_publish, "can_review": can_review, "can_approve_and_schedule": can_review and can_publish,
         # Why a reviewer sees no approve button: they wrote some of the text.
         "wrote_it": post.state == PostState.IN_REVIEW and user.pk in post_authors(post) and any(
             account_allows(user, item.account, Action.APPROVE) for item in detail.plan),
-        "can_fast_track": user.is_org_wide and post.state != PostState.APPROVED,
+        "can_fast_track": post.state != PostState.APPROVED and allowed(post_fast_track_require, user),
         "review_form": ReviewForm(), "fast_track_form": FastTrackForm(),
         "schedule_form": ScheduleForm(initial={"scheduled_at": _next_quarter()}),
-        "movable": [TargetState.WAITING, TargetState.SCHEDULED, TargetState.DUPLICATE, TargetState.FORBIDDEN,
-                    TargetState.FAILED, TargetState.NEEDS_REAUTH],
-        "cancellable": [TargetState.WAITING, TargetState.SCHEDULED, TargetState.DUPLICATE, TargetState.FORBIDDEN,
-                        TargetState.FAILED, TargetState.NEEDS_REAUTH],
     })
 
 
@@ -319,7 +334,19 @@ def post_review(request, post_id: int):
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     decision = request.POST.get("decision")
     try:
-        if decision == "approve":
+        if decision == "approve_schedule":
+            schedule = ScheduleForm(request.POST)
+            if not schedule.is_valid():
+                _form_errors(request, schedule)
+                return _queue_response(request) if request.htmx else _back(request, post)
+            at = schedule.cleaned_data["scheduled_at"]
+            post = services.post_approve_and_schedule(
+                post=post, by=request.user, ip=client_ip(request), comment=comment,
+                at=timezone.make_aware(at) if timezone.is_naive(at) else at)
+            messages.success(request, _("Approved and scheduled.") if post.state == PostState.APPROVED
+                             else _("Your approval is recorded and the time is set; the post waits for the "
+                                    "other approvers."))
+        elif decision == "approve":
             post = services.post_approve(post=post, by=request.user, ip=client_ip(request), comment=comment)
             messages.success(request, _("Approved: “%(text)s”.") % {"text": post.text[:30]}
                              if post.state == PostState.APPROVED
@@ -420,8 +447,14 @@ def target_cancel(request, target_id: int):
 
 def _queue_response(request):
     template = "content/_queue.html" if request.htmx else "content/queue.html"
-    return render(request, template, {"items": selectors.review_queue(user=request.user),
-                                      "review_form": ReviewForm()})
+    items = selectors.review_queue(user=request.user)
+    for item in items:
+        remaining = [t for t in item.post.targets.all() if t.state not in [*services.LOCKED_STATES,
+                                                                            TargetState.CANCELLED]]
+        item.can_schedule = bool(remaining) and allowed(post_schedule_require, request.user, remaining)
+        # The time offered: the post's own slot while it is ahead, else the next quarter hour.
+        item.schedule_at = item.first_slot if item.first_slot and item.first_slot > timezone.now() else _next_quarter()
+    return render(request, template, {"items": items, "review_form": ReviewForm()})
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content import selectors as content_selectors
 from positioning.models import Brand
 from team.models import User
 
@@ -106,25 +107,16 @@ def _volume(incident: Incident) -> list[dict]:
     return series
 
 
-APPROVED = "approved"  # content's PostState.APPROVED
-WAITING = "waiting"  # content's TargetState.WAITING: also what an approved target without a time keeps
-
-
 def statement_state(post) -> tuple[str, str]:
-    """A statement's state and its words, the one reading of it everywhere: published once a target is out;
-    an approved (or fast-tracked) statement reads so, never "waiting for approval"."""
-    if any(t.state == PUBLISHED for t in post.targets.all()):
-        return PUBLISHED, str(_("Published"))
-    if post.state == APPROVED:
-        return APPROVED, str(_("Fast-tracked: ready to publish") if post.urgent else _("Approved: ready to publish"))
-    return post.state, str(post.get_state_display())
+    """A statement's state and its words: content's one status word for the post (``content.status``), so
+    the incident page, its report and the content pages never disagree."""
+    status = content_selectors.post_status(post)
+    return status.key, status.label
 
 
 def statement_target_label(post, target) -> str:
-    """A statement's account line: an approved statement's unscheduled target is ready, not waiting."""
-    if target.state == WAITING and post.state == APPROVED:
-        return str(_("Approved: ready to publish"))
-    return str(target.get_state_display())
+    """A statement's account line, in content's words for that account."""
+    return content_selectors.target_status(target, post).label
 
 
 def _statement_report(statement: Statement) -> dict:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from content import selectors as content_selectors
 from positioning.access import Action, accounts_for
 from positioning.models import Brand
 from team.models import User
@@ -325,16 +326,19 @@ def _grade_why(incident: Incident, events) -> dict:
                                                                                                      events))}
 
 
-def statement_view(statement: Statement) -> dict:
-    """A statement of the one voice as shown: its post's state, or published once a target is out."""
+def statement_view(statement: Statement, user: User | None = None) -> dict:
+    """A statement of the one voice as shown: content's one status word for the post and for each
+    account, and "publish now" only for someone whom content lets publish it."""
     post = statement.post
     targets = list(post.targets.all())
-    approvals = list(post.approvals.all())
-    state, label = selectors.statement_state(post)
     for target in targets:
-        target.state_label = selectors.statement_target_label(post, target)
+        target.status = content_selectors.target_status(target, post)
+    approvals = list(post.approvals.all())
+    status = content_selectors.post_status(post, targets)
     return {"statement": statement, "post": post, "targets": targets, "approvals": approvals,
-            "state": state, "state_label": label, "approved": post.state == "approved"}
+            "state": status.key, "state_label": status.label, "tone": status.tone, "approved": post.state == "approved",
+            "can_publish": user is not None and status.key != PUBLISHED
+            and content_selectors.post_publish_now_allowed(user=user, post=post)}
 
 
 def _incident_reads(incident: Incident) -> dict:
@@ -371,7 +375,7 @@ def _incident_page(request, incident: Incident, *, status: int = 200, **forms):
         **defaults, **forms, "incident": incident, "detail": detail, "now_time": now,
         "tasks": [_task_row(user, t, can_respond, now) for t in detail.tasks],
         "timeline": [{"event": e, "label": incident_services.event_label(e.kind)} for e in detail.events],
-        "statements": [statement_view(s) for s in detail.statements], "why": _grade_why(incident, detail.events),
+        "statements": [statement_view(s, user) for s in detail.statements], "why": _grade_why(incident, detail.events),
         "can_respond": can_respond, "can_fast_track": can_respond and user.is_org_wide,
         "is_closed": incident.state == "closed", **_incident_reads(incident), **_nav(request, incident.brand),
     }, status=status)
@@ -497,7 +501,7 @@ def statement_new(request, incident_id: int):
             status = 400
     else:
         form = StatementForm(brand=incident.brand, user=request.user)
-    earlier = [statement_view(s) for s in selectors.incident_detail(incident).statements]
+    earlier = [statement_view(s, request.user) for s in selectors.incident_detail(incident).statements]
     return render(request, "sentiment/incident_statement.html", {
         "incident": incident, "form": form, "earlier": earlier, **_nav(request, incident.brand)}, status=status)
 

@@ -25,6 +25,7 @@ from ..models import (
     PublishAttempt,
     TargetState,
 )
+from ..status import post_status, target_status
 
 EXCERPT = 40  # characters of a post's text on a calendar slot
 
@@ -73,10 +74,15 @@ class TargetSerializer(serializers.ModelSerializer):
     account_name = serializers.CharField(source="account.name", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     text = serializers.CharField(read_only=True, help_text="What goes out: the variant, else the post's text.")
+    status = serializers.SerializerMethodField(help_text="The one status word shown in the pages (key and label).")
+
+    def get_status(self, target) -> dict:
+        found = target_status(target)
+        return {"key": found.key, "label": found.label}
 
     class Meta:
         model = PostTarget
-        fields = ["id", "post", "account", "account_name", "variant", "text", "state", "state_display",
+        fields = ["id", "post", "account", "account_name", "variant", "text", "state", "state_display", "status",
                   "scheduled_at", "next_attempt_at", "published_at", "mid", "url", "message", "attempts",
                   "reposts", "comments", "attitudes", "metrics_at"]
         read_only_fields = fields
@@ -145,13 +151,18 @@ class PostSerializer(serializers.ModelSerializer):
     created_by = PersonSerializer(read_only=True)
     image_url = serializers.SerializerMethodField()
     targets = TargetSerializer(many=True, read_only=True)
+    status = serializers.SerializerMethodField(help_text="The one status word shown in the pages (key and label).")
 
     class Meta:
         model = Post
-        fields = ["id", "brand", "pillar", "pillar_name", "text", "is_original", "state", "state_display",
+        fields = ["id", "brand", "pillar", "pillar_name", "text", "is_original", "state", "state_display", "status",
                   "version", "urgent", "image_url", "submitted_at", "review_comment", "created_by", "created_at",
                   "updated_at", "targets"]
         read_only_fields = fields
+
+    def get_status(self, post) -> dict:
+        found = post_status(post)
+        return {"key": found.key, "label": found.label}
 
     def get_image_url(self, post: Post) -> str | None:
         if not post.image:
@@ -281,6 +292,11 @@ class PostWriteSerializer(serializers.Serializer):
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=500,
                                     trim_whitespace=False)
+
+
+class ApproveSerializer(CommentSerializer):
+    scheduled_at = AwareDateTimeField(required=False, help_text="Also schedule every remaining account at this "
+                                      "time, in the same step (needs the publish permission on them).")
 
 
 class RejectSerializer(serializers.Serializer):

@@ -33,13 +33,13 @@ from weibo_ops.weibo import text as weibo_text
 from .. import selectors, services
 from ..models import Post, PostState, PostTarget, TargetState
 from .serializers import (
+    ApproveSerializer,
     CadenceQuerySerializer,
     CadenceSerializer,
     CalendarQuerySerializer,
     CalendarSerializer,
     CheckResultSerializer,
     CheckSerializer,
-    CommentSerializer,
     FastTrackSerializer,
     MoveSerializer,
     PillarSerializer,
@@ -174,14 +174,20 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         post = services.post_submit(post=self.get_object(), by=request.user, ip=self._ip())
         return self._detail(post)
 
-    @extend_schema(request=CommentSerializer, responses=PostDetailSerializer)
+    @extend_schema(request=ApproveSerializer, responses=PostDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve the current version. The caller's IP goes to Weibo with the post (``rip``)."""
+        """Approve the current version, and with ``scheduled_at`` schedule it in the same step. The
+        caller's IP goes to Weibo with the post (``rip``)."""
         post = self.get_object()
-        body = CommentSerializer(data=request.data)
+        body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        post = services.post_approve(post=post, by=request.user, ip=self._ip(), comment=body.validated_data["comment"])
+        comment, at = body.validated_data["comment"], body.validated_data.get("scheduled_at")
+        if at is None:
+            post = services.post_approve(post=post, by=request.user, ip=self._ip(), comment=comment)
+        else:
+            post = services.post_approve_and_schedule(post=post, by=request.user, ip=self._ip(), comment=comment,
+                                                      at=at)
         return self._detail(post)
 
     @extend_schema(request=RejectSerializer, responses=PostDetailSerializer)

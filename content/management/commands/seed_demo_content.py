@@ -114,7 +114,8 @@ class Command(BaseCommand):
         notice = services.post_create(by=people["manager"], pillar=pillars["服务公告"], accounts=[service],
                                       text=f"本周配送提醒：周六起华东地区恢复次日达，感谢大家耐心等待 {LINK}/notice")
         services.post_schedule(post=notice, at=now + due_in * 1.5, by=people["manager"], ip=DEMO_IP)
-        waiting = services.post_create(by=operator, pillar=pillars["热点话题"], accounts=[main],
+        # A product statement: approved first (a hot-topic post would go out without review).
+        waiting = services.post_create(by=operator, pillar=pillars["产品资讯"], accounts=[main],
                                        text=f"寒潮来了，热牛奶怎么喝才不结皮？三个小技巧送给你 {LINK}/tips/warm")
         services.post_schedule(post=waiting, at=now + timedelta(hours=5), by=operator, ip=DEMO_IP)
         Post.objects.filter(pk=waiting.pk).update(submitted_at=now - timedelta(minutes=45))
