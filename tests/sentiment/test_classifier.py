@@ -181,6 +181,12 @@ def _write_tiny_data(root: Path) -> Path:
     (root / "weibo_senti_100k").mkdir()
     senti = [f"1\t{t}[哈哈]" for t in POSITIVE] + [f"0\t{t}[怒]" for t in NEGATIVE] + ["1\t[哈哈][哈哈]"]
     (root / "weibo_senti_100k" / "dev.tsv").write_text("label\treview\n" + "\n".join(senti) + "\n", "utf-8")
+    (root / "online_shopping_9cats").mkdir()
+    # Two categories of 10 distinct reviews each, one review repeated (kept once); the file starts with a BOM.
+    shop = [f"{cat},{1 if i % 2 else 0},{(POSITIVE if i % 2 else NEGATIVE)[i % 6]}，{cat}第{i}次买"
+            for cat in ("水果", "衣服") for i in range(10)]
+    (root / "online_shopping_9cats" / "train.csv").write_text(
+        "\ufeffcat,label,review\n" + "\n".join([*shop, shop[0]]) + "\n", "utf-8")
     return root
 
 
@@ -198,8 +204,12 @@ def test_train_sentiment_end_to_end_is_reproducible(tmp_path):
     assert "usual_eval (n=18" in printed and "macro-F1" in printed and "negative" in printed
     meta = json.loads((tmp_path / "one" / "meta.json").read_text("utf-8"))
     assert meta["training_sets"] == {"usual_train": 18, "virus_train": 18, "weibo2018_train": 16,
-                                     "weibo_senti_100k": 12}  # surprise dropped, emoticon-only row dropped
+                                     "weibo_senti_100k": 12, "online_shopping_train": 16}
+    # surprise dropped, emoticon-only row dropped; online shopping: 20 distinct reviews, 2 of each category held out
     assert meta["validation"]["weibo2018_held_out"]["n"] == 4
+    shop = meta["validation"]["online_shopping_held_out"]
+    assert shop["n"] == 4 and shop["decision"] == "positive vs negative"
+    assert set(shop["precision"]) == set(shop["recall"]) == set(shop["f1"]) == {"negative", "positive"}
     assert meta["validation"] == json.loads((tmp_path / "two" / "meta.json").read_text("utf-8"))["validation"]
     model = Classifier.load(tmp_path / "one")
     assert [label for label, _ in model.predict(["好喝，喜欢", "难喝，失望", "明天开会"])] == [
