@@ -28,6 +28,7 @@ import numpy as np
 LABELS = ("negative", "neutral", "positive")
 NEUTRAL = LABELS.index("neutral")
 NEGATIVE = LABELS.index("negative")
+POSITIVE = LABELS.index("positive")
 # Bumped whenever ``normalise`` or ``ngrams`` change: a model trained with another version is refused.
 NORMALISATION_VERSION = 1
 NGRAM_RANGE = (1, 3)  # characters, as ``ngrams`` builds them; 1-4 grams measured no better
@@ -52,7 +53,7 @@ _RESIDUE = "@/ "  # what is left of a text made only of links, names and repost 
 _QUESTION = re.compile(
     r"请问|想问|问一下|问下|求问|请教|求推荐|求解答|有懂的|有人知道|能不能|可不可以|是否|有没有|哪里|哪儿|哪家|多少钱|几点"
     r"|几天能|几(?:天|点|号|次|个)[^,.!?;，。！？；]{0,4}[?？]|什么时候|怎么样|什么区别|支持|申请|(?:能|可以|会|要|需要)[^,.!?;，。！？；]{0,12}[吗么][?？]*$"
-    r"|[吗么][?？]|吗$|多久|怎么(?:领|查|用)")
+    r"|[吗么][?？]|吗$|多久|怎么(?:领|查|用)|(\w)[不没]\1[^,.!?;，。！？；]{0,12}[?？]")  # last: A-not-A (招不招…？)
 # Markers of a complaint: waiting, failure, harm, anger, money back, distrust. Any one keeps a question negative.
 _COMPLAINT = re.compile(
     r"还没|还不|还是没|怎么还|怎么又|又是|一直没|一直不|没送|没发|没到|天没|没人|不回|不理|不管|不给|敷衍|拖|催|几天了|[一二两三四五六七八九十\d]+天了"
@@ -64,6 +65,11 @@ _COMPLAINT = re.compile(
     r"|碧池|草|特么|妈的|尼玛|fuck|无奈|白[开买花等]|才能|有完没完|不要脸|扯|\[(?:怒|怒骂|抓狂|哼|委屈|悲伤|泪|衰|生病|吐|鄙视)\]|[!！]{2,}")
 
 
+# Explicit praise or loyalty (the buyer's own verdict). With no complaint marker, such a text is not negative: the
+# model reads the negated faults that praise names ("一点都不腥", "不贵") as complaints.
+_PRAISE = re.compile(r"吹爆|回购|好评|五星|推荐给|安利|真香|爱了|yyds|绝绝子|点赞|超赞|太赞|好喝到|好吃到|宝藏|必买"
+                     r"|囤货")
+
 QUESTION_MAX_CHARS = 60  # a longer text with a question in it is a story or a rant, not an enquiry
 
 
@@ -71,6 +77,12 @@ def plain_question(text: str) -> bool:
     """True for a short question or request that carries no complaint (``_QUESTION``, no ``_COMPLAINT`` marker)."""
     clean = normalise(text)
     return len(clean) <= QUESTION_MAX_CHARS and bool(_QUESTION.search(clean)) and not _COMPLAINT.search(clean)
+
+
+def plain_praise(text: str) -> bool:
+    """True for a text that gives explicit praise or loyalty (``_PRAISE``) and carries no complaint marker."""
+    clean = normalise(text)
+    return bool(_PRAISE.search(clean)) and not _COMPLAINT.search(clean)
 
 
 def normalise(text: str) -> str:
@@ -183,15 +195,17 @@ class Classifier:
         return probs
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:
-        """(label, probability of that label) per text, in order, after the rule layer: a question or request
-        without a complaint (``plain_question``) is never negative; the model's negative probability then counts
-        as neutral."""
+        """(label, probability of that label) per text, in order, after the rule layer: explicit praise without a
+        complaint (``plain_praise``) is never negative (the negative probability then counts as positive), nor is
+        a question or request without a complaint (``plain_question``; it then counts as neutral)."""
         texts = list(texts)
         probs = self.proba(texts)
         best = probs.argmax(axis=1)
         out = []
         for i, k in enumerate(best):
-            if k == NEGATIVE and plain_question(texts[i]):
+            if k == NEGATIVE and plain_praise(texts[i]):
+                out.append((LABELS[POSITIVE], float(probs[i, POSITIVE] + probs[i, NEGATIVE])))
+            elif k == NEGATIVE and plain_question(texts[i]):
                 out.append((LABELS[NEUTRAL], float(probs[i, NEUTRAL] + probs[i, NEGATIVE])))
             else:
                 out.append((LABELS[k], float(probs[i, k])))
