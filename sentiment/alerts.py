@@ -120,7 +120,7 @@ class _Over:
 def alerts_check(*, brand: Brand, mentions: list[Mention], now: datetime | None = None) -> list[Alert]:
     """Judge the brand's series after new mentions were stored (in the storing transaction, with their groups
     set). Returns the alerts raised or updated by these mentions."""
-    negative = [m for m in mentions if m.sentiment == Sentiment.NEGATIVE and m.pk]
+    negative = [m for m in mentions if m.sentiment == Sentiment.NEGATIVE and not m.own and m.pk]
     if not negative:
         return []
     now = now or timezone.now()
@@ -197,11 +197,12 @@ def _counts(brand: Brand, judged: list[datetime], width: timedelta,
         slot = Case(*[When(**{f"{at}__gte": s, f"{at}__lt": s + width}, then=Value(i)) for i, s in enumerate(ordered)],
                     output_field=IntegerField())
         if series_field is None:
-            rows = Mention.objects.filter(within, brand=brand, sentiment=Sentiment.NEGATIVE)
+            rows = Mention.objects.of_fans().filter(within, brand=brand, sentiment=Sentiment.NEGATIVE)
             total = "copies"
         else:
             rows = Mention.groups.through.objects.filter(
-                within, rulegroup_id__in=ids, mention__brand=brand, mention__sentiment=Sentiment.NEGATIVE)
+                within, rulegroup_id__in=ids, mention__brand=brand, mention__sentiment=Sentiment.NEGATIVE,
+                mention__own=False)
             total = "mention__copies"
         names = [series_field] if series_field else []
         for row in rows.annotate(slot=slot).values(*names, "slot").annotate(n=Sum(total)).order_by():

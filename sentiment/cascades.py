@@ -59,7 +59,7 @@ def cascades_watch(*, brand: Brand, mentions: list[Mention], now: datetime | Non
             continue
         if m.root_id:
             roots.add(m.root_id)
-        elif m.sentiment == Sentiment.NEGATIVE and (
+        elif m.sentiment == Sentiment.NEGATIVE and not m.own and (
                 m.reposts >= settings.SENTIMENT_CASCADE_MIN_REPOSTS or m.author_followers >= influential):
             _watch(brand, m.platform_id, m, now, negative=True)
             watched += 1
@@ -67,11 +67,12 @@ def cascades_watch(*, brand: Brand, mentions: list[Mention], now: datetime | Non
         return watched
     known = set(Cascade.objects.filter(brand=brand, root_id__in=roots).values_list("root_id", flat=True))
     forming = (Mention.objects.filter(brand=brand, root_id__in=roots - known, object_type="status")
-               .values("root_id").annotate(seen=Sum("copies"), negative=Count("pk", filter=Q(sentiment="negative")))
+               .values("root_id").annotate(seen=Sum("copies"),
+                         negative=Count("pk", filter=Q(sentiment="negative", own=False)))
                .filter(seen__gte=SEEN_REPOSTS_TO_WATCH))
     for row in forming:
         root = Mention.objects.filter(brand=brand, platform_id=row["root_id"]).first()
-        negative = bool(row["negative"]) or (root is not None and root.sentiment == Sentiment.NEGATIVE)
+        negative = bool(row["negative"]) or (root is not None and root.fan_label == Sentiment.NEGATIVE)
         _watch(brand, row["root_id"], root, now, negative=negative)
         watched += 1
     return watched

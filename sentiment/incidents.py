@@ -43,6 +43,7 @@ from team.services import audit_record, notice_send
 from . import playbooks
 from .access import Can, monitoring_allows, monitoring_require
 from .alerts import OPEN_STATES, monitoring_settings, page_url
+from .labels import own_uids
 from .models import (
     GRADE_ORDER,
     Alert,
@@ -302,8 +303,8 @@ def _alert_mentions(alert: Alert) -> list[int]:
         config = monitoring_settings(alert.brand)
         last = alert.evidence.get("last_bucket")
         end = (datetime.fromisoformat(last) if last else alert.bucket_start) + timedelta(minutes=config.bucket_minutes)
-        rows = Mention.objects.filter(brand_id=alert.brand_id, sentiment=Sentiment.NEGATIVE,
-                                      posted_at__gte=alert.bucket_start, posted_at__lt=end)
+        rows = Mention.objects.of_fans().filter(brand_id=alert.brand_id, sentiment=Sentiment.NEGATIVE,
+                                                 posted_at__gte=alert.bucket_start, posted_at__lt=end)
         if alert.group_id:
             rows = rows.filter(groups=alert.group_id)
         return list(rows.values_list("pk", flat=True).distinct())
@@ -373,18 +374,19 @@ def incident_open(*, brand: Brand, by: User | None, title: str, alert: Alert | N
 def incident_figures(incident: Incident) -> tuple[int, int, int]:
     """(people taking part, reach, negative mentions with copies) of the incident now."""
     people: dict[str, int] = {}
-    for uid, name, followers in (Mention.objects.filter(incidents=incident)
+    for uid, name, followers in (Mention.objects.of_fans().filter(incidents=incident)
                                  .values_list("author_uid", "author_name").annotate(f=Max("author_followers"))
                                  .order_by()):
         key = uid or (f"name:{name}" if name else "")
         if key:
             people[key] = max(people.get(key, 0), followers or 0)
     cascades = Cascade.objects.filter(Q(mention__incidents=incident) | Q(alerts__incident=incident)).values("pk")
+    own = own_uids(incident.brand_id)  # the brand's own reposts are not people taking part
     for uid, followers in (Repost.objects.filter(cascade__in=cascades).values_list("uid")
                            .annotate(f=Max("followers")).order_by()):
-        if uid:
+        if uid and uid not in own:
             people[uid] = max(people.get(uid, 0), followers or 0)
-    negative = (Mention.objects.filter(incidents=incident, sentiment=Sentiment.NEGATIVE)
+    negative = (Mention.objects.of_fans().filter(incidents=incident, sentiment=Sentiment.NEGATIVE)
                 .aggregate(n=Sum("copies"))["n"] or 0)
     return len(people), sum(people.values()), negative
 
@@ -554,8 +556,8 @@ def _relink(incident: Incident) -> int:
     query, since = _follows(incident)
     if query is None:
         return 0
-    ids = (Mention.objects.filter(query, brand_id=incident.brand_id, sentiment=Sentiment.NEGATIVE,
-                                  posted_at__gte=since).exclude(incidents=incident)
+    ids = (Mention.objects.of_fans().filter(query, brand_id=incident.brand_id, sentiment=Sentiment.NEGATIVE,
+                                             posted_at__gte=since).exclude(incidents=incident)
            .values_list("pk", flat=True).distinct())
     return _link(incident, list(ids))
 

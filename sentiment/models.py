@@ -99,6 +99,13 @@ class Inbound(models.Model):
         return f"{self.source} {self.pk}"
 
 
+class MentionQuerySet(models.QuerySet):
+    def of_fans(self) -> MentionQuerySet:
+        """Mentions that are people's voice: not posted or reposted by one of the brand's own accounts. Every
+        sentiment figure (today's counts, the board, alerts, incidents) counts these only."""
+        return self.filter(own=False)
+
+
 class Mention(models.Model):
     """One post or comment about the brand, from one source, with its sentiment and keywords.
 
@@ -128,6 +135,9 @@ class Mention(models.Model):
     sentiment = models.CharField(_("sentiment"), max_length=8, choices=Sentiment.choices)
     score = models.FloatField(_("confidence"), default=0.0)
     corrected = models.BooleanField(_("corrected by a person"), default=False)
+    # Posted (or reposted) by one of the brand's own accounts (Account.weibo_uid or its connection's uid), set
+    # when stored: the brand's own voice, never counted as fans' sentiment.
+    own = models.BooleanField(_("the brand's own post"), default=False)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     groups = models.ManyToManyField(RuleGroup, related_name="mentions", blank=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -135,6 +145,8 @@ class Mention(models.Model):
     report_note = models.CharField(_("note"), max_length=500, blank=True)
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="mentions")
+
+    objects = MentionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at", "-id"]
@@ -151,6 +163,11 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    @property
+    def fan_label(self) -> str:
+        """The stored sentiment as fans' voice: "" for the brand's own post (see ``labels.mention_label``)."""
+        return "" if self.own else self.sentiment
 
 
 class MentionCopy(models.Model):

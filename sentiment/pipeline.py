@@ -26,6 +26,7 @@ from weibo_ops.links import weibo_url
 from weibo_ops.weibo.types import Comment, Status
 
 from .classifier import get_classifier
+from .labels import own_uids
 from .matching import GroupSpec, fold, matcher_for, text_key
 from .models import Mention, MentionCopy, MentionSource, RuleGroup
 
@@ -240,8 +241,8 @@ def _link(raw: Raw) -> str:
 
 MENTION_FIELDS = ["brand", "source", "platform_id", "object_type", "url", "text", "text_key", "author_uid",
                   "author_name", "author_followers", "author_verified", "author_created_at", "posted_at", "stored_at",
-                  "reposts", "comments", "likes", "root_id", "copies", "sentiment", "score", "corrected", "keywords",
-                  "reported_by", "report_note", "import_batch"]
+                  "reposts", "comments", "likes", "root_id", "copies", "sentiment", "score", "corrected", "own",
+                  "keywords", "reported_by", "report_note", "import_batch"]
 SQLITE_PARAMETERS = 999  # SQLite's limit of parameters in one statement
 
 
@@ -334,6 +335,7 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
         return result
     texts = [raw.text for raw, _hits in kept]
     predictions = get_classifier().predict(texts)
+    own = own_uids(brand)
     mentions = []
     for (raw, _hits), (label, score), index in zip(kept, predictions, keep, strict=True):
         tokens = jieba.lcut(fold(raw.text))
@@ -345,7 +347,8 @@ def mentions_store(*, brand: Brand, source: str, raws: list[Raw], now: datetime 
             author_created_at=_time(raw.author_created_at, None) if raw.author_created_at else None,
             posted_at=_time(raw.posted_at, now), reposts=max(0, int(raw.reposts or 0)),
             comments=max(0, int(raw.comments or 0)), likes=max(0, int(raw.likes or 0)), root_id=raw.root_id[:64],
-            sentiment=label, score=round(float(score), 4), keywords=keywords(tokens, idf, median, stop),
+            sentiment=label, score=round(float(score), 4), own=bool(raw.author_uid) and raw.author_uid in own,
+            keywords=keywords(tokens, idf, median, stop),
             reported_by_id=raw.reported_by, report_note=raw.report_note[:500], import_batch_id=raw.import_batch,
         ))
     for mention in mentions:

@@ -94,7 +94,7 @@ def _volume(incident: Incident) -> list[dict]:
     """Negative mentions (with copies) per bucket, from the first to the last."""
     width = timedelta(minutes=monitoring_settings(incident.brand).bucket_minutes)
     counts: Counter = Counter()
-    for posted_at, copies in (Mention.objects.filter(incidents=incident, sentiment=Sentiment.NEGATIVE)
+    for posted_at, copies in (Mention.objects.of_fans().filter(incidents=incident, sentiment=Sentiment.NEGATIVE)
                               .values_list("posted_at", "copies").order_by()):
         counts[bucket_of(posted_at, width)] += copies
     if not counts:
@@ -195,7 +195,7 @@ def monitoring_today(*, user: User) -> dict | None:
     brand_ids = list(brands_for(user).values_list("pk", flat=True))
     if not brand_ids:
         return None
-    counts = Mention.objects.filter(brand_id__in=brand_ids, posted_at__gte=_today_start()).aggregate(
+    counts = Mention.objects.of_fans().filter(brand_id__in=brand_ids, posted_at__gte=_today_start()).aggregate(
         total=Sum("copies"), negative=Sum("copies", filter=Q(sentiment=Sentiment.NEGATIVE)),
         positive=Sum("copies", filter=Q(sentiment=Sentiment.POSITIVE)))
     total = counts["total"] or 0

@@ -6,7 +6,7 @@ import httpx
 from celery import shared_task
 from django.db import transaction
 
-from . import alerts, cascades, incidents, sources
+from . import alerts, cascades, incidents, retraining, sources
 
 SEARCH_TASK = "sentiment.search_poll"
 GROUP_SEARCH_TASK = "sentiment.group_search"
@@ -15,6 +15,7 @@ CASCADES_TASK = "sentiment.cascades_poll"
 CASCADE_POLL_TASK = "sentiment.cascade_poll"
 ALERT_WEBHOOK_TASK = "sentiment.alert_webhook_send"
 REGRADE_TASK = "sentiment.incidents_regrade"
+RETRAIN_TASK = "sentiment.corrections_retrain"
 
 
 # --- listening: the search, the pipeline, the watched cascades ---------------------------------------------
@@ -63,3 +64,12 @@ def alert_webhook_send(alert_id: int) -> int | None:
 def incidents_regrade() -> int:
     """Beat, every ``SENTIMENT_INCIDENT_REGRADE_SECONDS``: open incidents regraded, overdue steps told."""
     return incidents.incidents_regrade_open()
+
+
+# --- the correction loop ------------------------------------------------------------------------------------
+
+@shared_task(name=RETRAIN_TASK, ignore_result=True)
+def corrections_retrain() -> bool:
+    """Beat, nightly at ``SENTIMENT_RETRAIN_HOUR``: the model fine-tuned on the people's corrections (a lock keeps
+    two runs apart; nothing new since the last run, nothing done)."""
+    return retraining.corrections_retrain() is not None

@@ -55,7 +55,11 @@ FILES = {
     "weibo_senti_100k": "weibo_senti_100k/dev.tsv",
     "osm_review": "osmdataset2022/train_review.txt",
     "osm_label": "osmdataset2022/train_label.txt",
+    "online_shopping": "online_shopping_9cats/train.csv",
 }
+ONLINE_SHOPPING_HELD_OUT = 0.2  # share of online_shopping_9cats never trained on, per category, chosen by the seed
+# Validation sets without a neutral class: scored positive against negative.
+BINARY_VALIDATION = ("weibo2018_held_out", "online_shopping_held_out")
 
 Pairs = list[tuple[str, str]]
 
@@ -69,7 +73,8 @@ class Recipe:
     c: float = 3.0  # inverse regularisation of the logistic regression
     max_features: int = 100_000  # n-grams kept after the first fit, by largest absolute weight
     min_df: int = 2  # n-grams seen in one text only are dropped before the first fit
-    sources: tuple[str, ...] = ("usual_train", "virus_train", "weibo2018_train", "weibo_senti_100k")
+    sources: tuple[str, ...] = ("usual_train", "virus_train", "weibo2018_train", "weibo_senti_100k",
+                                "online_shopping_train")
     source_weights: dict[str, float] = field(default_factory=dict)  # per source, default 1
     correction_weight: float = 3.0  # a brand's own corrected labels count this many times
     # Source-aware weights: each source's rows are weighted per class so that its class shares match this
@@ -142,6 +147,42 @@ def load_osm(reviews: Path, labels: Path) -> Pairs:
     return [(text.replace(" ", ""), OSM_MAP[mark.strip()]) for text, mark in zip(texts, marks, strict=True)]
 
 
+def load_online_shopping(path: Path) -> list[tuple[str, str, str]]:
+    """(category, text, label) rows of online_shopping_9cats/train.csv (``cat,label,review``; 1 positive, 0 negative).
+    A review that appears more than once is kept once (first row), so that no text is both trained on and held
+    out; empty reviews are dropped."""
+    rows, seen = [], set()
+    for number, row in enumerate(csv.reader(_read(path).lstrip("\ufeff").splitlines()), start=1):
+        if number == 1 and row[:2] == ["cat", "label"]:
+            continue
+        if len(row) < 3 or row[1] not in BINARY_MAP:
+            raise DataError(f"{path} line {number} is not cat,label(0|1),review")
+        text = ",".join(row[2:]).lstrip("\ufeff").strip()
+        key = normalise(text)
+        if says_nothing(key) or key in seen:
+            continue
+        seen.add(key)
+        rows.append((row[0], text, BINARY_MAP[row[1]]))
+    return rows
+
+
+def split_online_shopping(rows: list[tuple[str, str, str]], seed: int) -> tuple[Pairs, Pairs]:
+    """(train part, held-out part): within each category, a seeded ``ONLINE_SHOPPING_HELD_OUT`` share (rounded)
+    is held out, so every category is in both parts in its own proportion. Deterministic for a seed."""
+    by_category: dict[str, list[tuple[str, str]]] = {}
+    for category, text, label in rows:
+        by_category.setdefault(category, []).append((text, label))
+    train_part: Pairs = []
+    held_part: Pairs = []
+    for number, category in enumerate(sorted(by_category)):
+        pairs = by_category[category]
+        order = np.random.default_rng(seed * 1000 + 500 + number).permutation(len(pairs))
+        held = set(order[:round(len(pairs) * ONLINE_SHOPPING_HELD_OUT)].tolist())
+        train_part += [p for i, p in enumerate(pairs) if i not in held]
+        held_part += [p for i, p in enumerate(pairs) if i in held]
+    return train_part, held_part
+
+
 def split_weibo2018(pairs: Pairs, seed: int) -> tuple[Pairs, Pairs]:
     """(train part, held-out part): a seeded shuffle, the same in training and in bench/sentiment_eval.py."""
     order = np.random.default_rng(seed).permutation(len(pairs))
@@ -151,11 +192,15 @@ def split_weibo2018(pairs: Pairs, seed: int) -> tuple[Pairs, Pairs]:
 
 def load_validation(data_dir: Path, seed: int) -> dict[str, Pairs]:
     _, held_out = split_weibo2018(load_weibo2018(data_dir / FILES["weibo2018"]), seed)
-    return {
+    validation = {
         "usual_eval": load_smp(data_dir / FILES["usual_eval"]),
         "virus_eval": load_smp(data_dir / FILES["virus_eval"]),
         "weibo2018_held_out": held_out,
     }
+    if (data_dir / FILES["online_shopping"]).exists():
+        validation["online_shopping_held_out"] = split_online_shopping(
+            load_online_shopping(data_dir / FILES["online_shopping"]), seed)[1]
+    return validation
 
 
 def load_dataset(data_dir: Path, *, seed: int, sources: Sequence[str]) -> Dataset:
@@ -163,12 +208,16 @@ def load_dataset(data_dir: Path, *, seed: int, sources: Sequence[str]) -> Datase
     if not data_dir.is_dir():
         raise DataError(f"data directory {data_dir} does not exist")
     weibo_train, weibo_held = split_weibo2018(load_weibo2018(data_dir / FILES["weibo2018"]), seed)
+    shopping_path = data_dir / FILES["online_shopping"]
+    shopping = split_online_shopping(load_online_shopping(shopping_path), seed) if (
+        shopping_path.exists() or "online_shopping_train" in sources) else None
     loaders: dict[str, Callable[[], Pairs]] = {
         "usual_train": lambda: load_smp(data_dir / FILES["usual_train"]),
         "virus_train": lambda: load_smp(data_dir / FILES["virus_train"]),
         "weibo2018_train": lambda: weibo_train,
         "weibo_senti_100k": lambda: load_senti100k(data_dir / FILES["weibo_senti_100k"]),
         "osmdataset2022": lambda: load_osm(data_dir / FILES["osm_review"], data_dir / FILES["osm_label"]),
+        "online_shopping_train": lambda: shopping[0],
     }
     unknown = set(sources) - set(loaders)
     if unknown:
@@ -178,6 +227,8 @@ def load_dataset(data_dir: Path, *, seed: int, sources: Sequence[str]) -> Datase
         "virus_eval": load_smp(data_dir / FILES["virus_eval"]),
         "weibo2018_held_out": weibo_held,
     }
+    if shopping is not None:
+        validation["online_shopping_held_out"] = shopping[1]
     return Dataset(train={name: loaders[name]() for name in sources}, validation=validation)
 
 
@@ -320,17 +371,20 @@ def calibrate(train_sets: dict[str, Pairs], extra: tuple[list[str], list[str], l
 
 
 def score(truth: Sequence[str], guess: Sequence[str]) -> dict:
-    """Macro-F1 over the classes present in ``truth``, per-class recall and accuracy."""
-    recall, f1 = {}, []
+    """Macro-F1 over the classes present in ``truth``, per-class precision, recall and F1, and accuracy."""
+    precision, recall, f1 = {}, {}, {}
     for label in [label for label in LABELS if label in set(truth)]:
         tp = sum(1 for t, g in zip(truth, guess, strict=True) if t == g == label)
         predicted, actual = sum(1 for g in guess if g == label), sum(1 for t in truth if t == label)
-        precision = tp / predicted if predicted else 0.0
+        precision[label] = tp / predicted if predicted else 0.0
         recall[label] = tp / actual
-        f1.append(2 * precision * recall[label] / (precision + recall[label]) if tp else 0.0)
+        f1[label] = 2 * precision[label] * recall[label] / (precision[label] + recall[label]) if tp else 0.0
     accuracy = sum(1 for t, g in zip(truth, guess, strict=True) if t == g) / len(truth) if truth else 0.0
-    return {"n": len(truth), "macro_f1": round(float(np.mean(f1)), 4) if f1 else 0.0, "accuracy": round(accuracy, 4),
-            "recall": {label: round(value, 4) for label, value in recall.items()}}
+    return {"n": len(truth), "macro_f1": round(float(np.mean(list(f1.values()))), 4) if f1 else 0.0,
+            "accuracy": round(accuracy, 4),
+            "precision": {label: round(value, 4) for label, value in precision.items()},
+            "recall": {label: round(value, 4) for label, value in recall.items()},
+            "f1": {label: round(value, 4) for label, value in f1.items()}}
 
 
 def decide(probs: np.ndarray, *, binary: bool = False) -> list[str]:
@@ -341,14 +395,25 @@ def decide(probs: np.ndarray, *, binary: bool = False) -> list[str]:
     return [LABELS[k] for k in probs.argmax(axis=1)]
 
 
-def figures(classifier: Classifier, pairs: Pairs, *, binary: bool = False) -> dict:
-    guess = decide(classifier.proba([text for text, _ in pairs]), binary=binary)
+def figures(classifier: Classifier, pairs: Pairs, *, binary: bool = False, rules: bool = False) -> dict:
+    """Scores of the model on ``pairs``; with ``rules`` (3 classes only), of the labels the app stores: the model
+    and its rule layer (``Classifier.predict``)."""
+    texts = [text for text, _ in pairs]
+    if rules and not binary:
+        guess = [label for label, _ in classifier.predict(texts)]
+    else:
+        guess = decide(classifier.proba(texts), binary=binary)
     result = score([label for _, label in pairs], guess)
-    return result | {"decision": "positive vs negative" if binary else "argmax of 3 classes"}
+    decision = "positive vs negative" if binary else "argmax of 3 classes" + (" + rules" if rules else "")
+    return result | {"decision": decision}
 
 
 def validate(classifier: Classifier, validation: dict[str, Pairs]) -> dict:
-    return {name: figures(classifier, pairs, binary=name.startswith("weibo2018")) for name, pairs in validation.items()}
+    """The model alone on every set, and on the three-class sets also as the app labels (model + rules)."""
+    out = {name: figures(classifier, pairs, binary=name in BINARY_VALIDATION) for name, pairs in validation.items()}
+    out |= {f"{name} + rules": figures(classifier, pairs, rules=True)
+            for name, pairs in validation.items() if name not in BINARY_VALIDATION}
+    return out
 
 
 def export(out_dir: Path, arrays: dict, meta: dict) -> None:

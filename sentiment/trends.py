@@ -162,7 +162,7 @@ def trend_series(brand: Brand, *, hours: int | None = None, days: int | None = N
         last = now.replace(hour=0, minute=0, second=0, microsecond=0)
         # Day by day in the calendar (not 24-hour steps) would matter only with daylight saving; Shanghai has none.
         starts = [last - step * i for i in range(days - 1, -1, -1)]
-    mentions = Mention.objects.filter(brand=brand, posted_at__gte=starts[0])
+    mentions = Mention.objects.of_fans().filter(brand=brand, posted_at__gte=starts[0])
     if group is not None:
         mentions = mentions.filter(groups__id=getattr(group, "pk", group))
     rows = (mentions.annotate(bucket=trunc("posted_at", tzinfo=SHANGHAI)).values("bucket", "sentiment")
@@ -211,7 +211,7 @@ def positive_board(brand: Brand, *, days: int = BOARD_DAYS, limit: int = BOARD_R
                    now: datetime | None = None) -> list[Mention]:
     """Positive mentions of the last ``days`` by reach: the author's followers, then the reposts."""
     since = (now or timezone.now()) - timedelta(days=days)
-    return list(Mention.objects.filter(brand=brand, sentiment=Sentiment.POSITIVE, posted_at__gte=since)
+    return list(Mention.objects.of_fans().filter(brand=brand, sentiment=Sentiment.POSITIVE, posted_at__gte=since)
                 .prefetch_related("groups").order_by("-author_followers", "-reposts", "-likes", "-id")[:limit])
 
 
@@ -232,7 +232,7 @@ def today_counts(brand: Brand, *, now: datetime | None = None) -> Today:
     start = (now or timezone.now()).astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
     by_sentiment = dict.fromkeys(Sentiment.values, 0)
     by_source = dict.fromkeys(MentionSource.values, 0)
-    for row in (Mention.objects.filter(brand=brand, posted_at__gte=start).values("sentiment", "source")
+    for row in (Mention.objects.of_fans().filter(brand=brand, posted_at__gte=start).values("sentiment", "source")
                 .annotate(n=Count("id")).order_by()):
         by_sentiment[row["sentiment"]] = by_sentiment.get(row["sentiment"], 0) + row["n"]
         by_source[row["source"]] = by_source.get(row["source"], 0) + row["n"]

@@ -25,7 +25,7 @@ from positioning.access import Action, accounts_for
 from positioning.models import Brand
 from weibo_ops.forms import add_service_errors
 
-from . import imports, services, trends
+from . import imports, retraining, services, trends
 from .access import Can, brands_for, monitoring_require, settings_allowed
 from .forms import (
     CorrectionForm,
@@ -157,7 +157,8 @@ def mentions(request):
         more["cursor"] = page.next_cursor
     context = _base(brand, brands, request.user, form=form, rows=page.items, filtered=filters.active,
                     next_url=f"?{more.urlencode()}" if page.next_cursor else "", cursor=cursor,
-                    first_url=f"?{query.urlencode()}", sentiments=Sentiment.choices)
+                    first_url=f"?{query.urlencode()}", sentiments=Sentiment.choices,
+                    learning=retraining.model_learning(), min_corrections=retraining.MIN_CORRECTIONS)
     if request.htmx and request.htmx.target == "mention-list":
         return render(request, "sentiment/_mention_rows.html", context)
     return render(request, "sentiment/mentions.html", context)

@@ -32,7 +32,7 @@ from weibo_ops.requests import client_ip, next_url
 
 from . import alerts as alerts_services
 from . import incidents as incident_services
-from . import propagation, selectors
+from . import labels, propagation, selectors
 from .access import Can, brands_for, monitoring_allows, monitoring_require, settings_allowed
 from .forms_response import (
     AlertFilterForm,
@@ -608,10 +608,7 @@ def cascades(request):
     brands = _visible_brands(request)
     brand = next((b for b in brands if str(b.pk) == request.GET.get("brand", "")), None)
     flagged = request.GET.get("flagged") == "1"
-    rows = Cascade.objects.filter(brand__in=[brand] if brand else brands).select_related("brand")
-    if flagged:
-        rows = rows.filter(flagged=True)
-    rows = list(rows.order_by("-flagged", "-created_at", "-pk")[:CASCADES_SHOWN])
+    rows = labels.cascade_rows([brand] if brand else brands, flagged=flagged, limit=CASCADES_SHOWN)
     return render(request, "sentiment/cascades.html", {"rows": rows, "flagged": flagged, "chosen": brand,
                                                        "many": len(brands) > 1, **_nav(request, brand)})
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -314,6 +315,13 @@ SENTIMENT_CASCADE_SECONDS = env_int("SENTIMENT_CASCADE_SECONDS", 120, minimum=1)
 SENTIMENT_CASCADE_WATCH_HOURS = env_int("SENTIMENT_CASCADE_WATCH_HOURS", 48, minimum=1)  # how long a post is watched
 SENTIMENT_CASCADE_MIN_REPOSTS = env_int("SENTIMENT_CASCADE_MIN_REPOSTS", 20, minimum=1)  # a negative post worth it
 SENTIMENT_INCIDENT_REGRADE_SECONDS = env_int("SENTIMENT_INCIDENT_REGRADE_SECONDS", 60, minimum=5)
+# The correction loop (sentiment/retraining.py): the model fine-tuned on people's corrections, nightly at this hour
+# (Beijing time), written here; the public held-out sets it is measured on, when present.
+SENTIMENT_TUNED_MODEL_DIR = Path(os.environ.get("SENTIMENT_TUNED_MODEL_DIR") or VAR_DIR / "sentiment-model")
+SENTIMENT_DATA_DIR = Path(os.environ.get("SENTIMENT_DATA_DIR") or BASE_DIR.parent / "shared" / "data" / "sentiment")
+SENTIMENT_RETRAIN_HOUR = env_int("SENTIMENT_RETRAIN_HOUR", 3, minimum=0)  # 0-23: quiet hours
+if SENTIMENT_RETRAIN_HOUR > 23:
+    raise ImproperlyConfigured("SENTIMENT_RETRAIN_HOUR must be an hour from 0 to 23")
 
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
@@ -372,6 +380,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sentiment.cascades_poll",  # sentiment.tasks.CASCADES_TASK
         "schedule": timedelta(seconds=min(SENTIMENT_CASCADE_SECONDS, 30)),
         "options": {"expires": 30},
+    },
+    "sentiment-retrain": {
+        "task": "sentiment.corrections_retrain",  # sentiment.tasks.RETRAIN_TASK: nightly, skips if nothing new
+        "schedule": crontab(hour=SENTIMENT_RETRAIN_HOUR, minute=30),
+        "options": {"expires": 3600},  # seconds: a run missed by an hour waits for the next night
     },
     "sentiment-incidents": {
         "task": "sentiment.incidents_regrade",  # sentiment.tasks.REGRADE_TASK: grades, overdue steps

@@ -86,6 +86,51 @@ def test_obvious_cases(text, label):
     assert 0.5 < probability <= 1.0
 
 
+# --- the rule layer: questions and requests are neutral unless they carry a complaint ----------------------------
+# Written for these tests, none taken from the demo's texts (weibo_sandbox/corpus.py) or from the training sets.
+QUESTIONS = [
+    "请问你们家的低脂奶适合老人喝吗？", "周末门店几点开门呀", "能不能开增值税发票", "酸奶可以冷冻保存吗？",
+    "想问一下会员积分在哪里查", "有没有无乳糖的牛奶推荐", "快递一般几天能到？", "这款奶粉和金装版有什么区别？",
+    "孩子三岁了每天喝多少合适呢", "开封以后能放几天？", "在哪个平台买比较划算", "你们招不招暑期兼职？",
+    "糖尿病人可以喝你们的无糖酸奶吗", "月卡可以换成隔天送吗", "搬家了能改配送地址吗", "门店支持支付宝吗？",
+]
+COMPLAINTS = [
+    "都一个星期了怎么还没发货？", "喝完拉肚子了，你们到底管不管？", "牛奶是酸的，为什么没人回复？",
+    "客服一直不回，什么时候能退款？", "又涨价了？还让不让人喝了", "奶箱三天没送了，有人管吗？？",
+    "买到过期的酸奶，能不能给个说法？", "包装漏了一箱子，这就是你们的品控？",
+]
+
+
+@PURE
+def test_plain_question_tells_enquiries_from_complaints():
+    # Two questions without a question mark or a question word the rule knows are left to the model (which does
+    # not call them negative: see the next test).
+    assert [text for text in QUESTIONS if not runtime.plain_question(text)] == ["孩子三岁了每天喝多少合适呢",
+                                                                                  "在哪个平台买比较划算"]
+    assert [text for text in COMPLAINTS if runtime.plain_question(text)] == []
+    assert not runtime.plain_question("今天天气不错")  # no question at all
+    assert not runtime.plain_question("请问" + "这款奶" * 30)  # a long text with a question in it is not an enquiry
+
+
+@PURE
+def test_questions_and_requests_are_never_negative_and_complaints_stay_negative():
+    model = get_classifier(SHIPPED)
+    assert [(t, label) for t, (label, _) in zip(QUESTIONS, model.predict(QUESTIONS), strict=True)
+            if label == "negative"] == []
+    assert [(t, label) for t, (label, _) in zip(COMPLAINTS, model.predict(COMPLAINTS), strict=True)
+            if label != "negative"] == []
+
+
+@PURE
+def test_the_issue_s_praise_and_product_question_are_not_negative():
+    model = get_classifier(SHIPPED)
+    praise = ["吹爆！鲜牧低脂奶一点都不腥，会一直回购的", "吹爆鲜牧纯牛奶，会一直回购的[心]"]
+    questions = ["一岁半宝宝能喝鲜牧纯牛奶吗？急", "急！一岁半宝宝能喝鲜牧低脂奶吗？"]
+    assert [label for label, _ in model.predict(praise)] == ["positive", "positive"]
+    assert [label for label, _ in model.predict(questions)] == ["neutral", "neutral"]
+    assert runtime.plain_praise(praise[0]) and not runtime.plain_praise("吹爆？喝了拉肚子")
+
+
 @PURE
 def test_proba_rows_sum_to_one_in_label_order_and_empty_text_is_neutral():
     model = get_classifier(SHIPPED)
@@ -181,6 +226,12 @@ def _write_tiny_data(root: Path) -> Path:
     (root / "weibo_senti_100k").mkdir()
     senti = [f"1\t{t}[哈哈]" for t in POSITIVE] + [f"0\t{t}[怒]" for t in NEGATIVE] + ["1\t[哈哈][哈哈]"]
     (root / "weibo_senti_100k" / "dev.tsv").write_text("label\treview\n" + "\n".join(senti) + "\n", "utf-8")
+    (root / "online_shopping_9cats").mkdir()
+    # Two categories of 10 distinct reviews each, one review repeated (kept once); the file starts with a BOM.
+    shop = [f"{cat},{1 if i % 2 else 0},{(POSITIVE if i % 2 else NEGATIVE)[i % 6]}，{cat}第{i}次买"
+            for cat in ("水果", "衣服") for i in range(10)]
+    (root / "online_shopping_9cats" / "train.csv").write_text(
+        "\ufeffcat,label,review\n" + "\n".join([*shop, shop[0]]) + "\n", "utf-8")
     return root
 
 
@@ -198,8 +249,12 @@ def test_train_sentiment_end_to_end_is_reproducible(tmp_path):
     assert "usual_eval (n=18" in printed and "macro-F1" in printed and "negative" in printed
     meta = json.loads((tmp_path / "one" / "meta.json").read_text("utf-8"))
     assert meta["training_sets"] == {"usual_train": 18, "virus_train": 18, "weibo2018_train": 16,
-                                     "weibo_senti_100k": 12}  # surprise dropped, emoticon-only row dropped
+                                     "weibo_senti_100k": 12, "online_shopping_train": 16}
+    # surprise dropped, emoticon-only row dropped; online shopping: 20 distinct reviews, 2 of each category held out
     assert meta["validation"]["weibo2018_held_out"]["n"] == 4
+    shop = meta["validation"]["online_shopping_held_out"]
+    assert shop["n"] == 4 and shop["decision"] == "positive vs negative"
+    assert set(shop["precision"]) == set(shop["recall"]) == set(shop["f1"]) == {"negative", "positive"}
     assert meta["validation"] == json.loads((tmp_path / "two" / "meta.json").read_text("utf-8"))["validation"]
     model = Classifier.load(tmp_path / "one")
     assert [label for label, _ in model.predict(["好喝，喜欢", "难喝，失望", "明天开会"])] == [

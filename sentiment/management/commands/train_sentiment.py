@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                             help=f"folder with smp2020_ewect/, weibo2018/, weibo_senti_100k/ (default {DEFAULT_DATA})")
-        parser.add_argument("--out", type=Path, required=True, help="model directory to write")
+        parser.add_argument("--out", type=Path, help="model directory to write")
+        parser.add_argument("--evaluate", type=Path, metavar="MODEL_DIR",
+                            help="train nothing: print the validation figures of this existing model directory")
         parser.add_argument("--corrections", default="none",
                             help="none, all, or a brand name: also train on those corrected labels")
         parser.add_argument("--correction-weight", type=float, default=3.0,
@@ -30,6 +32,10 @@ class Command(BaseCommand):
         data: Path = options["data"]
         if not data.is_dir():
             raise CommandError(f"data directory {data} does not exist (expected ../shared/data/sentiment)")
+        if options["evaluate"]:
+            return self._evaluate(data, options["evaluate"], options["seed"])
+        if options["out"] is None:
+            raise CommandError("give --out (the model directory to write) or --evaluate MODEL_DIR")
         corrections = self._corrections(options["corrections"])
         recipe = training.Recipe(correction_weight=options["correction_weight"])
         try:
@@ -40,6 +46,17 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot write the model into {options['out']}: {exc}") from exc
         self._report(meta, options["out"])
+
+    def _evaluate(self, data: Path, model: Path, seed: int) -> None:
+        from sentiment import training
+        from sentiment.classifier import Classifier, ModelError
+
+        try:
+            classifier = Classifier.load(model)
+            validation = training.validate(classifier, training.load_validation(data, seed))
+        except (ModelError, training.DataError) as exc:
+            raise CommandError(str(exc)) from exc
+        self._figures(validation)
 
     def _corrections(self, scope: str):
         if scope == "none":
@@ -57,10 +74,15 @@ class Command(BaseCommand):
         self.stdout.write(message)
         self.stdout.flush()
 
-    def _report(self, meta: dict, out: Path) -> None:
-        for name, result in meta["validation"].items():
-            recall = ", ".join(f"{label} {value:.4f}" for label, value in result["recall"].items())
+    def _figures(self, validation: dict) -> None:
+        for name, result in validation.items():
             self._say(f"{name} (n={result['n']}, {result['decision']}): macro-F1 {result['macro_f1']:.4f}, "
-                      f"accuracy {result['accuracy']:.4f}, recall {recall}")
+                      f"accuracy {result['accuracy']:.4f}")
+            for label in result["recall"]:
+                self._say(f"  {label}: precision {result['precision'][label]:.4f}, "
+                          f"recall {result['recall'][label]:.4f}, F1 {result['f1'][label]:.4f}")
+
+    def _report(self, meta: dict, out: Path) -> None:
+        self._figures(meta["validation"])
         size = sum(path.stat().st_size for path in out.iterdir() if path.is_file())
         self._say(f"wrote {meta['features']:,} n-grams, {size / 1e6:.2f} MB, into {out}")
