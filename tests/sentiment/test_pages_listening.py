@@ -402,3 +402,13 @@ def test_an_import_row_dated_far_away_is_a_problem_not_a_queued_mention(demo, lo
     data = {name: form[name].value() or "" for name in imports.FIELDS} | {"confirm": "1"}
     assert client.post(reverse("sentiment:import_map", args=[batch.pk]), data, **EN).status_code == 302
     assert [i.payload["text"] for i in Inbound.objects.all()] == ["好喝"]
+
+
+def test_follower_counts_read_as_people_read_them(demo, login):
+    mention_make(demo.brand, author_name="大V", author_followers=6565860, reposts=12345)
+    client = login(demo.people["pr"])
+    zh = client.get(reverse("sentiment:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "656.6万" in zh and "1.2万" in zh and "6565860" not in zh.replace('title="6,565,860"', "")
+    assert 'title="6,565,860"' in zh
+    en = client.get(reverse("sentiment:mentions"), **EN).content.decode()
+    assert "6.6M followers" in en and "6565860" not in en
