@@ -27,6 +27,7 @@ from .models import (
     IncidentTask,
     Mention,
     MentionSource,
+    Repost,
     Sentiment,
     Statement,
 )
@@ -163,6 +164,18 @@ def incident_report(incident: Incident) -> dict:
         "policy": detail.policy,
         "lessons": incident.lessons,
     }
+
+
+def reposter_names(*, cascade_ids: list[int], uids: list[str]) -> dict[str, str]:
+    """Screen names of reposters by uid, as their reposts in these cascades gave them (one query)."""
+    if not cascade_ids or not uids:
+        return {}
+    rows = (Repost.objects.filter(cascade_id__in=cascade_ids, uid__in=set(uids)).exclude(screen_name="")
+            .values_list("uid", "screen_name").order_by("uid", "-posted_at"))
+    names: dict[str, str] = {}
+    for uid, name in rows:
+        names.setdefault(uid, name)  # the newest name a reposter went by
+    return names
 
 
 # --- the dashboard ---------------------------------------------------------------------------------------
