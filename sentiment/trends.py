@@ -22,6 +22,7 @@ from weibo_ops.keyset import keyset_decode, keyset_encode
 from .access import Can, monitoring_require
 from .models import Alert, Incident, IncidentState, Mention, RuleGroup, Sentiment
 from .selectors import MentionsToday, mentions_today
+from .words import is_noise
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MENTIONS_PAGE = 50  # mentions per page of the list
@@ -196,7 +197,8 @@ def word_cloud(brand: Brand, *, since: datetime, sentiment: str | None = None, l
         mentions = mentions.filter(sentiment=sentiment)
     counts: Counter[str] = Counter()
     for keywords in mentions.order_by("-posted_at", "-id").values_list("keywords", flat=True)[:CLOUD_WINDOW]:
-        counts.update({str(k) for k in keywords or [] if str(k).strip()})
+        # Keywords stored before the noise filter (or by an import) are filtered here too.
+        counts.update({str(k) for k in keywords or [] if not is_noise(str(k))})
     top = counts.most_common(limit)
     if not top:
         return []
