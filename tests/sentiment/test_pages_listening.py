@@ -412,3 +412,17 @@ def test_follower_counts_read_as_people_read_them(demo, login):
     assert 'title="6,565,860"' in zh
     en = client.get(reverse("sentiment:mentions"), **EN).content.decode()
     assert "6.6M followers" in en and "6565860" not in en
+
+
+def test_chart_labels_sit_in_their_own_cells_under_the_bars(demo, login):
+    """The SVG stretches to the card (1280 px or 390 px alike), so labels inside it stretched into each other:
+    they are an HTML row of equal cells, one per labelled stretch of bars."""
+    mention_make(demo.brand)
+    page = login(demo.people["pr"]).get(reverse("sentiment:overview"), **EN)
+    html = page.content.decode()
+    assert "<text" not in html
+    week, day = page.context["week"], page.context["day"]
+    assert len(week["labels"]) == 7 and week["labels"] == [b.label for b in week["bars"]]
+    assert len(day["labels"]) == 6 and day["labels"] == [b.label for b in day["bars"][::4]]
+    axis = html.split('class="chart-axis"')[2].split("</ol>")[0]
+    assert axis.count("<li>") == 7 and all(len(label) == 5 for label in week["labels"])  # "12-07"
