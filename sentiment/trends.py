@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
-from positioning.models import Brand
+from positioning.models import Account, Brand, WeiboConnection
 from team.models import User
 from weibo_ops.keyset import keyset_decode, keyset_encode
 
@@ -210,11 +210,19 @@ def word_cloud(brand: Brand, *, since: datetime, sentiment: str | None = None, l
 
 # --- the positive board --------------------------------------------------------------------------
 
+def _own_uids(brand: Brand) -> set[str]:
+    """Weibo uids of the brand's own accounts (each account's ``weibo_uid`` and its connection's uid)."""
+    uids = set(Account.objects.filter(brand=brand).values_list("weibo_uid", flat=True))
+    uids |= set(WeiboConnection.objects.filter(account__brand=brand).values_list("uid", flat=True))
+    return uids - {""}
+
+
 def positive_board(brand: Brand, *, days: int = BOARD_DAYS, limit: int = BOARD_ROWS,
                    now: datetime | None = None) -> list[Mention]:
     """Positive mentions of the last ``days`` by reach: the author's followers, then the reposts."""
     since = (now or timezone.now()) - timedelta(days=days)
     return list(Mention.objects.filter(brand=brand, sentiment=Sentiment.POSITIVE, posted_at__gte=since)
+                .exclude(author_uid__in=_own_uids(brand))  # thanking or quoting the brand's own post: no
                 .prefetch_related("groups").order_by("-author_followers", "-reposts", "-likes", "-id")[:limit])
 
 
