@@ -154,7 +154,8 @@ def test_the_mention_list_escapes_text_and_shows_the_row(demo, login):
     html = login(demo.people["pr"]).get(reverse("sentiment:mentions"), **EN).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;鲜牧" in html
     assert "<b>坏人</b>" not in html and "&lt;b&gt;坏人&lt;/b&gt;" in html and "<img src=x>" not in html
-    assert "×4" in html and "12345 followers" in html and "87%" in html and "Keyword search" in html
+    assert "×4" in html and "12.3K followers" in html and 'title="12,345"' in html
+    assert "87%" in html and "Keyword search" in html
     assert 'href="https://weibo.com/1/4990123456789012"' in html and '<span class="tag">品牌</span>' in html
 
 
