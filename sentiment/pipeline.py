@@ -29,6 +29,7 @@ from .classifier import get_classifier
 from .labels import own_uids
 from .matching import GroupSpec, fold, matcher_for, text_key
 from .models import Mention, MentionCopy, MentionSource, RuleGroup
+from .words import is_noise, without_url_tokens
 
 logger = logging.getLogger(__name__)
 jieba.setLogLevel(logging.INFO)  # its DEBUG lines ("Building prefix dict...") on every worker start are noise
@@ -127,7 +128,7 @@ def warm_up() -> None:
 
 
 def keywords(tokens: list[str], idf: dict[str, float], median: float, stop: frozenset[str]) -> list[str]:
-    counts = Counter(t for t in tokens if len(t) > 1 and not t.isdigit() and t.lower() not in stop and t.strip())
+    counts = Counter(t for t in without_url_tokens(tokens) if t.lower() not in stop and not is_noise(t))
     if not counts:
         return []
     return [w for w, _ in sorted(counts.items(), key=lambda kv: -kv[1] * idf.get(kv[0], median))[

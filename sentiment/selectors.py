@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,8 @@ from .models import (
     IncidentState,
     IncidentTask,
     Mention,
+    MentionSource,
+    Repost,
     Sentiment,
     Statement,
 )
@@ -184,28 +187,78 @@ def incident_report(incident: Incident) -> dict:
     }
 
 
+def reposter_names(*, cascade_ids: list[int], uids: list[str]) -> dict[str, str]:
+    """Screen names of reposters by uid, as their reposts in these cascades gave them (one query)."""
+    if not cascade_ids or not uids:
+        return {}
+    rows = (Repost.objects.filter(cascade_id__in=cascade_ids, uid__in=set(uids)).exclude(screen_name="")
+            .values_list("uid", "screen_name").order_by("uid", "-posted_at"))
+    names: dict[str, str] = {}
+    for uid, name in rows:
+        names.setdefault(uid, name)  # the newest name a reposter went by
+    return names
+
+
 # --- the dashboard ---------------------------------------------------------------------------------------
 
-def _today_start() -> datetime:
-    local = timezone.localtime()
-    return timezone.make_aware(datetime.combine(local.date(), time.min), local.tzinfo)
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # "today" is the team's day, whatever the server's or the person's time zone
+
+
+@dataclass
+class MentionsToday:
+    """Mentions since Shanghai midnight. A mention counts with its near-identical copies (``copies``, the posts
+    folded onto it at ingest): each is a post someone wrote, and the spike alerts count them the same way."""
+
+    by_sentiment: dict[str, int]
+    by_source: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_sentiment.values())
+
+    @property
+    def negative(self) -> int:
+        return self.by_sentiment.get(Sentiment.NEGATIVE, 0)
+
+    @property
+    def positive(self) -> int:
+        return self.by_sentiment.get(Sentiment.POSITIVE, 0)
+
+    @property
+    def negative_percent(self) -> int:
+        return round(100 * self.negative / self.total) if self.total else 0
+
+
+def day_start(now: datetime | None = None) -> datetime:
+    """The last Shanghai midnight."""
+    return (now or timezone.now()).astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def mentions_today(*, brand_ids: list[int], now: datetime | None = None) -> MentionsToday:
+    """Today's mentions of the brands by sentiment and by source: the one definition behind the dashboard card
+    and the monitoring overview (one grouped query). Reads the stored label, as every list does."""
+    by_sentiment = dict.fromkeys(Sentiment.values, 0)
+    by_source = dict.fromkeys(MentionSource.values, 0)
+    rows = (Mention.objects.of_fans().filter(brand_id__in=brand_ids, posted_at__gte=day_start(now))
+            .values("sentiment", "source").annotate(n=Sum("copies")).order_by())
+    for row in rows:
+        by_sentiment[row["sentiment"]] = by_sentiment.get(row["sentiment"], 0) + row["n"]
+        by_source[row["source"]] = by_source.get(row["source"], 0) + row["n"]
+    return MentionsToday(by_sentiment=by_sentiment, by_source=by_source)
 
 
 def monitoring_today(*, user: User) -> dict | None:
     brand_ids = list(brands_for(user).values_list("pk", flat=True))
     if not brand_ids:
         return None
-    counts = Mention.objects.of_fans().filter(brand_id__in=brand_ids, posted_at__gte=_today_start()).aggregate(
-        total=Sum("copies"), negative=Sum("copies", filter=Q(sentiment=Sentiment.NEGATIVE)),
-        positive=Sum("copies", filter=Q(sentiment=Sentiment.POSITIVE)))
-    total = counts["total"] or 0
+    today = mentions_today(brand_ids=brand_ids)
     alerts = Alert.objects.filter(brand_id__in=brand_ids, acknowledged_at__isnull=True, incident__isnull=True).count()
     grades = dict(Incident.objects.filter(brand_id__in=brand_ids).exclude(state=IncidentState.CLOSED)
                   .values_list("grade").annotate(n=Count("pk")))
     worst = next((g for g in reversed(GRADE_ORDER) if grades.get(g)), None)
     return {
-        "total": total, "negative": counts["negative"] or 0, "positive": counts["positive"] or 0,
-        "negative_percent": round(100 * (counts["negative"] or 0) / total) if total else 0,
+        "total": today.total, "negative": today.negative, "positive": today.positive,
+        "negative_percent": today.negative_percent,
         "alerts": alerts, "incidents": sum(grades.values()), "worst_grade": worst,
         "worst_grade_label": Grade(worst).label if worst else "",
     }

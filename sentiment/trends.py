@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -20,7 +20,9 @@ from team.models import User
 from weibo_ops.keyset import keyset_decode, keyset_encode
 
 from .access import Can, monitoring_require
-from .models import Alert, Incident, IncidentState, Mention, MentionSource, RuleGroup, Sentiment
+from .models import Alert, Incident, IncidentState, Mention, RuleGroup, Sentiment
+from .selectors import MentionsToday, mentions_today
+from .words import is_noise
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MENTIONS_PAGE = 50  # mentions per page of the list
@@ -166,7 +168,7 @@ def trend_series(brand: Brand, *, hours: int | None = None, days: int | None = N
     if group is not None:
         mentions = mentions.filter(groups__id=getattr(group, "pk", group))
     rows = (mentions.annotate(bucket=trunc("posted_at", tzinfo=SHANGHAI)).values("bucket", "sentiment")
-            .annotate(n=Count("id")).order_by())
+            .annotate(n=Sum("copies")).order_by())  # with copies, as ``mentions_today`` counts
     buckets = {start: Bucket(start=start) for start in starts}
     for row in rows:
         start = row["bucket"]
@@ -195,7 +197,8 @@ def word_cloud(brand: Brand, *, since: datetime, sentiment: str | None = None, l
         mentions = mentions.filter(sentiment=sentiment)
     counts: Counter[str] = Counter()
     for keywords in mentions.order_by("-posted_at", "-id").values_list("keywords", flat=True)[:CLOUD_WINDOW]:
-        counts.update({str(k) for k in keywords or [] if str(k).strip()})
+        # Keywords stored before the noise filter (or by an import) are filtered here too.
+        counts.update({str(k) for k in keywords or [] if not is_noise(str(k))})
     top = counts.most_common(limit)
     if not top:
         return []
@@ -217,26 +220,10 @@ def positive_board(brand: Brand, *, days: int = BOARD_DAYS, limit: int = BOARD_R
 
 # --- today ---------------------------------------------------------------------------------------
 
-@dataclass
-class Today:
-    by_sentiment: dict[str, int]
-    by_source: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_sentiment.values())
-
-
-def today_counts(brand: Brand, *, now: datetime | None = None) -> Today:
-    """Mentions since Shanghai midnight by sentiment and by source: one grouped query."""
-    start = (now or timezone.now()).astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    by_sentiment = dict.fromkeys(Sentiment.values, 0)
-    by_source = dict.fromkeys(MentionSource.values, 0)
-    for row in (Mention.objects.of_fans().filter(brand=brand, posted_at__gte=start).values("sentiment", "source")
-                .annotate(n=Count("id")).order_by()):
-        by_sentiment[row["sentiment"]] = by_sentiment.get(row["sentiment"], 0) + row["n"]
-        by_source[row["source"]] = by_source.get(row["source"], 0) + row["n"]
-    return Today(by_sentiment=by_sentiment, by_source=by_source)
+def today_counts(brand: Brand, *, now: datetime | None = None) -> MentionsToday:
+    """Mentions since Shanghai midnight by sentiment and by source (``selectors.mentions_today``, which the
+    dashboard reads too)."""
+    return mentions_today(brand_ids=[brand.pk], now=now)
 
 
 def latest_alerts(brand: Brand, *, limit: int = 5) -> list[Alert]:

@@ -114,9 +114,12 @@ def chart(series: trends.Series) -> dict:
         title = _("%(when)s: %(neg)d negative, %(neu)d neutral, %(pos)d positive") % {
             "when": label, "neg": bucket.negative, "neu": bucket.neutral, "pos": bucket.positive}
         bars.append(Bar(x=index * BAR_WIDTH, label=label, title=title, segments=segments))
+    every = 4 if series.unit == "hour" else 1  # label every 4th hour, every day
+    # The labels are HTML under the SVG, one grid cell per ``every`` bars: the SVG stretches to the card's width
+    # (preserveAspectRatio="none"), and text inside it stretched with it and ran into its neighbours.
     return {"series": series, "bars": bars, "width": max(1, len(bars)) * BAR_WIDTH, "height": CHART_HEIGHT,
-            "peak": series.peak, "bar": BAR_WIDTH - 4,
-            "every": 4 if series.unit == "hour" else 1}  # label every 4th hour, every day
+            "peak": series.peak, "bar": BAR_WIDTH - 4, "every": every,
+            "labels": [bar.label for bar in bars[::every]]}
 
 
 @login_required

@@ -31,6 +31,7 @@ from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip, next_url
 
 from . import alerts as alerts_services
+from . import evidence as evidence_words
 from . import incidents as incident_services
 from . import labels, propagation, selectors
 from .access import Can, brands_for, monitoring_allows, monitoring_require, settings_allowed
@@ -151,16 +152,17 @@ SIGNAL_WORDS = {"burst": _burst_words, "regular": _regular_words, "copy": _copy_
 def signal_words(code: str, evidence: dict) -> list[str]:
     """What the evidence says, as sentences; the raw evidence is shown next to them anyway."""
     if evidence.get("reason"):
-        return [_("Not measured: %(reason)s.") % {"reason": evidence["reason"]}]
+        return [_("Not measured: %(reason)s.") % {"reason": evidence_words.reason_words(str(evidence["reason"]))}]
     try:
         return SIGNAL_WORDS[code](evidence)
     except (KeyError, TypeError, ValueError):
         return []
 
 
-def signal_rows(signals: list[dict], *, fired_only: bool = False) -> list[dict]:
+def signal_rows(signals: list[dict], *, fired_only: bool = False, names: dict[str, str] | None = None) -> list[dict]:
     """The detector's signals (``Cascade.signals``) for a page: label, value against threshold, the organic
-    baseline and the evidence in plain words. Fired ones first."""
+    baseline and the evidence in plain words, the example accounts by name (``names``: uid -> screen name) with
+    their profile link. Fired ones first."""
     rows = []
     for s in signals:
         if fired_only and not s.get("fired"):
@@ -168,22 +170,34 @@ def signal_rows(signals: list[dict], *, fired_only: bool = False) -> list[dict]:
         code = str(s.get("code", ""))
         evidence = s.get("evidence") if isinstance(s.get("evidence"), dict) else {}
         value = s.get("value")
+        measured = isinstance(value, int | float) and math.isfinite(value)
         rows.append({
             "code": code, "label": alerts_services.SIGNAL_LABELS.get(code, code), "fired": bool(s.get("fired")),
-            "measured": isinstance(value, int | float) and math.isfinite(value),
+            "measured": measured,
             "value": _number(value, code), "threshold": _number(s.get("threshold"), code),
-            "baseline": s.get("baseline", ""), "words": signal_words(code, evidence),
-            "examples": [str(u) for u in evidence.get("example_uids") or []],
-            "evidence": sorted((k, v) for k, v in evidence.items() if k not in ("example_uids", "gaps_seconds")),
+            "baseline": evidence_words.baseline_words(code) if measured else "",
+            "words": signal_words(code, evidence),
+            "examples": evidence_words.example_accounts([str(u) for u in evidence.get("example_uids") or []],
+                                                         names or {}),
+            "evidence": evidence_words.evidence_facts(evidence),
         })
     rows.sort(key=lambda r: not r["fired"])
     return rows
 
 
+def _example_uids(signals: list[dict]) -> list[str]:
+    return [str(u) for s in signals if isinstance(s.get("evidence"), dict)
+            for u in s["evidence"].get("example_uids") or []]
+
+
 # --- alerts ------------------------------------------------------------------------------------------------
 
 def _alert_rows(alerts: list[Alert], user: User) -> list[dict]:
-    return [{"alert": a, "signals": signal_rows(a.evidence.get("signals") or [], fired_only=True)
+    attacks = [a for a in alerts if a.kind == "attack"]
+    names = selectors.reposter_names(
+        cascade_ids=[a.cascade_id for a in attacks if a.cascade_id],
+        uids=[u for a in attacks for u in _example_uids(a.evidence.get("signals") or [])])
+    return [{"alert": a, "signals": signal_rows(a.evidence.get("signals") or [], fired_only=True, names=names)
              if a.kind == "attack" else [], "can_respond": monitoring_allows(user, a.brand, Can.RESPOND)}
             for a in alerts]
 
@@ -658,8 +672,11 @@ def cascade(request, cascade_id: int):
     drawn = propagation.tree_json(tree)
     return render(request, "sentiment/cascade.html", {
         "cascade": one, "tree": tree, "rows": tree_rows(drawn), "drawn_limit": propagation.TREE_JSON_LIMIT,
-        "signals": signal_rows(one.signals or []), "score": one.attack_score if math.isfinite(one.attack_score)
-        else None, "alerts": list(one.alerts.select_related("incident").order_by("-created_at")),
+        "signals": signal_rows(one.signals or [], names=selectors.reposter_names(
+            cascade_ids=[one.pk], uids=_example_uids(one.signals or []))),
+        "score": one.attack_score if math.isfinite(one.attack_score) else None,
+        "score_words": evidence_words.score_words(one.attack_score) if one.flagged else "",
+        "alerts": list(one.alerts.select_related("incident").order_by("-created_at")),
         # "Talk to the key node": the accounts of the brand this person may comment from (fans:key_node_reply).
         "reply_accounts": list(accounts_for(request.user, Action.REPLY).filter(brand=one.brand, is_active=True)
                                .order_by("name")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,12 +21,21 @@ DUTIES = [
 ]
 
 
+def _allowed(key: str, user) -> bool:
+    """An app whose pages are not for everyone says who may open them with ``menu_allows(user)`` on its
+    AppConfig (the same check its views make); weibo_ops imports no app, so it asks the app registry."""
+    check = getattr(apps.get_app_config(key), "menu_allows", None)
+    return check is None or check(user)
+
+
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = request.resolver_match.namespace if request.resolver_match else ""
     items = []
     for key, label, url_name in DUTIES:
+        if not _allowed(key, request.user):
+            continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:

@@ -154,7 +154,8 @@ def test_the_mention_list_escapes_text_and_shows_the_row(demo, login):
     html = login(demo.people["pr"]).get(reverse("sentiment:mentions"), **EN).content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;鲜牧" in html
     assert "<b>坏人</b>" not in html and "&lt;b&gt;坏人&lt;/b&gt;" in html and "<img src=x>" not in html
-    assert "×4" in html and "12345 followers" in html and "87%" in html and "Keyword search" in html
+    assert "×4" in html and "12.3K followers" in html and 'title="12,345"' in html
+    assert "87%" in html and "Keyword search" in html
     assert 'href="https://weibo.com/1/4990123456789012"' in html and '<span class="tag">品牌</span>' in html
 
 
@@ -402,3 +403,27 @@ def test_an_import_row_dated_far_away_is_a_problem_not_a_queued_mention(demo, lo
     data = {name: form[name].value() or "" for name in imports.FIELDS} | {"confirm": "1"}
     assert client.post(reverse("sentiment:import_map", args=[batch.pk]), data, **EN).status_code == 302
     assert [i.payload["text"] for i in Inbound.objects.all()] == ["好喝"]
+
+
+def test_follower_counts_read_as_people_read_them(demo, login):
+    mention_make(demo.brand, author_name="大V", author_followers=6565860, reposts=12345)
+    client = login(demo.people["pr"])
+    zh = client.get(reverse("sentiment:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "656.6万" in zh and "1.2万" in zh and "6565860" not in zh.replace('title="6,565,860"', "")
+    assert 'title="6,565,860"' in zh
+    en = client.get(reverse("sentiment:mentions"), **EN).content.decode()
+    assert "6.6M followers" in en and "6565860" not in en
+
+
+def test_chart_labels_sit_in_their_own_cells_under_the_bars(demo, login):
+    """The SVG stretches to the card (1280 px or 390 px alike), so labels inside it stretched into each other:
+    they are an HTML row of equal cells, one per labelled stretch of bars."""
+    mention_make(demo.brand)
+    page = login(demo.people["pr"]).get(reverse("sentiment:overview"), **EN)
+    html = page.content.decode()
+    assert "<text" not in html
+    week, day = page.context["week"], page.context["day"]
+    assert len(week["labels"]) == 7 and week["labels"] == [b.label for b in week["bars"]]
+    assert len(day["labels"]) == 6 and day["labels"] == [b.label for b in day["bars"][::4]]
+    axis = html.split('class="chart-axis"')[2].split("</ol>")[0]
+    assert axis.count("<li>") == 7 and all(len(label) == 5 for label in week["labels"])  # "12-07"

@@ -130,7 +130,7 @@ def test_the_flow_from_an_alert_to_an_approved_statement_and_the_report(demo, lo
     pr = login(demo.people["pr"])
 
     page = get(pr, "alerts").content.decode()
-    assert "喝了鲜牧酸奶全家拉肚子" in page and "5000 followers" in page
+    assert "喝了鲜牧酸奶全家拉肚子" in page and "5K followers" in page
     assert f"{reverse('sentiment:incident_open')}?alert={alert.pk}" in page
 
     form = get(pr, "incident_open", alert=alert.pk)
@@ -312,7 +312,7 @@ def test_the_cascade_page_draws_the_tree_key_nodes_and_the_evidence(demo, login)
     assert tree.count("<details") == 3 and tree.count("</details>") == 3  # R1, a and b have reposts under them
     assert tree.index("大号A") < tree.index("小号B") < tree.index("小号C") < tree.index("小号D") < tree.index("路人E")
     assert "4 of 5 reposts (80.0 %) carry the same remark" in page
-    assert "80.0 %" in page and "25.0 %" in page and "organic CED: the most common" in page
+    assert "80.0 %" in page and "25.0 %" in page and "the most common remark of one&#x27;s own covers" in page
     assert page.index("The same pasted remark") < page.index("Burst: many reposts in one second")  # fired first
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
