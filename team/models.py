@@ -48,6 +48,10 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OPERATOR)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The language the tool speaks to this person, chosen once with the switch in the header. It is not
+    # taken from the browser: a Chinese team's tool stays Chinese on an English browser.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
 
     class Meta:
         ordering = ["username"]

@@ -123,6 +123,16 @@ def person_update(*, person: User, by: User, ip: str | None = None, **fields: An
     return audited_update(person, fields=PERSON_FIELDS, values=fields, by=by, action="person.update", ip=ip)
 
 
+def person_language_set(*, person: User, language: str) -> User:
+    """The language the tool speaks to ``person`` from now on, in every session and in the API."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the offered languages.")})
+    if person.language != language:
+        person.language = language
+        person.save(update_fields=["language"])
+    return person
+
+
 TOKEN_ID_LENGTH = 12  # hex characters of the token's hash that name it in pages and the audit log
 
 

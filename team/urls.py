@@ -11,6 +11,7 @@ urlpatterns = [
     path("departments/", views.departments, name="departments"),
     path("departments/<int:department_id>/edit/", views.departments, name="department_edit"),
     path("audit/", views.audit, name="audit"),
+    path("language/", views.language_set, name="language"),
     path("notices/", views.notices, name="notices"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<str:token_id>/revoke/", views.token_revoke, name="token_revoke"),

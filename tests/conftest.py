@@ -185,11 +185,23 @@ def demo(db) -> Demo:
     )
 
 
+def speaks(person, language: str | None):
+    """The app speaks each person's stored language, never the browser's (Accept-Language is ignored):
+    a test that reads English words signs its person in with ``language="en"``, which stores the choice
+    as the header's language switch does."""
+    from team.services import person_language_set
+
+    if language is not None:
+        person_language_set(person=person, language=language)
+
+
 @pytest.fixture
 def login(client):
-    """``login(user)``: the test client, signed in as ``user``."""
+    """``login(user)``: the test client, signed in as ``user``; ``login(user, language="en")`` first sets
+    the person's language (see ``speaks``)."""
 
-    def _login(user):
+    def _login(user, language: str | None = None):
+        speaks(user, language)
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
@@ -198,13 +210,16 @@ def login(client):
 
 @pytest.fixture
 def api(db):
-    """``api(user)``: a DRF test client authenticated as ``user`` (or anonymous)."""
+    """``api(user)``: a DRF test client signed in as ``user`` (or anonymous); ``api(user, language="en")``
+    first sets the person's language (see ``speaks``). Signed in with a session, as the pages are, so that
+    the language middleware sees the person: DRF's force_authenticate would skip it."""
     from rest_framework.test import APIClient
 
-    def _api(user=None):
+    def _api(user=None, language: str | None = None):
         client = APIClient()
         if user is not None:
-            client.force_authenticate(user)
+            speaks(user, language)
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
     return _api

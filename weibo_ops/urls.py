@@ -24,7 +24,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("team/", include("team.urls")),
     path("positioning/", include("positioning.urls")),
     path("content/", include("content.urls")),

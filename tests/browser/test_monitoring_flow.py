@@ -23,6 +23,7 @@ from fans.models import IngestCursor, Interaction, Kind
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from sentiment.models import GRADE_ORDER, Alert, AlertKind, Grade, Inbound, Incident, Mention, RuleGroup, Sentiment
+from team.models import User
 from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
 from weibo_ops.weibo.budget import default_budget
 
@@ -41,9 +42,9 @@ def _context(browser, live_server):
     return context
 
 
-def _in_english(context, live_server) -> None:
-    """After signing in (in Chinese): the language a person picks is kept in Django's language cookie."""
-    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+def _in_english(username: str) -> None:
+    """After signing in (in Chinese): the person picks English, which is stored on the person."""
+    User.objects.filter(username=username).update(language="en")
 
 
 def _wait(condition, seconds: float, what: str, log) -> None:
@@ -131,7 +132,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     # 4. PR sees it and opens an incident from it: graded yellow or higher, with its checklist.
     pr = _context(browser, live_server)
     page = sign_in(pr.new_page(), "pr")
-    _in_english(pr, live_server)
+    _in_english("pr")
     page.goto("/sentiment/alerts/")
     card = page.locator(f"#alert-{alert.pk}")
     expect(card).to_be_visible()
@@ -161,7 +162,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     # 6. The manager fast-tracks it and publishes it now; the worker sends it to the sandbox.
     manager = _context(browser, live_server)
     board = sign_in(manager.new_page(), "manager")
-    _in_english(manager, live_server)
+    _in_english("manager")
     board.goto(f"/sentiment/incidents/{incident.pk}/")
     item = board.locator(f"#statement-{statement.pk}")
     item.get_by_label("Why it cannot wait").fill("批量投诉正在扩散，需立即统一口径")

@@ -43,7 +43,7 @@ def test_the_composer_saves_a_draft_for_two_accounts(demo, login, pillar):
 
 
 def test_the_composer_refuses_bad_text_in_the_page_and_saves_nothing(demo, login, pillar):
-    client = login(demo.people["operator"])
+    client = login(demo.people["operator"], language="en")
     with translation.override("en"):
         response = compose(client, demo, pillar, "没有链接", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
@@ -61,7 +61,7 @@ def test_live_checks_show_length_rules_forbidden_words_and_the_closest_post(demo
     earlier = services.post_create(by=demo.people["operator"], pillar=pillar,
                                    text=f"鲜牧希腊酸奶上新，高蛋白低糖，早餐搭配燕麦刚刚好 {LINK}",
                                    accounts=[demo.accounts["鲜牧乳业"]])
-    client = login(demo.people["operator"])
+    client = login(demo.people["operator"], language="en")
     account = demo.accounts["鲜牧乳业"]
     with translation.override("en"):
         page = client.post(reverse("content:check"), {
@@ -150,7 +150,7 @@ def test_a_manager_fast_tracks_with_the_override_recorded(demo, login, pillar):
 def test_scheduling_in_the_past_is_refused_with_the_reason(demo, login, pillar):
     post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
                                 accounts=[demo.accounts["鲜牧乳业"]])
-    client = login(demo.people["operator"])
+    client = login(demo.people["operator"], language="en")
     with translation.override("en"):
         response = client.post(reverse("content:post_schedule", args=[post.pk]),
                                {"scheduled_at": _local(timezone.now() - timedelta(hours=1))}, follow=True,
@@ -232,7 +232,7 @@ def test_the_dashboard_counts_what_waits_for_review_and_todays_plan(demo, login,
     assert content_today(user=demo.people["operator"]).to_review == 0  # not their own
     # 鲜牧乳业 plans 4 a day and 鲜牧客服 2; the reviewer sees 鲜牧乳业 and 鲜牧酸奶 (no playbook).
     assert today.planned == 4
-    page = login(demo.people["reviewer"]).get(reverse("reports:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+    page = login(demo.people["reviewer"], language="en").get(reverse("reports:dashboard"))
     assert "1 post waits for your review" in page.content.decode()
 
 
@@ -296,7 +296,7 @@ def test_the_page_offers_no_approve_button_to_someone_who_edited_the_draft(demo,
         can_draft=True)
     post = services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
                                 accounts=[demo.accounts["鲜牧乳业"]])
-    reviewer = login(demo.people["reviewer"])
+    reviewer = login(demo.people["reviewer"], language="en")
     reviewer.post(reverse("content:post_edit", args=[post.pk]), {
         "text": f"审核员改写的上新文案 {LINK}", "accounts": [demo.accounts["鲜牧乳业"].pk], "pillar": pillar.pk,
         "is_original": "on", "intent": "save"})

@@ -4,6 +4,7 @@ the pages and services, spoken in JSON; replies go to the sandbox over real HTTP
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from itertools import count
 
 import pytest
@@ -18,12 +19,19 @@ from fans.scoring import fans_rescore
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from team.models import Department
-from team.services import api_token_create
+from team.services import api_token_create, person_language_set
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: API writes in transactions
 
 API = "/api/v1/fans"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def api(api):
+    """Every person signed in here has chosen English, the language these tests read (the app ignores
+    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
+    return partial(api, language="en")
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 _numbers = count(1)
 
@@ -161,7 +169,8 @@ def test_the_list_runs_the_same_queries_whatever_the_page_size(demo, api, cs_acc
     add(27)
     large = _list_queries(client)
     assert (small[1], large[1]) == (3, 30)
-    assert small[0] == large[0] == 3  # items with account, fan and assignee; their tags; their tickets
+    # items with account, fan and assignee; their tags; their tickets (+2: the session and the person signed in)
+    assert small[0] == large[0] == 3 + 2
 
 
 # --- the thread and actions ----------------------------------------------------------------------
@@ -321,6 +330,7 @@ def test_an_outside_ticketing_system_resolves_a_ticket(demo, api, cs_account):
     twice = agent.post(f"{API}/items/{made.pk}/escalate/", {"department": logistics.pk, "summary": "再来"},
                        format="json")
     assert twice.status_code == 400 and "department" in twice.data
+    person_language_set(person=demo.people["logistics"], language="en")  # the token's answers follow it
     _instance, token = api_token_create(user=demo.people["logistics"])
     system = api()
     system.credentials(HTTP_AUTHORIZATION=f"Token {token}")

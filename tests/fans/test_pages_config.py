@@ -4,6 +4,7 @@ department desk and its tickets; the dashboard's fan-interaction line."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from itertools import count
 
 import pytest
@@ -17,6 +18,13 @@ from team.models import Department
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 _ids = count(1)
+
+
+@pytest.fixture
+def login(login):
+    """Every person signed in here has chosen English, the language these tests read (the app ignores
+    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
+    return partial(login, language="en")
 
 
 def fan_make(**fields) -> Fan:

@@ -68,7 +68,7 @@ def test_an_owner_cannot_grant_approve_or_manage_or_change_their_own_access(demo
 
 def test_a_refused_grant_on_the_page_says_why(demo, login):
     account = demo.accounts["鲜牧酸奶"]
-    client = login(demo.people["operator"])
+    client = login(demo.people["operator"], language="en")
     response = client.post(f"/positioning/accounts/{account.pk}/members/",
                            {"user": demo.people["agent"].pk, "actions": ["approve"]}, follow=True,
                            HTTP_ACCEPT_LANGUAGE="en")
@@ -78,7 +78,7 @@ def test_a_refused_grant_on_the_page_says_why(demo, login):
 
 def test_playbook_approvers_must_be_allowed_to_approve(demo, api):
     account = demo.accounts["鲜牧乳业"]
-    client = api(demo.people["manager"])
+    client = api(demo.people["manager"], language="en")
     url = f"{ACCOUNTS}{account.pk}/playbooks/"
     response = client.post(url, {"approvers": [demo.people["logistics"].pk]}, format="json",
                            HTTP_ACCEPT_LANGUAGE="en")

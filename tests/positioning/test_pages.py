@@ -42,7 +42,7 @@ def test_signed_out_people_are_sent_to_sign_in(demo, client):
 
 
 def test_name_check_warns_outside_three_to_five_characters(demo, login):
-    client = login(demo.people["manager"])
+    client = login(demo.people["manager"], language="en")
     url = reverse("positioning:name_check")
     assert "warning" not in client.get(url, {"name": "鲜牧乳业"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     page = client.get(url, {"name": "鲜牧乳业华东区域官方"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -58,7 +58,7 @@ def post_playbook(client, account, **fields):
 
 
 def test_playbook_form_publishes_a_new_version_shown_on_the_handover_page(demo, login):
-    client = login(demo.people["manager"])
+    client = login(demo.people["manager"], language="en")
     account = demo.accounts["鲜牧乳业"]
     response = post_playbook(
         client, account, change_note="晚间加一条", content_mix="品牌故事: 1\n产品资讯: 2", time_slots="08:30, 21:00",

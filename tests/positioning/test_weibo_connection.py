@@ -217,7 +217,7 @@ def test_disconnect_revokes_the_token_on_weibo(client, login, demo, weibo, brand
 
 
 def test_disconnect_without_weibo_still_happens_and_says_what_to_do(client, login, demo, weibo, brand, settings):
-    login(demo.people["manager"])
+    login(demo.people["manager"], language="en")
     connect(client, weibo, brand)
     token = WeiboConnection.objects.get(account=brand).access_token
     settings.WEIBO_API_URL = "http://127.0.0.1:9"  # nothing listens there: the platform is unreachable

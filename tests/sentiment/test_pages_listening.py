@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import count
 
 import pytest
@@ -32,6 +33,13 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 HTMX = {"HTTP_HX_REQUEST": "true", **EN}
 _ids = count(1)
+
+
+@pytest.fixture
+def login(login):
+    """Every person signed in here has chosen English, the language these tests read (the app ignores
+    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
+    return partial(login, language="en")
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -35,6 +36,13 @@ HTMX = {"HTTP_HX_REQUEST": "true", **EN}
 XSS = "<script>alert(1)</script>"
 LINK = " https://xianmu.example.com/notice"  # statuses/share needs a link on the safe domain
 _ids = itertools.count(1)
+
+
+@pytest.fixture
+def login(login):
+    """Every person signed in here has chosen English, the language these tests read (the app ignores
+    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
+    return partial(login, language="en")
 
 
 @pytest.fixture(autouse=True)

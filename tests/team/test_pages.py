@@ -12,8 +12,9 @@ def test_login_page_is_chinese_by_default(client):
     assert "登录" in page
 
 
-def test_login_page_speaks_english_when_asked(client):
-    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_login_page_speaks_english_when_asked_there(client):
+    client.post(reverse("team:language"), {"language": "en", "next": reverse("login")})
+    page = client.get(reverse("login")).content.decode()
     assert "Sign in to Weibo operations" in page
 
 
@@ -40,6 +41,7 @@ def test_repeated_wrong_passwords_lock_the_login(demo, client, settings):
 
 
 def test_wrong_password_says_so(demo, client):
+    client.post(reverse("team:language"), {"language": "en"})  # the login page's switch
     response = client.post(reverse("login"), {"username": "operator", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Please enter a correct" in response.content.decode()
@@ -56,7 +58,7 @@ def test_people_directory_and_manager_only_editing(demo, login):
 
 
 def test_manager_adds_a_person_with_field_errors_first(demo, login):
-    client = login(demo.people["manager"])
+    client = login(demo.people["manager"], language="en")
     url = reverse("team:person_new")
     response = client.post(url, {"username": "newbie", "password": "123", "role": Role.OPERATOR, "is_active": "on"},
                            HTTP_ACCEPT_LANGUAGE="en")
@@ -135,7 +137,7 @@ def test_lockout_behind_a_proxy_is_per_client_address(demo, client, settings):
 
 
 def test_people_change_their_own_password(demo, login):
-    client = login(demo.people["operator"])
+    client = login(demo.people["operator"], language="en")
     response = client.post(reverse("password_change"), {
         "old_password": "weibo-demo-2026", "new_password1": "short", "new_password2": "short"},
         HTTP_ACCEPT_LANGUAGE="en")
