@@ -136,6 +136,37 @@ AUDIT_ACTIONS = {
 }
 
 
+# Change keys that are not model fields (what services record besides fields), in words.
+CHANGE_LABELS = {
+    "what": _("what"), "cost": _("cost"), "assignee": _("assigned to"), "hours": _("hours"), "url": _("link"),
+    "read": _("read"), "zombies": _("likely zombie followers"), "webhook": _("webhook"), "value": _("value"),
+    "accounts": _("accounts"), "weibo": _("Weibo connection"), "tags": _("tags"),
+    "can_draft": _("may draft"), "can_reply": _("may reply"), "can_manage": _("may manage"),
+    "can_approve": _("may approve"), "can_publish": _("may publish"), "is_active": _("active"),
+    "weibo_uid": _("Weibo uid"), "profile_text": _("profile text"), "tone_of_voice": _("tone of voice"),
+    "value_proposition": _("value proposition"), "scheduled_at": _("scheduled for"),
+    "every_days": _("every (days)"), "title": _("title"), "state": _("state"), "region": _("region"),
+    "purpose": _("purpose"), "owner": _("owner"), "name": _("name"), "kind": _("type"), "comment": _("comment"),
+    "brand": _("brand"),
+}
+
+
+def _change_value(field, value) -> str:
+    """One recorded value in words: a choice's label, yes/no, a list joined; "—" for nothing."""
+    if value is None or value in ("", []):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if choices and value in choices:
+        return str(choices[value])
+    if isinstance(value, list):
+        return "、".join(_change_value(field, v) for v in value)
+    if isinstance(value, str) and value.replace("_", "").isalpha() and "_" in value and value.isascii():
+        return str(_("other value"))  # an internal key with no label: never shown as such
+    return str(value)
+
+
 class AuditEvent(models.Model):
     """Who did what, when, from where. Rows are only ever added."""
 
@@ -167,6 +198,33 @@ class AuditEvent(models.Model):
     def actor_label(self) -> str:
         """Who, as people read it: changes made by set-up commands show as "system"."""
         return self.actor_name if self.actor_name != SYSTEM_ACTOR else str(_("system"))
+
+    @property
+    def changes_display(self) -> list[tuple[str, str, str]]:
+        """``changes`` as people read them: each field by its verbose name, each value by its choice label
+        (yes/no for booleans), so the log never shows a key such as ``can_draft`` or ``in_review``."""
+        from django.apps import apps
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            model = None
+        rows = []
+        for name, pair in (self.changes or {}).items():
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    field = None
+            named = str(getattr(field, "verbose_name", "") or "")
+            if named == name.replace("_", " "):  # Django's own default from the field's name: not words
+                named = ""
+            label = named or str(CHANGE_LABELS.get(name, "")) or str(_("other detail"))
+            before, after = [*pair, None, None][:2] if isinstance(pair, list | tuple) else (None, pair)
+            rows.append((label, _change_value(field, before), _change_value(field, after)))
+        return rows
 
     @property
     def action_label(self) -> str:

@@ -265,7 +265,8 @@ def test_role_walks_its_menu_in_chinese_and_english(role, demo, browser, live_se
     walk_data(demo)
     context = browser.new_context(locale="en-US", viewport={"width": WIDTH, "height": 844}, base_url=live_server.url)
     context.set_default_timeout(15_000)
-    walk = Walk(role, context, live_server.url, catalogue_sentences(), set(demo.people))
+    names = set(User.objects.values_list("username", flat=True))  # a person's login name is theirs, not a word
+    walk = Walk(role, context, live_server.url, catalogue_sentences(), names)
     try:
         # An English browser: the login page is still Chinese (sign_in finds its Chinese labels).
         sign_in(walk.page, role)

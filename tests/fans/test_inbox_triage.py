@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -18,6 +19,18 @@ from fans import ingest, selectors, services
 from fans.models import Fan, Interaction, Kind, RoutingRule, Source, Tag
 from positioning.models import Account
 from team.models import Department
+
+
+@pytest.fixture
+def api(api):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(api, language="en")
+
+
+@pytest.fixture
+def login(login):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -35,6 +36,18 @@ from sentiment.cascades import cascade_poll
 from sentiment.models import Cascade, Repost
 from team.models import AuditEvent, Notice
 from weibo_ops.weibo.types import User as WeiboUser
+
+
+@pytest.fixture
+def api(api):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(api, language="en")
+
+
+@pytest.fixture
+def login(login):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(login, language="en")
 
 # embedded: replies are queued on commit and claimed by conditional updates, as in test_replies
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 from itertools import count
 
 import pytest
@@ -17,6 +18,18 @@ from sentiment.labels import cascade_rows, mention_label, own_uids
 from sentiment.models import Cascade, Incident, Mention, MentionSource, Repost, Sentiment
 from sentiment.pipeline import Raw, mentions_store
 from sentiment.selectors import monitoring_today
+
+
+@pytest.fixture
+def api(api):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(api, language="en")
+
+
+@pytest.fixture
+def login(login):
+    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
+    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
