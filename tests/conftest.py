@@ -196,12 +196,14 @@ def speaks(person, language: str | None):
 
 
 @pytest.fixture
-def login(client):
+def login(client, request):
     """``login(user)``: the test client, signed in as ``user``; ``login(user, language="en")`` first sets
-    the person's language (see ``speaks``)."""
+    the person's language (see ``speaks``). A test module that reads English says ``LANGUAGE = "en"`` once:
+    every person it signs in has then chosen English, unless a call says otherwise."""
+    default = getattr(request.module, "LANGUAGE", None)
 
     def _login(user, language: str | None = None):
-        speaks(user, language)
+        speaks(user, language or default)
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
@@ -209,16 +211,18 @@ def login(client):
 
 
 @pytest.fixture
-def api(db):
+def api(db, request):
     """``api(user)``: a DRF test client signed in as ``user`` (or anonymous); ``api(user, language="en")``
     first sets the person's language (see ``speaks``). Signed in with a session, as the pages are, so that
     the language middleware sees the person: DRF's force_authenticate would skip it."""
     from rest_framework.test import APIClient
 
+    default = getattr(request.module, "LANGUAGE", None)  # as for ``login``
+
     def _api(user=None, language: str | None = None):
         client = APIClient()
         if user is not None:
-            speaks(user, language)
+            speaks(user, language or default)
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 

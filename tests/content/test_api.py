@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -20,19 +19,7 @@ LINK = "https://xianmu.example.com/p/1"
 TEXT = f"鲜牧希腊酸奶上新 {LINK}"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
-
-@pytest.fixture
-def api(api):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(login, language="en")
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime, time, timedelta
-from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -19,17 +18,8 @@ from content.models import Pillar, Post, PostState, PostTarget, TargetState
 from content.status import post_status, target_status
 from sentiment import incidents as incident_services
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 LINK = "https://xianmu.example.com/p/1"

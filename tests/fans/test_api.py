@@ -4,7 +4,6 @@ the pages and services, spoken in JSON; replies go to the sandbox over real HTTP
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from itertools import count
 
 import pytest
@@ -26,12 +25,9 @@ pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: API writ
 API = "/api/v1/fans"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(api, language="en")
+
 CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 _numbers = count(1)
 

@@ -1,23 +1,13 @@
 """Fan profiles show follower counts as people read them (issue 15, §2: 656.6万, not 6565860)."""
 
-from functools import partial
 
 import pytest
 from django.urls import reverse
 
 from fans.models import Fan
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 

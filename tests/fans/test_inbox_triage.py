@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -20,17 +19,8 @@ from fans.models import Fan, Interaction, Kind, RoutingRule, Source, Tag
 from positioning.models import Account
 from team.models import Department
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ department desk and its tickets; the dashboard's fan-interaction line."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from itertools import count
 
 import pytest
@@ -19,12 +18,7 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 _ids = count(1)
 
-
-@pytest.fixture
-def login(login):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(login, language="en")
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
 
 def fan_make(**fields) -> Fan:

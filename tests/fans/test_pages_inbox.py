@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from django.db import connection
@@ -28,12 +27,7 @@ CS_UID = "5500000002"  # 鲜牧客服 on the sandbox
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 _ids = itertools.count(1)
 
-
-@pytest.fixture
-def login(login):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(login, language="en")
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
 
 @pytest.fixture(autouse=True)

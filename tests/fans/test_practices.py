@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -37,17 +36,8 @@ from sentiment.models import Cascade, Repost
 from team.models import AuditEvent, Notice
 from weibo_ops.weibo.types import User as WeiboUser
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 # embedded: replies are queued on commit and claimed by conditional updates, as in test_replies
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]

@@ -4,7 +4,6 @@ trends and the word cloud, alerts, incidents and cascades, with the same rules a
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from itertools import count
 
 import pytest
@@ -35,12 +34,9 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/sentiment"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(api, language="en")
+
 _numbers = count(1)
 LINK = "https://xianmu.example.com/notice"  # statuses/share wants a link on the app's safe domain
 

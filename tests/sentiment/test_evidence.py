@@ -4,7 +4,6 @@ language, the score explained, example accounts by name with their Weibo profile
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -13,17 +12,8 @@ from django.utils import timezone, translation
 from sentiment import evidence
 from sentiment.models import Alert, AlertKind, Cascade, Repost
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

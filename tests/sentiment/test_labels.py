@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from functools import partial
 from itertools import count
 
 import pytest
@@ -19,17 +18,8 @@ from sentiment.models import Cascade, Incident, Mention, MentionSource, Repost, 
 from sentiment.pipeline import Raw, mentions_store
 from sentiment.selectors import monitoring_today
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
-from functools import partial
 from itertools import count
 
 import pytest
@@ -34,12 +33,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 HTMX = {"HTTP_HX_REQUEST": "true", **EN}
 _ids = count(1)
 
-
-@pytest.fixture
-def login(login):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(login, language="en")
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
-from functools import partial
 
 import pytest
 from django.db import connection
@@ -37,12 +36,7 @@ XSS = "<script>alert(1)</script>"
 LINK = " https://xianmu.example.com/notice"  # statuses/share needs a link on the safe domain
 _ids = itertools.count(1)
 
-
-@pytest.fixture
-def login(login):
-    """Every person signed in here has chosen English, the language these tests read (the app ignores
-    the browser's Accept-Language: ``EN`` is only kept for the requests' history)."""
-    return partial(login, language="en")
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ on corrected texts kept apart and shown on the correction page."""
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,8 @@ from sentiment import retraining, tasks
 from sentiment.classifier import clear_cache, default_model_dir, get_classifier
 from sentiment.models import SentimentCorrection
 
+LANGUAGE = "en"  # the people these tests sign in have chosen English: the tests read its words
 
-@pytest.fixture
-def api(api):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(api, language="en")
-
-
-@pytest.fixture
-def login(login):
-    """People here have chosen English, the language these tests read (the app ignores Accept-Language)."""
-    return partial(login, language="en")
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
