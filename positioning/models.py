@@ -164,6 +164,11 @@ class PlaybookVersion(models.Model):
     approval_target_minutes = models.PositiveSmallIntegerField(
         _("approval target (minutes)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(1440)],
     )
+    # Campaigns (活动策划): how often, on what themes, how prizes are asked for, who gets which report.
+    campaign_frequency = models.CharField(_("how often the account runs campaigns"), max_length=200, blank=True)
+    campaign_themes = models.TextField(_("campaign themes"), blank=True)
+    prize_process = models.TextField(_("how prizes are applied for"), blank=True)
+    campaign_reports = models.TextField(_("which campaign reports go to whom"), blank=True)
 
     class Meta:
         ordering = ["account_id", "-number"]
