@@ -75,6 +75,12 @@ class Fan(models.Model):
     defends_count = models.PositiveIntegerField(default=0)
     tipoffs_count = models.PositiveIntegerField(_("negative posts reported"), default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Lottery hunter (抽奖控, fans.scoring): a likelihood 0-1. The posts behind it are read (through the
+    # business search) only for campaign entrants: ``lottery_checked_at`` is empty for everyone else.
+    hunter = models.FloatField(_("lottery hunter likelihood"), default=0.0)
+    lottery_posts = models.PositiveIntegerField(_("lottery posts in 30 days"), default=0)
+    lottery_brands = models.PositiveSmallIntegerField(_("brands' draws entered"), default=0)
+    lottery_checked_at = models.DateTimeField(null=True, blank=True)
 
     first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True, db_index=True)
