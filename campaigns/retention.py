@@ -2,7 +2,8 @@
 
 Method: the fans gained are the distinct fans with a follow event (the fan-service push, stored as a fans
 ``Interaction`` of kind FOLLOW) on one of the campaign's accounts between its start and its end; a fan who
-followed more than one of them counts once, from their first such follow. A fan gained at time T is still
+followed more than one of them counts once, from their first such follow (up to ``now`` for a campaign still
+running). A fan gained at time T is still
 following after N days unless an unfollow event of theirs for the same account lies after T and at or before
 T + N days (what they did later, such as following again, is not counted). A fan whose T + N days lie in the
 future is "not yet measurable": counted neither as retained nor as lost, and the share is taken over the
@@ -64,7 +65,8 @@ def campaign_retention(*, campaign: Campaign, now: datetime | None = None) -> Re
     accounts = list(campaign.accounts.values_list("pk", flat=True))
     first: dict[int, tuple[datetime, int]] = {}  # fan -> (followed at, account)
     follows = (Interaction.objects.filter(account_id__in=accounts, kind=Kind.FOLLOW,
-                                          created_at__gte=campaign.starts_at, created_at__lte=campaign.ends_at)
+                                          created_at__gte=campaign.starts_at,
+                                          created_at__lte=min(campaign.ends_at, now))
                .order_by("created_at", "id").values_list("fan_id", "created_at", "account_id"))
     for fan_id, at, account_id in follows.iterator(chunk_size=5000):
         first.setdefault(fan_id, (at, account_id))
