@@ -30,17 +30,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import BigIntegerField, F, Max, Min, Q
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
-from content.models import PostTarget
-from fans.ingest import fans_upsert
-from fans.models import Fan
-from fans.scoring import LOTTERY_DAYS, profile_score
+from fans.services import LOTTERY_DAYS, fans_lottery_record, fans_profile_upsert
 from positioning.models import Account
 from positioning.weibo import account_client
-from sentiment.propagation import first_chain_name
+from sentiment.selectors import repost_parent_name
 from weibo_ops.weibo.budget import account_scope, default_budget
 from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
 from weibo_ops.weibo.types import Comment, Status
@@ -67,8 +64,8 @@ def harvest_sources_sync(*, campaign: Campaign) -> list[Harvest]:
     """A cursor for every published post of the campaign (content ``PostTarget`` with a Weibo id); returns the
     campaign's cursors. Safe to run any number of times."""
     now = timezone.now()
-    targets = (PostTarget.objects.filter(post__campaign=campaign).exclude(mid="")
-               .values_list("account_id", "mid"))
+    targets = (Campaign.objects.filter(pk=campaign.pk, posts__targets__mid__gt="")  # published: has a Weibo id
+               .values_list("posts__targets__account_id", "posts__targets__mid"))
     for account_id, mid in targets:
         Harvest.objects.get_or_create(campaign=campaign, status_id=mid,
                                       defaults={"account_id": account_id, "next_poll_at": now})
@@ -79,10 +76,13 @@ def harvests_due(*, now: datetime | None = None) -> list[int]:
     """Cursors of live campaigns whose next poll is due and that no worker holds. A live campaign's post
     published since the last tick gets its cursor here first, so it is read within a tick of going out."""
     now = now or timezone.now()
-    unread = (PostTarget.objects.filter(post__campaign__state=CampaignState.LIVE).exclude(mid="")
-              .exclude(Exists(Harvest.objects.filter(campaign=OuterRef("post__campaign"), status_id=OuterRef("mid"))))
-              .values_list("post__campaign_id", flat=True).distinct())
-    for campaign in Campaign.objects.filter(pk__in=list(unread)):
+    published = set(Campaign.objects.filter(state=CampaignState.LIVE, posts__targets__mid__gt="")
+                    .values_list("pk", "posts__targets__mid"))
+    if published:
+        known = set(Harvest.objects.filter(campaign_id__in={pk for pk, _ in published})
+                    .values_list("campaign_id", "status_id"))
+        published -= known
+    for campaign in Campaign.objects.filter(pk__in={pk for pk, _ in published}):
         harvest_sources_sync(campaign=campaign)
     return list(Harvest.objects.filter(campaign__state=CampaignState.LIVE, next_poll_at__lte=now)
                 .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
@@ -220,7 +220,7 @@ def _local_day(at: datetime) -> date:
 def _resolve_depths(campaign_id: int, new: list[Entry]) -> None:
     """Parent and depth of each new repost, in time order: the most recent earlier entry of the campaign by the
     first ``//@name`` of the text (stored before, or new in this batch), else the post itself."""
-    names = {name for e in new if e.kind == EntryKind.REPOST and (name := first_chain_name(e.text))}
+    names = {name for e in new if e.kind == EntryKind.REPOST and (name := repost_parent_name(e.text))}
     earlier: dict[str, list[tuple[datetime, str, int]]] = defaultdict(list)
     if names:
         for name, at, pid, depth in (Entry.objects.filter(campaign_id=campaign_id, kind=EntryKind.REPOST,
@@ -229,7 +229,7 @@ def _resolve_depths(campaign_id: int, new: list[Entry]) -> None:
             earlier[name].append((at, pid, depth))
     for entry in sorted(new, key=lambda e: (e.posted_at, int(e.platform_id))):
         entry.parent_id, entry.depth = "", 1
-        name = first_chain_name(entry.text) if entry.kind == EntryKind.REPOST else None
+        name = repost_parent_name(entry.text) if entry.kind == EntryKind.REPOST else None
         candidates = [c for c in earlier.get(name, ()) if c[0] < entry.posted_at] if name else []
         if candidates:
             _at, pid, depth = max(candidates, key=lambda c: (c[0], int(c[1])))
@@ -285,7 +285,7 @@ def _participants_add(campaign_id: int, new: list[Entry], users: dict[str, Weibo
     by_uid: dict[str, list[Entry]] = defaultdict(list)
     for e in new:
         by_uid[e.uid].append(e)
-    fans = fans_upsert(users={uid: users.get(uid) for uid in by_uid})
+    fans = fans_profile_upsert(users={uid: users.get(uid) for uid in by_uid})
     # Locked: another post's harvest of the same campaign may add to the same people at the same time.
     existing = {p.uid: p for p in Participant.objects.select_for_update().filter(campaign_id=campaign_id,
                                                                                   uid__in=list(by_uid))}
@@ -320,36 +320,27 @@ def entrants_check(*, campaign_id: int, account: Account, limit: int = PROFILE_C
     their lottery-hunter likelihood; returns how many were checked. The business search spends the server's
     own budget, not the account's calls; a rate limit stops the round, to be taken up by the next poll."""
     now = timezone.now()
-    fan_ids = (Participant.objects.filter(campaign_id=campaign_id, fan__isnull=False)
-               .filter(Q(fan__lottery_checked_at__isnull=True) | Q(fan__lottery_checked_at__lt=now - PROFILE_RECHECK))
-               .order_by("first_entry_at", "pk").values_list("fan_id", flat=True)[:limit])
-    fans = list(Fan.objects.filter(pk__in=list(fan_ids)))
-    if not fans:
+    due = (Participant.objects.filter(campaign_id=campaign_id, fan__isnull=False)
+           .filter(Q(fan__lottery_checked_at__isnull=True) | Q(fan__lottery_checked_at__lt=now - PROFILE_RECHECK))
+           .order_by("first_entry_at", "pk").values_list("fan_id", "uid")[:limit])
+    if not due:
         return 0
     own = set(Harvest.objects.filter(campaign_id=campaign_id).values_list("status_id", flat=True))
     own_uids = set(Account.objects.exclude(weibo_uid="").values_list("weibo_uid", flat=True))
-    client, checked = account_client(account=account), []
-    for fan in fans:
+    client, found = account_client(account=account), {}
+    for fan_id, uid in due:
         try:
             page = client.search(LOTTERY_QUERY, start=now - timedelta(days=LOTTERY_DAYS), end=now,
-                                 count=SEARCH_COUNT, uids=[fan.uid])
+                                 count=SEARCH_COUNT, uids=[uid])
         except (RateLimited, NeedsReauthorisation) as error:
             logger.info("Lottery posts of campaign %s's entrants wait: %s", campaign_id, error)
             break
         except WeiboError as error:
-            logger.info("Lottery posts of fan %s could not be read: %s", fan.pk, error)
+            logger.info("Lottery posts of fan %s could not be read: %s", fan_id, error)
             continue
         ours = {s.id for s in page.items if s.id in own or (s.retweeted_status and s.retweeted_status.id in own)}
         brands = {s.retweeted_status.user.id for s in page.items
                   if s.retweeted_status and s.retweeted_status.user and s.id not in ours
                   and s.retweeted_status.user.id not in own_uids}
-        fan.lottery_posts = max(0, max(page.total_number, len(page.items)) - len(ours))
-        fan.lottery_brands = min(len(brands), 32767)
-        fan.lottery_checked_at = now
-        score = profile_score(fan, now=now)
-        fan.hunter = score.hunter
-        fan.score_reasons = {**(fan.score_reasons or {}), "hunter": score.reasons["hunter"]}
-        checked.append(fan)
-    Fan.objects.bulk_update(checked, ["lottery_posts", "lottery_brands", "lottery_checked_at", "hunter",
-                                      "score_reasons"], batch_size=200)
-    return len(checked)
+        found[fan_id] = (max(page.total_number, len(page.items)) - len(ours), len(brands))
+    return fans_lottery_record(found=found, now=now)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from fans.models import Interaction, Kind
+from fans.selectors import follow_events, unfollow_events
 
 from .models import Campaign
 
@@ -64,17 +64,12 @@ def campaign_retention(*, campaign: Campaign, now: datetime | None = None) -> Re
     now = now or timezone.now()
     accounts = list(campaign.accounts.values_list("pk", flat=True))
     first: dict[int, tuple[datetime, int]] = {}  # fan -> (followed at, account)
-    follows = (Interaction.objects.filter(account_id__in=accounts, kind=Kind.FOLLOW,
-                                          created_at__gte=campaign.starts_at,
-                                          created_at__lte=min(campaign.ends_at, now))
-               .order_by("created_at", "id").values_list("fan_id", "created_at", "account_id"))
+    follows = follow_events(account_ids=accounts, since=campaign.starts_at, until=min(campaign.ends_at, now))
     for fan_id, at, account_id in follows.iterator(chunk_size=5000):
         first.setdefault(fan_id, (at, account_id))
     unfollows: dict[tuple[int, int], list[datetime]] = {}
     if first:
-        rows = (Interaction.objects.filter(account_id__in=accounts, kind=Kind.UNFOLLOW,
-                                           created_at__gt=campaign.starts_at, fan_id__in=list(first))
-                .values_list("fan_id", "account_id", "created_at"))
+        rows = unfollow_events(account_ids=accounts, since=campaign.starts_at, fan_ids=list(first))
         for fan_id, account_id, at in rows.iterator(chunk_size=5000):
             unfollows.setdefault((fan_id, account_id), []).append(at)
     periods = {}

@@ -187,3 +187,16 @@ def test_leases_budgets_and_what_is_due(live, weibo, monkeypatch):
     campaign.save(update_fields=["state"])
     assert harvests_due(now=timezone.now() + timedelta(hours=1)) == []  # only live campaigns are read
     assert harvest_poll(harvest_id=999_999).skipped == "leased"
+
+
+def test_only_published_posts_of_the_campaign_get_a_cursor(live, demo):
+    campaign, mid, _summary = live
+    post = campaign.posts.get()
+    unpublished = post.__class__.objects.create(brand=demo.brand, pillar=post.pillar, text="第二条，未发出",
+                                                created_by=post.created_by, campaign=campaign)
+    unpublished.targets.create(account=demo.accounts["鲜牧客服"])  # waiting for approval: no Weibo id yet
+    other = post.__class__.objects.create(brand=demo.brand, pillar=post.pillar, text="别的帖子",
+                                          created_by=post.created_by)
+    other.targets.create(account=demo.accounts["鲜牧酸奶"], mid="4900000000000001")  # not the campaign's
+    assert [h.status_id for h in harvest_sources_sync(campaign=campaign)] == [mid]
+    assert [h.status_id for h in harvest_sources_sync(campaign=campaign)] == [mid]  # safe to run again
