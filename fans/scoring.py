@@ -32,6 +32,7 @@ DEFAULT_NAME = re.compile(r"^(用户|手机用户|微博用户|新浪用户|user
                           re.IGNORECASE)
 ZOMBIE_WEIGHTS = {"no_avatar": 0.25, "default_name": 0.2, "no_posts": 0.2, "following": 0.2, "young": 0.15}
 ZOMBIE_THRESHOLD = 0.6  # from here a fan is listed with the zombies to review
+HUNTER_THRESHOLD = 0.6  # from here a fan is taken for a lottery hunter (campaign draws exclude them)
 NODE_FAN_INFLUENCE = 60  # from here a fan is a node fan / opinion leader
 LOYAL_THRESHOLD = 40
 # A tip-off about a negative post is loyalty in action (DOMAIN.md: loyal fans also report negatives):
