@@ -375,7 +375,8 @@ def prize_decide(*, prize: PrizeApplication, by: User, approve: bool, note: str 
         if approved + prize.total_cost > prize.campaign.prize_budget:
             raise ValidationError(_("Approving this would spend %(total)s yuan on prizes, above the budget of "
                                     "%(budget)s yuan. Raise the prize budget or ask for fewer.")
-                                  % {"total": approved + prize.total_cost, "budget": prize.campaign.prize_budget})
+                                  % {"total": f"{approved + prize.total_cost:.2f}",
+                                     "budget": f"{prize.campaign.prize_budget:.2f}"})
     elif not note.strip():
         raise ValidationError({"note": _("Say why the prize is refused: whoever asked reads it.")})
     audited_update(prize, fields=["state", "decided_by", "decided_at", "decision_note"], by=by, ip=ip,
