@@ -498,3 +498,35 @@ def winner_delivery_update(*, winner: Winner, by: User, state: str, tracking: st
                           by=by, ip=ip, action="winner.delivery",
                           values={"delivery_state": state, "tracking": tracking.strip(), "delivery_note": note.strip(),
                                   "delivery_updated_at": timezone.now()})
+
+
+def _remind_once(campaign: Campaign, field: str, now: datetime, *, kind: str, title: str, body: str) -> int:
+    if not Campaign.objects.filter(pk=campaign.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+        return 0  # another worker reminded
+    notice_send(recipients=[campaign.lead], kind=kind, title=title, body=body, url=_url("campaign", campaign.pk),
+                dedupe_key=f"{kind}:{campaign.pk}")
+    return 1
+
+
+def campaigns_pin_remind(*, now: datetime | None = None) -> int:
+    """The featured post is pinned (置顶) for the campaign's run and unpinned after it. Weibo's open API has no
+    pin call, so the lead is reminded, once each: to pin when the post is out, to unpin when the campaign
+    ends. Returns how many reminders were sent."""
+    now = now or timezone.now()
+    sent = 0
+    live = (Campaign.objects.filter(state__in=[CampaignState.LIVE, CampaignState.DRAWN],
+                                    featured_post__isnull=False)
+            .select_related("lead", "featured_post").prefetch_related("featured_post__targets__account"))
+    for campaign in live:
+        published = [t for t in campaign.featured_post.targets.all() if t.published_at and t.url]
+        where = "、".join(f"{t.account.name} {t.url}" for t in published)
+        end = timezone.localtime(campaign.ends_at).strftime("%Y-%m-%d %H:%M")
+        if published and campaign.pin_reminded_at is None and now < campaign.ends_at:
+            sent += _remind_once(campaign, "pin_reminded_at", now, kind="campaign.pin", body=where,
+                                 title=_("Pin the featured post of “%(campaign)s” until %(end)s")
+                                 % {"campaign": campaign.title, "end": end})
+        elif campaign.pin_reminded_at is not None and campaign.unpin_reminded_at is None and now >= campaign.ends_at:
+            sent += _remind_once(campaign, "unpin_reminded_at", now, kind="campaign.unpin", body=where,
+                                 title=_("“%(campaign)s” has ended: unpin its featured post")
+                                 % {"campaign": campaign.title})
+    return sent

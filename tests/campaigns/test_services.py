@@ -297,3 +297,26 @@ def test_an_override_needs_a_reason_and_stands_above_the_rules(demo):
     assert participant.eligible and not participant.ruled_eligible and participant.override_by.username == "operator"
     with pytest.raises(PermissionDenied):
         services.participant_override(participant=participant, by=demo.people["agent"], eligible=False, reason="x")
+
+
+def test_the_lead_is_reminded_once_to_pin_the_featured_post_and_once_to_unpin_it(demo):
+    from content.models import Pillar, Post, PostState, PostTarget, TargetState
+
+    campaign = make_campaign(demo)
+    pillar = Pillar.objects.create(brand=demo.brand, name="活动")
+    post = Post.objects.create(brand=demo.brand, pillar=pillar, text="转发抽奖", created_by=demo.people["operator"],
+                               state=PostState.APPROVED, campaign=campaign)
+    target = PostTarget.objects.create(post=post, account=demo.accounts["鲜牧乳业"], state=TargetState.SCHEDULED)
+    services.campaign_update(campaign=campaign, by=demo.people["operator"], values={"featured_post": post})
+    services.campaign_start(campaign=campaign, by=demo.people["operator"])
+    assert services.campaigns_pin_remind() == 0  # not out yet
+    PostTarget.objects.filter(pk=target.pk).update(state=TargetState.PUBLISHED, published_at=timezone.now(),
+                                                   url="https://weibo.com/1/abc")
+    assert services.campaigns_pin_remind() == 1
+    assert services.campaigns_pin_remind() == 0
+    assert services.campaigns_pin_remind(now=campaign.ends_at + HOUR) == 1
+    assert services.campaigns_pin_remind(now=campaign.ends_at + 2 * HOUR) == 0
+    kinds = list(Notice.objects.filter(recipient=demo.people["operator"], kind__startswith="campaign.").exclude(
+        kind="campaign.lead").order_by("id").values_list("kind", "body"))
+    assert kinds == [("campaign.pin", "鲜牧乳业 https://weibo.com/1/abc"),
+                     ("campaign.unpin", "鲜牧乳业 https://weibo.com/1/abc")]
