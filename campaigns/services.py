@@ -227,6 +227,19 @@ def campaign_cancel(*, campaign: Campaign, by: User) -> Campaign:
                          "campaign.cancel")
 
 
+@transaction.atomic
+def campaign_close_entries(*, campaign: Campaign, by: User, now: datetime | None = None) -> Campaign:
+    """Ends the entry window now (a campaign that reached its goal early, or a plan that changed). The window is
+    a rule: a seed committed before this must be committed again before the draw."""
+    now = now or timezone.now()
+    if now >= campaign.ends_at:
+        raise ValidationError(_("Entries already closed on %(end)s.")
+                              % {"end": timezone.localtime(campaign.ends_at).strftime("%Y-%m-%d %H:%M")})
+    if now <= campaign.starts_at:
+        raise ValidationError(_("The campaign has not started: cancel it instead."))
+    return campaign_update(campaign=campaign, by=by, values={"ends_at": now})
+
+
 def campaigns_start_due(*, now: datetime | None = None) -> int:
     """Campaigns whose start time has come go live (the clock acts: no person in the audit log)."""
     now = now or timezone.now()

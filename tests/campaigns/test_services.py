@@ -320,3 +320,22 @@ def test_the_lead_is_reminded_once_to_pin_the_featured_post_and_once_to_unpin_it
         kind="campaign.lead").order_by("id").values_list("kind", "body"))
     assert kinds == [("campaign.pin", "鲜牧乳业 https://weibo.com/1/abc"),
                      ("campaign.unpin", "鲜牧乳业 https://weibo.com/1/abc")]
+
+
+def test_closing_entries_early_is_a_rule_change_that_needs_a_new_commitment(demo):
+    campaign = make_campaign(demo, winners_count=1)
+    operator = demo.people["operator"]
+    with pytest.raises(ValidationError, match="has not started"):
+        services.campaign_close_entries(campaign=campaign, by=operator)
+    Campaign.objects.filter(pk=campaign.pk).update(starts_at=timezone.now() - 24 * HOUR)
+    campaign.refresh_from_db()
+    enter(campaign, "501", "转发 @好友", at=timezone.now() - HOUR)
+    services.campaign_commit_seed(campaign=campaign, by=operator)
+    services.campaign_close_entries(campaign=campaign, by=operator)
+    assert campaign.ends_at <= timezone.now()
+    with pytest.raises(ValidationError, match="rules changed"):
+        services.campaign_draw(campaign=campaign, by=operator, followers=set())
+    services.campaign_commit_seed(campaign=campaign, by=operator)
+    assert [w.participant.uid for w in services.campaign_draw(campaign=campaign, by=operator)] == ["501"]
+    with pytest.raises(ValidationError, match="already closed"):
+        services.campaign_close_entries(campaign=campaign, by=operator)
