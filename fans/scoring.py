@@ -38,6 +38,7 @@ DEFAULT_NAME = re.compile(r"^(用户|手机用户|微博用户|新浪用户|user
                           re.IGNORECASE)
 ZOMBIE_WEIGHTS = {"no_avatar": 0.25, "default_name": 0.2, "no_posts": 0.2, "following": 0.2, "young": 0.15}
 ZOMBIE_THRESHOLD = 0.6  # from here a fan is listed with the zombies to review
+HUNTER_THRESHOLD = 0.6  # from here a fan is taken for a lottery hunter (campaign draws exclude them)
 NODE_FAN_INFLUENCE = 60  # from here a fan is a node fan / opinion leader
 LOYAL_THRESHOLD = 40
 # A tip-off about a negative post is loyalty in action (DOMAIN.md: loyal fans also report negatives):
@@ -52,7 +53,6 @@ LOTTERY_POSTS_FULL = 10  # lottery posts in LOTTERY_DAYS that count fully: a dra
 LOTTERY_BRANDS_MANY = 3  # entering the draws of this many brands or more
 FOLLOWING_MANY = 1000  # following this many accounts: every brand a draw asked them to follow
 HUNTER_WEIGHTS = {"lottery_posts": 0.45, "lottery_brands": 0.15, "lottery_words": 0.2, "following_many": 0.2}
-HUNTER_THRESHOLD = 0.6  # from here an entrant is listed (and excluded from draws) as a lottery hunter
 
 
 # Reasons are stored as [code, values] and put into words when shown, in the reader's language.

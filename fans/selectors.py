@@ -34,7 +34,7 @@ from .models import (
     TicketState,
     TipOff,
 )
-from .scoring import LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD
+from .scoring import HUNTER_THRESHOLD, LOYAL_THRESHOLD, NODE_FAN_INFLUENCE, ZOMBIE_THRESHOLD, reason_words
 
 INBOX_PAGE = 50  # items per inbox page
 INBOX_PAGE_MAX = 200
@@ -515,3 +515,33 @@ def unfollow_events(*, account_ids: list[int], since: datetime, fan_ids: list[in
     return (Interaction.objects.filter(account_id__in=account_ids, kind=Kind.UNFOLLOW, created_at__gt=since,
                                        fan_id__in=fan_ids)
             .values_list("fan_id", "account_id", "created_at"))
+
+
+def audience_size(*, account_ids: list[int], since: datetime) -> int:
+    """The people who interacted with these accounts since ``since`` (distinct fans): the audience a campaign on
+    them really speaks to, as the brand has seen it."""
+    return (Interaction.objects.filter(account_id__in=account_ids, created_at__gte=since)
+            .values("fan_id").distinct().count())
+
+
+def follow_states(*, account_ids: list[int], uids: list[str]) -> dict[str, bool]:
+    """{uid: follows} from the latest follow or unfollow event each of these people sent one of the accounts
+    (pushed by Weibo); people with no such event are left out (unknown, not "not following")."""
+    states: dict[str, bool] = {}
+    events = (Interaction.objects.filter(account_id__in=account_ids, kind__in=[Kind.FOLLOW, Kind.UNFOLLOW])
+              .order_by("created_at", "id").values_list("fan__uid", "kind"))
+    wanted = set(uids)
+    for chunk_start in range(0, len(uids), 5000):
+        chunk = uids[chunk_start:chunk_start + 5000]
+        for uid, kind in events.filter(fan__uid__in=chunk):
+            if uid in wanted:
+                states[uid] = kind == Kind.FOLLOW
+    return states
+
+
+def score_reason_words(reasons) -> list[str]:
+    """A fan score's stored reasons (``Fan.score_reasons[score]``) in the active language."""
+    return reason_words(reasons)
+
+
+__all__ = ["HUNTER_THRESHOLD", "ZOMBIE_THRESHOLD"]  # read by other apps with the selectors

@@ -133,6 +133,23 @@ AUDIT_ACTIONS = {
     "fan.tipoff": _("credited a fan's tip-off"),
     "cascade.key_node_reply": _("replied to a key node of a cascade"),
     "fan.follower_audit": _("audited an account's followers"),
+    "activity.register": _("registered a company activity"),
+    "activity.decline": _("declined a company activity for Weibo"),
+    "campaign.create": _("created the campaign"),
+    "campaign.update": _("edited the campaign"),
+    "campaign.goals": _("set the campaign's targets"),
+    "campaign.start": _("started the campaign"),
+    "campaign.close": _("closed the campaign"),
+    "campaign.cancel": _("cancelled the campaign"),
+    "campaign.commit": _("committed the draw's seed"),
+    "campaign.draw": _("drew the winners"),
+    "campaign_task.create": _("added a campaign task"),
+    "campaign_task.update": _("edited a campaign task"),
+    "campaign_task.state": _("updated a campaign task's status"),
+    "prize.apply": _("asked for a prize"),
+    "prize.decide": _("decided on a prize"),
+    "participant.override": _("decided over the rules on a participant"),
+    "winner.delivery": _("updated a prize delivery"),
 }
 
 
@@ -148,6 +165,10 @@ CHANGE_LABELS = {
     "every_days": _("every (days)"), "title": _("title"), "state": _("state"), "region": _("region"),
     "purpose": _("purpose"), "owner": _("owner"), "name": _("name"), "kind": _("type"), "comment": _("comment"),
     "brand": _("brand"),
+    "seed_hash": _("seed hash"), "winners": _("winners"), "participants_digest": _("participant list SHA-256"),
+    "second_level": _("second-level reposts"), "participants": _("participants"), "fans_gained": _("fans gained"),
+    "retained_7": _("still following after 7 days"), "retained_30": _("still following after 30 days"),
+    "redemptions": _("code redemptions"), "consultations": _("consultations"),
 }
 
 
