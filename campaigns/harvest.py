@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, F, Max, Min, Q
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fans.services import LOTTERY_DAYS, fans_lottery_record, fans_profile_upsert
 from positioning.models import Account
@@ -79,10 +80,10 @@ def harvests_due(*, now: datetime | None = None) -> list[int]:
     published = set(Campaign.objects.filter(state=CampaignState.LIVE, posts__targets__mid__gt="")
                     .values_list("pk", "posts__targets__mid"))
     if published:
-        known = set(Harvest.objects.filter(campaign_id__in={pk for pk, _ in published})
+        known = set(Harvest.objects.filter(campaign_id__in={pk for pk, _mid in published})
                     .values_list("campaign_id", "status_id"))
         published -= known
-    for campaign in Campaign.objects.filter(pk__in={pk for pk, _ in published}):
+    for campaign in Campaign.objects.filter(pk__in={pk for pk, _mid in published}):
         harvest_sources_sync(campaign=campaign)
     return list(Harvest.objects.filter(campaign__state=CampaignState.LIVE, next_poll_at__lte=now)
                 .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
@@ -175,7 +176,7 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
         if calls.remaining <= RESERVE_CALLS:
             Harvest.objects.filter(pk=harvest.pk).update(
                 lease_until=None, next_poll_at=status.limited_until or now + POLL_EVERY,
-                problem="the account's hourly budget is kept for replies and publishing")
+                problem=_("The account's hourly Weibo budget is kept for replies and publishing."))
             result.skipped = "budget"
             return result
         client = account_client(account=harvest.account)
@@ -245,7 +246,7 @@ def entries_store(*, campaign_id: int, entries: list[Entry], users: dict[str, We
         return []
     unique = {(e.kind, e.platform_id): e for e in entries}
     keys = Q()
-    for kind in {k for k, _ in unique}:
+    for kind in {k for k, _pid in unique}:
         keys |= Q(kind=kind, platform_id__in=[pid for k, pid in unique if k == kind])
     stored = set(Entry.objects.filter(keys, campaign_id=campaign_id).values_list("kind", "platform_id"))
     new = [e for key, e in unique.items() if key not in stored]

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from positioning.models import Account
 from positioning.weibo import account_client
@@ -88,7 +89,7 @@ def winners_notify(*, campaign_id: int) -> NotifyResult:
             continue
         if entry is None or account is None:
             Winner.objects.filter(pk=winner.pk).update(
-                notice_state=NoticeState.FAILED, notice_problem="No entry of theirs is stored: tell them by hand.")
+                notice_state=NoticeState.FAILED, notice_problem=_("No entry of theirs is stored: tell them by hand."))
             result.failed += 1
             continue
         try:
