@@ -255,8 +255,78 @@ def entries_store(*, campaign_id: int, entries: list[Entry], users: dict[str, We
     _resolve_depths(campaign_id, new)
     Entry.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     _stats_add(campaign_id, new)
+    _reparent_later(campaign_id, new)
     _participants_add(campaign_id, new, users)
     return new
+
+
+def _reparent_later(campaign_id: int, new: list[Entry]) -> None:
+    """Place again the stored reposts that came after these new ones and repost one of them: a backlog is read
+    newest first over several polls, so a repost can arrive before the repost it reposted. Their depths, their
+    descendants' depths and the second-level counts are corrected (a no-op when entries arrive in order)."""
+    reposts = [e for e in new if e.kind == EntryKind.REPOST and e.screen_name]
+    if not reposts:
+        return
+    names = {e.screen_name for e in reposts}
+    chained = Q()
+    for name in names:
+        chained |= Q(text__contains=f"//@{name}:") | Q(text__contains=f"//@{name}：")
+    new_ids = {e.platform_id for e in new}
+    later = [e for e in Entry.objects.filter(chained, campaign_id=campaign_id, kind=EntryKind.REPOST,
+                                             posted_at__gt=min(e.posted_at for e in reposts))
+             .exclude(platform_id__in=new_ids) if repost_parent_name(e.text) in names]
+    if not later:
+        return
+    old = {e.platform_id: (e.parent_id, e.depth) for e in later}
+    depth_of: dict[str, int] = {}
+    earlier: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for name, at, pid, depth in (Entry.objects.filter(campaign_id=campaign_id, kind=EntryKind.REPOST,
+                                                      screen_name__in={repost_parent_name(e.text) for e in later})
+                                 .values_list("screen_name", "posted_at", "platform_id", "depth")):
+        earlier[name].append((at, pid))
+        depth_of[pid] = depth
+    changed: dict[str, Entry] = {}
+    for entry in sorted(later, key=lambda e: (e.posted_at, int(e.platform_id))):
+        candidates = [c for c in earlier[repost_parent_name(entry.text)] if c[0] < entry.posted_at]
+        if candidates:
+            _at, pid = max(candidates, key=lambda c: (c[0], int(c[1])))
+            entry.parent_id, entry.depth = pid, min(depth_of[pid] + 1, 32767)
+        depth_of[entry.platform_id] = entry.depth
+        if (entry.parent_id, entry.depth) != old[entry.platform_id]:
+            changed[entry.platform_id] = entry
+    _descendants_move(campaign_id, {pid for pid, e in changed.items() if e.depth != old[pid][1]}, changed, old,
+                      depth_of)
+    if changed:
+        Entry.objects.bulk_update(list(changed.values()), ["parent_id", "depth"], batch_size=500)
+        _rollups_correct(campaign_id, changed, old)
+
+
+def _descendants_move(campaign_id: int, moved: set[str], changed: dict[str, Entry],
+                      old: dict[str, tuple[str, int]], depth_of: dict[str, int]) -> None:
+    """The reposts below a repost whose depth changed change depth with it, level by level."""
+    while moved:
+        children = list(Entry.objects.filter(campaign_id=campaign_id, kind=EntryKind.REPOST, parent_id__in=moved))
+        moved = set()
+        for stored in children:
+            child = changed.get(stored.platform_id, stored)
+            old.setdefault(child.platform_id, (child.parent_id, child.depth))
+            depth = min(depth_of[child.parent_id] + 1, 32767)
+            if depth != child.depth:
+                child.depth = depth_of[child.platform_id] = depth
+                changed[child.platform_id] = child
+                moved.add(child.platform_id)
+
+
+def _rollups_correct(campaign_id: int, changed: dict[str, Entry], old: dict[str, tuple[str, int]]) -> None:
+    days: dict[date, int] = defaultdict(int)
+    for pid, entry in changed.items():
+        days[_local_day(entry.posted_at)] += (entry.depth >= 2) - (old[pid][1] >= 2)
+    deepest = Entry.objects.filter(campaign_id=campaign_id, kind=EntryKind.REPOST).aggregate(m=Max("depth"))["m"]
+    CampaignStats.objects.filter(campaign_id=campaign_id).update(
+        second_level=F("second_level") + sum(days.values()), max_depth=deepest or 0)
+    for day, delta in days.items():
+        if delta:
+            CampaignDay.objects.filter(campaign_id=campaign_id, day=day).update(second_level=F("second_level") + delta)
 
 
 def _stats_add(campaign_id: int, new: list[Entry]) -> None:

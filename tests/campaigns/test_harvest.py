@@ -41,6 +41,14 @@ def live(demo, account, weibo):
     return campaign, mid, summary
 
 
+def tree_of(mid: str, reposts: list[dict]) -> propagation.Tree:
+    """The repost tree as propagation rebuilds it from all the reposts at once."""
+    at = dict(Entry.objects.filter(kind=EntryKind.REPOST).values_list("platform_id", "posted_at"))
+    return propagation.tree_build(mid, "鲜牧乳业", [
+        propagation.Repost(mid=r["idstr"], uid=str(r["user"]["id"]), screen_name=r["user"]["screen_name"],
+                           at=at[r["idstr"]].timestamp(), text=r["text"]) for r in reposts])
+
+
 def stats_of(campaign) -> tuple:
     stats = CampaignStats.objects.get(campaign=campaign)
     return stats.reposts, stats.second_level, stats.comments, stats.max_depth, stats.reach
@@ -59,10 +67,7 @@ def test_every_repost_and_comment_is_stored_once_with_its_depth_and_the_roll_ups
         c["idstr"] for c in comments}
 
     # The depth of each repost is the tree's: the same as propagation's rebuild from all the reposts at once.
-    tree = propagation.tree_build(mid, "鲜牧乳业", [
-        propagation.Repost(mid=r["idstr"], uid=str(r["user"]["id"]), screen_name=r["user"]["screen_name"],
-                           at=Entry.objects.get(platform_id=r["idstr"]).posted_at.timestamp(), text=r["text"])
-        for r in reposts])
+    tree = tree_of(mid, reposts)
     depths = {node.mid: node.depth for node in tree.nodes[1:]}
     assert dict(Entry.objects.filter(kind=EntryKind.REPOST).values_list("platform_id", "depth")) == depths
     assert tree.second_level == summary["second_level"] > 0
@@ -124,6 +129,15 @@ def test_a_backlog_bigger_than_one_poll_is_read_over_the_next_polls_and_new_entr
     assert Entry.objects.count() == len(reposts) + len(comments) and polls >= 3
     cursor.refresh_from_db()
     assert cursor.reposts_since_id == max((r["idstr"] for r in reposts), key=int)
+    # Read newest first over several polls, reposts came before the reposts they reposted: placed all the same.
+    tree = tree_of(mid, reposts)
+    assert dict(Entry.objects.filter(kind=EntryKind.REPOST).values_list("platform_id", "depth")) == {
+        node.mid: node.depth for node in tree.nodes[1:]}
+    assert dict(Entry.objects.filter(kind=EntryKind.REPOST, depth__gte=2).values_list("platform_id", "parent_id")) == {
+        node.mid: tree.nodes[node.parent].mid for node in tree.nodes[1:] if node.depth >= 2}
+    assert stats_of(campaign)[1:4] == (tree.second_level, len(comments), tree.max_depth) and tree.second_level
+    days = CampaignDay.objects.filter(campaign=campaign).aggregate(s=Sum("second_level"))
+    assert days["s"] == tree.second_level
     before = stats_of(campaign)
     lottery(weibo, mid, size=5, seed=17, now=True)  # five more people enter later
     while harvest_poll(harvest_id=cursor.pk).stored:
