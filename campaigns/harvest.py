@@ -18,7 +18,9 @@ to the campaign). A poll, under a lease so that two workers never read one post 
 Depth: Weibo points every repost at the root; the reposted repost is known only from the text chain
 ``remark//@name:...``. The parent is the most recent earlier entry of this campaign by the first ``//@name``
 (``sentiment.propagation``'s rule), else the post itself (depth 1); depth is the parent's + 1; comments are
-depth 1. A rate limit or a lost authorisation is the cursor's problem with a retry time, never a crash.
+depth 1. A backlog is read newest first over several polls, so a repost may come before the one it reposted:
+when that one arrives, the reposts below it are placed again and the roll-ups corrected. A rate limit or a lost
+authorisation is the cursor's problem with a retry time, never a crash.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class Read:
     entries: list[Entry] = field(default_factory=list)
     users: dict[str, WeiboUser] = field(default_factory=dict)
     since_id: str = ""  # where the cursor stands after this read
+    gap: bool = False  # read below entries stored before: reposts may have come before their parents
     problem: WeiboError | None = None
 
 
@@ -141,6 +144,7 @@ def _read(client, harvest: Harvest, kind: str) -> Read:
     out = Read(since_id=since_id)
     low, high = _stored_above(harvest, kind, since_id)
     max_id = str(low - 1) if low is not None else None
+    out.gap = low is not None
     top = max(int(since_id or 0), high or 0)
     read = client.repost_timeline if kind == EntryKind.REPOST else client.comments
     try:
@@ -197,7 +201,8 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
     result.read = len(entries)
     result.skipped = "problem" if problem is not None else ""
     with transaction.atomic():
-        new = entries_store(campaign_id=harvest.campaign_id, entries=entries, users=users)
+        new = entries_store(campaign_id=harvest.campaign_id, entries=entries, users=users,
+                            gap=any(r.gap for r in reads.values()))
         result.stored = len(new)
         retry = (problem.retry_at or now + POLL_EVERY) if problem is not None else now + POLL_EVERY
         Harvest.objects.filter(pk=harvest.pk).update(
@@ -239,9 +244,11 @@ def _resolve_depths(campaign_id: int, new: list[Entry]) -> None:
             earlier[entry.screen_name].append((entry.posted_at, entry.platform_id, entry.depth))
 
 
-def entries_store(*, campaign_id: int, entries: list[Entry], users: dict[str, WeiboUser]) -> list[Entry]:
+def entries_store(*, campaign_id: int, entries: list[Entry], users: dict[str, WeiboUser],
+                  gap: bool = False) -> list[Entry]:
     """Store the entries not stored yet and add exactly those to the roll-ups and participants; returns them.
-    Call inside a transaction."""
+    ``gap``: they were read below entries stored before (a backlog read over several polls), so stored reposts
+    may repost some of them and are placed again. Call inside a transaction."""
     if not entries:
         return []
     unique = {(e.kind, e.platform_id): e for e in entries}
@@ -255,7 +262,8 @@ def entries_store(*, campaign_id: int, entries: list[Entry], users: dict[str, We
     _resolve_depths(campaign_id, new)
     Entry.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
     _stats_add(campaign_id, new)
-    _reparent_later(campaign_id, new)
+    if gap:
+        _reparent_later(campaign_id, new)
     _participants_add(campaign_id, new, users)
     return new
 
