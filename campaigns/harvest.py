@@ -63,10 +63,10 @@ MENTION_RE = re.compile(r"@[\w\-\u4e00-\u9fff]{1,30}")  # an @name in the entran
 DUE_BATCH = 100  # harvests handed out per beat tick
 
 
-def harvest_sources_sync(*, campaign: Campaign) -> list[Harvest]:
-    """A cursor for every published post of the campaign (content ``PostTarget`` with a Weibo id); returns the
-    campaign's cursors. Safe to run any number of times."""
-    now = timezone.now()
+def harvest_sources_sync(*, campaign: Campaign, now: datetime | None = None) -> list[Harvest]:
+    """A cursor for every published post of the campaign (content ``PostTarget`` with a Weibo id), due at
+    ``now``; returns the campaign's cursors. Safe to run any number of times."""
+    now = now or timezone.now()
     targets = (Campaign.objects.filter(pk=campaign.pk, posts__targets__mid__gt="")  # published: has a Weibo id
                .values_list("posts__targets__account_id", "posts__targets__mid"))
     for account_id, mid in targets:
@@ -86,7 +86,7 @@ def harvests_due(*, now: datetime | None = None) -> list[int]:
                     .values_list("campaign_id", "status_id"))
         published -= known
     for campaign in Campaign.objects.filter(pk__in={pk for pk, _mid in published}):
-        harvest_sources_sync(campaign=campaign)
+        harvest_sources_sync(campaign=campaign, now=now)
     return list(Harvest.objects.filter(campaign__state=CampaignState.LIVE, next_poll_at__lte=now)
                 .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
                 .order_by("next_poll_at").values_list("pk", flat=True)[:DUE_BATCH])

@@ -182,9 +182,8 @@ def test_leases_budgets_and_what_is_due(live, weibo, monkeypatch):
     calls = []
     real = WeiboClient.repost_timeline
     monkeypatch.setattr(WeiboClient, "repost_timeline", lambda self, *a, **k: calls.append(k) or real(self, *a, **k))
-    assert harvests_due() == []  # no cursor yet: the first tick makes it ...
+    assert harvests_due() == [Harvest.objects.get(campaign=campaign).pk]  # the first tick makes it, due at once
     [cursor] = Harvest.objects.filter(campaign=campaign)
-    assert harvests_due() == [cursor.pk]  # ... and it is due at once
     Harvest.objects.filter(pk=cursor.pk).update(lease_until=timezone.now() + timedelta(minutes=1))
     assert harvest_poll(harvest_id=cursor.pk).skipped == "leased" and calls == []
     assert harvests_due() == []
@@ -214,3 +213,16 @@ def test_only_published_posts_of_the_campaign_get_a_cursor(live, demo):
     other.targets.create(account=demo.accounts["鲜牧酸奶"], mid="4900000000000001")  # not the campaign's
     assert [h.status_id for h in harvest_sources_sync(campaign=campaign)] == [mid]
     assert [h.status_id for h in harvest_sources_sync(campaign=campaign)] == [mid]  # safe to run again
+
+
+def test_beat_polls_the_due_harvests_through_tasks_that_take_ids(live, settings, django_capture_on_commit_callbacks):
+    from campaigns import tasks
+
+    campaign, _mid, _summary = live
+    assert settings.CELERY_BEAT_SCHEDULE["campaigns-harvest"]["task"] == tasks.HARVESTS_TASK
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.harvests_poll() == 1  # the published post got its cursor and is due
+    assert len(queued) == 1  # one poll task, sent once the transaction commits
+    [cursor] = Harvest.objects.filter(campaign=campaign)
+    assert tasks.harvest_poll(cursor.pk) == Entry.objects.count() > 0
+    assert tasks.harvest_sources_sync(campaign.pk) == 1 and tasks.harvest_sources_sync(999_999) == 0
