@@ -486,6 +486,8 @@ def lottery_hunters(ctx: Context) -> Plan:
     entry = _LotteryEntry(ctx, events, product)
     for kind, offset in zip(kinds, sorted(rng.uniform(60.0, LOTTERY_ENTRY_WINDOW) for _ in kinds), strict=True):
         user = ctx.user({"fan": "normal"}.get(kind, kind))
+        if kind == "zombie":
+            user.statuses_count = 0  # a zombie never posted: its entry will be its first post
         uids[kind].append(user.id)
         if kind == "hunter":
             entry.counts["history"] += _hunter_history(ctx, events, user, brands,

@@ -121,6 +121,7 @@ def test_lottery_hunters_bring_fans_hunters_zombies_and_the_drop_after_the_draw(
         user = entrants[uid]
         assert user["statuses_count"] >= 5000 and user["friends_count"] >= 1000 and user["followers_count"] <= 300
     assert all("default_avatar" in entrants[uid]["profile_image_url"] for uid in zombies)
+    assert {entrants[uid]["statuses_count"] for uid in zombies} == {1}  # their entry is their only post
     assert not any("default_avatar" in entrants[uid]["profile_image_url"] for uid in fans | hunters)
     # Real fans write their own words and @ friends; some repost another fan's repost: the second level.
     chained = [r for r in reposts if r["user"]["id"] in fans and "//@" in r["text"]]
