@@ -240,7 +240,7 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
     fields = ["text", "pillar", "is_original", "image", "updated_at"]
     if campaign is not _KEEP and getattr(campaign, "pk", None) != post.campaign_id:
         _campaign_check(campaign, post.brand_id)
-        audit_record(actor=by, action="post.campaign", target=post, ip=ip,
+        audit_record(actor=by, action="post.update", target=post, ip=ip,
                      changes={"campaign": [post.campaign_id, getattr(campaign, "pk", None)]})
         post.campaign = campaign
         fields.append("campaign")
