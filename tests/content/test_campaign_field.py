@@ -74,7 +74,7 @@ def test_editing_changes_or_clears_the_campaign_and_the_service_keeps_it_when_no
     assert post.campaign is None
 
 
-def test_a_campaign_that_is_over_is_refused_by_the_service(demo, pillar):
+def test_a_campaign_that_is_over_is_refused_by_the_service(demo, pillar, english):
     over = _campaign(demo, "结束了", state=CampaignState.DRAWN)
     with pytest.raises(ValidationError) as error:
         services.post_create(by=demo.people["operator"], pillar=pillar, text=f"上新 {LINK}",
