@@ -176,6 +176,7 @@ def campaign_detail(request, pk: int):
         prizes_pending=campaign.prizes.filter(state=PrizeState.PENDING).count(),
         posts=list(selectors.campaign_posts(campaign)[:10]) if can.weibo_side else [],
         counts=selectors.participant_counts(campaign=campaign) if can.weibo_side else None,
+        entries_open=campaign.starts_at < timezone.now() < campaign.ends_at,
     ))
 
 
@@ -223,7 +224,8 @@ def campaign_goals(request, pk: int):
 def campaign_state(request, pk: int):
     campaign = _campaign(request, pk)
     action = {"start": services.campaign_start, "close": services.campaign_close,
-              "cancel": services.campaign_cancel}.get(request.POST.get("action", ""))
+              "cancel": services.campaign_cancel, "close_entries": services.campaign_close_entries,
+              }.get(request.POST.get("action", ""))
     if action is None:
         raise Http404
     try:
@@ -231,7 +233,8 @@ def campaign_state(request, pk: int):
     except (ValidationError, PermissionDenied) as error:
         _refusal(request, error)
     else:
-        messages.success(request, _("The campaign is now: %(state)s.") % {"state": campaign.get_state_display()})
+        messages.success(request, _("Entries are closed.") if request.POST["action"] == "close_entries"
+                         else _("The campaign is now: %(state)s.") % {"state": campaign.get_state_display()})
     return redirect("campaigns:campaign", campaign.pk)
 
 

@@ -454,3 +454,22 @@ def test_the_demo_seed_gives_intake_a_live_campaign_plan_and_a_warned_prize_and_
     prize = PrizeApplication.objects.get()
     assert prize.state == PrizeState.PENDING and prize.warnings
     assert campaign.goals.count() == 3
+
+
+def test_closing_entries_early_from_the_campaign_page(demo, login, dept):
+    now = timezone.now()
+    campaign = services.campaign_create(
+        brand=demo.brand, by=demo.people["manager"], title="提前结束", kind=CampaignKind.REPOST_PRIZE,
+        lead=demo.people["operator"], accounts=[demo.accounts["鲜牧乳业"]], starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=5), winners_count=1)
+    services.campaign_start(campaign=campaign, by=demo.people["manager"])
+    client = login(demo.people["operator"])
+    assert 'value="close_entries"' in client.get(reverse("campaigns:campaign", args=[campaign.pk])).content.decode()
+    assert login(demo.people["reviewer"]).post(reverse("campaigns:campaign_state", args=[campaign.pk]),
+                                               {"action": "close_entries"}).status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.ends_at > timezone.now()  # the reviewer was refused
+    client = login(demo.people["operator"])
+    client.post(reverse("campaigns:campaign_state", args=[campaign.pk]), {"action": "close_entries"})
+    campaign.refresh_from_db()
+    assert campaign.ends_at <= timezone.now()
