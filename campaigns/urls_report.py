@@ -1,0 +1,3 @@
+"""The campaign report's pages (helper cc's): a placeholder until they land."""
+
+urlpatterns: list = []
