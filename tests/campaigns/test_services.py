@@ -26,7 +26,7 @@ from campaigns.models import (
 from fans.models import Fan, Interaction, Kind, Source
 from team.models import Department, Notice
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.usefixtures("english")]  # the messages are read in English
 
 HOUR = timedelta(hours=1)
 
