@@ -102,7 +102,7 @@ def _signed_in(browser, live_server, sign_in, username):
     return page
 
 
-def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # noqa: PLR0915 - one story, step by step
+def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one story, step by step
     now = timezone.now()
     # 1. Marketing registers the activity while it is being designed; the Weibo team is told at once.
     page = _signed_in(browser, live_server, sign_in, "marketing")
@@ -175,7 +175,8 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # noqa: PL
     operator.locator("#id_pillar").select_option(label="活动互动")
     operator.locator("#id_campaign").select_option(value=str(campaign.pk))
     operator.locator("#id_text").fill(POST)
-    operator.locator("#id_scheduled_at").fill((timezone.localtime() + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S"))
+    slot = timezone.localtime() + timedelta(seconds=5)
+    operator.locator("#id_scheduled_at").fill(slot.strftime("%Y-%m-%dT%H:%M:%S"))
     operator.locator("button[name=intent][value=submit]").click()
     _wait(lambda: PostTarget.objects.filter(post__campaign=campaign, state=TargetState.PUBLISHED).exists(), 90,
           "the campaign post published", log)
