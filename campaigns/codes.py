@@ -110,19 +110,9 @@ def code_redeem(*, code: str, redemption_id: str, where: str = "", at: datetime 
     """Redeems a code once. The same ``redemption_id`` again returns the same code unchanged (a retry); the
     code with another id, an unknown code and a code of a closed campaign are refused, each saying which.
     ``by``: only codes of campaigns that person sees exist for them; ``campaign``: only that campaign's."""
-    value = code_normalise(code)
-    redemption_id = (redemption_id or "").strip()
+    value, redemption_id = code_normalise(code), (redemption_id or "").strip()
     where = (where or "").strip()[:Code._meta.get_field("redeemed_where").max_length]
-    errors = {}
-    if not value:
-        errors["code"] = _("Give the code as printed.")
-    if not redemption_id:
-        errors["redemption_id"] = _("Give the redemption id (the receipt or transaction number): a retry with "
-                                    "the same id is then recorded once.")
-    elif len(redemption_id) > Code._meta.get_field("redemption_id").max_length:
-        errors["redemption_id"] = _("A redemption id has at most %(n)s characters.") % {"n": 80}
-    if errors:
-        raise ValidationError(errors)
+    _redeem_check(value, redemption_id)
     codes = Code.objects.select_related("campaign")
     if by is not None:
         codes = codes.filter(campaign__in=campaigns_for(by).values("pk"))
@@ -146,7 +136,24 @@ def code_redeem(*, code: str, redemption_id: str, where: str = "", at: datetime 
                                   "state": found.campaign.get_state_display()}})
     if found.redeemed_at is not None:
         raise _refuse_used(found)
-    at = at or timezone.now()
+    return _claim(found, redemption_id=redemption_id, where=where, at=at or timezone.now())
+
+
+def _redeem_check(value: str, redemption_id: str) -> None:
+    errors = {}
+    if not value:
+        errors["code"] = _("Give the code as printed.")
+    if not redemption_id:
+        errors["redemption_id"] = _("Give the redemption id (the receipt or transaction number): a retry with "
+                                    "the same id is then recorded once.")
+    elif len(redemption_id) > Code._meta.get_field("redemption_id").max_length:
+        errors["redemption_id"] = _("A redemption id has at most %(n)s characters.") % {"n": 80}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _claim(found: Code, *, redemption_id: str, where: str, at: datetime) -> Code:
+    """Redeems by a conditional UPDATE, so that two shops scanning the same code at once cannot both win."""
     try:
         with transaction.atomic():
             claimed = Code.objects.filter(pk=found.pk, redeemed_at__isnull=True).update(
@@ -223,6 +230,29 @@ def _table(data: bytes) -> list[tuple[int, list[str]]]:
                                 "save it again as CSV.")) from None
 
 
+def _columns(header: list[str], line: int) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        for column, names in COLUMNS.items():
+            if _header_key(name) in names and column not in columns:
+                columns[column] = index
+    if "code" not in columns:
+        raise ValidationError(_("Line %(line)s must name the columns: code (兑换码), and optionally redemption_id "
+                                "(核销单号), where (门店) and at (核销时间).") % {"line": line})
+    return columns
+
+
+def _time(when: str, line: int, problems: list[str]) -> datetime | None:
+    if not when:
+        return None
+    at = parse_datetime(when.replace(" ", "T", 1) if len(when) > 10 and when[10] == " " else when)
+    if at is None:
+        problems.append(_("Line %(line)s: “%(value)s” is not a time; write it as 2026-05-01 14:30.")
+                        % {"line": line, "value": when[:40]})
+        return None
+    return timezone.make_aware(at) if timezone.is_naive(at) else at  # naive: the shop's time, Asia/Shanghai
+
+
 def _parse_rows(data: bytes) -> list[tuple[int, str, str, str, datetime | None]]:
     """(line, code, redemption id, where, at) per filled row; every problem of the file at once, by line."""
     if not data.strip():
@@ -233,34 +263,17 @@ def _parse_rows(data: bytes) -> list[tuple[int, str, str, str, datetime | None]]
     if not table:
         raise ValidationError(_("The file is empty."))
     header_line, header = table[0]
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        for column, names in COLUMNS.items():
-            if _header_key(name) in names and column not in columns:
-                columns[column] = index
-    if "code" not in columns:
-        raise ValidationError(_("Line %(line)s must name the columns: code (兑换码), and optionally redemption_id "
-                                "(核销单号), where (门店) and at (核销时间).") % {"line": header_line})
+    columns = _columns(header, header_line)
     if len(table) - 1 > MAX_IMPORT_ROWS:
         raise ValidationError(_("The file has more than %(max)s rows; split it.") % {"max": f"{MAX_IMPORT_ROWS:,}"})
     rows, problems = [], []
-
-    def cell(cells: list[str], column: str) -> str:
-        index = columns.get(column)
-        return str(cells[index]).strip() if index is not None and index < len(cells) else ""
-
     for line, cells in table[1:]:
-        value, redemption_id, where, when = (cell(cells, c) for c in ("code", "redemption_id", "where", "at"))
-        at = None
+        value, redemption_id, where, when = (
+            str(cells[columns[c]]).strip() if c in columns and columns[c] < len(cells) else ""
+            for c in ("code", "redemption_id", "where", "at"))
         if not value:
             problems.append(_("Line %(line)s: the code is missing.") % {"line": line})
-        if when:
-            at = parse_datetime(when.replace(" ", "T", 1) if len(when) > 10 and when[10] == " " else when)
-            if at is None:
-                problems.append(_("Line %(line)s: “%(value)s” is not a time; write it as 2026-05-01 14:30.")
-                                % {"line": line, "value": when[:40]})
-            elif timezone.is_naive(at):
-                at = timezone.make_aware(at)  # the shop's local time (Asia/Shanghai)
+        at = _time(when, line, problems)
         if len(redemption_id) > 80:
             problems.append(_("Line %(line)s: the redemption id is longer than 80 characters.") % {"line": line})
         rows.append((line, value, redemption_id, where, at))
@@ -279,8 +292,8 @@ def codes_import(*, campaign: Campaign, by: User, file, ip: str | None = None) -
     data = file.read() if hasattr(file, "read") else bytes(file)
     rows = _parse_rows(data)
     result = ImportResult()
-    for line, value, redemption_id, where, at in rows:
-        redemption_id = redemption_id or f"import:{code_normalise(value)}"
+    for line, value, given_id, where, at in rows:
+        redemption_id = given_id or f"import:{code_normalise(value)}"
         try:
             with transaction.atomic():
                 redeemed = code_redeem(code=value, redemption_id=redemption_id, where=where, at=at,
