@@ -27,7 +27,7 @@ from positioning.weibo import account_client
 from weibo_ops.reasons import coded_words
 from weibo_ops.weibo.errors import WeiboError
 
-from .models import Campaign, CampaignKind, Entry, Participant
+from .models import Campaign, CampaignKind, CampaignStats, Entry, Participant
 
 logger = logging.getLogger(__name__)
 
@@ -170,4 +170,6 @@ def participants_evaluate(*, campaign: Campaign, followers: set[str] | None = No
     with transaction.atomic():
         Participant.objects.bulk_update(participants, ["reasons", "ruled_eligible", "eligible", "evaluated_at"],
                                         batch_size=SAVE_BATCH)
+        CampaignStats.objects.update_or_create(campaign=campaign, defaults={"excluded": dict(result.excluded),
+                                                                            "evaluated_at": now})
     return result
