@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -57,6 +57,13 @@ def _runners_campaigns(user):
 
 
 def _campaign_of(user, pk) -> Campaign:
+    """The campaign a new task or prize is for: a 400 when not given or not a number, a 404 when not visible."""
+    if pk in (None, ""):
+        raise ValidationError({"campaign": [_("Say which campaign (its id).")]})
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise ValidationError({"campaign": [_("A campaign is given by its id, a number.")]}) from None
     return get_object_or_404(campaigns_for(user), pk=pk)
 
 
@@ -221,8 +228,6 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """A channel's codes as CSV, for the printer."""
         channel = request.query_params.get("channel", "").strip()
         if not channel:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"channel": [_("Say which channel's codes to export.")]})
         text = codes.codes_export(campaign=self.get_object(), by=request.user, channel=channel,
                                   ip=client_ip(request))

@@ -142,6 +142,11 @@ def test_tasks_for_departments_with_state_and_cycle_refused(demo, api, campaign)
                          format="json")
     cycle = manager.patch(f"{API}/tasks/{bus.data['id']}/", {"depends_on": [venue.data["id"]]}, format="json")
     assert cycle.status_code == 400 and list(cycle.data) == ["depends_on"]
+    for given, message in ((None, "Say which campaign (its id)."),
+                           ("abc", "A campaign is given by its id, a number.")):
+        url = f"{API}/tasks/" + (f"?campaign={given}" if given else "")
+        refused = manager.post(url, {"title": "x", "department": logistics.pk, "due_at": due}, format="json")
+        assert (refused.status_code, refused.data) == (400, {"campaign": [message]})
     contact = api(demo.people["logistics"])
     assert {t["title"] for t in contact.get(f"{API}/tasks/").data["results"]} == {"大巴", "场地"}
     blocked = contact.post(f"{API}/tasks/{venue.data['id']}/state/", {"state": "done"}, format="json")
