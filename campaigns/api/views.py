@@ -49,6 +49,8 @@ from .serializers import (
     WinnerSerializer,
 )
 
+ID = "[0-9]+"  # ids in paths: anything else is no such resource (404), never a database error
+
 
 def _runners_campaigns(user):
     """Campaigns whose participants, prizes, winners and codes the caller sees: not a department contact's,
@@ -71,6 +73,8 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                       viewsets.GenericViewSet):
     """Company activities (活动登记). Anyone signed in registers one; the Weibo team is told at once."""
 
+    lookup_value_regex = ID
+
     serializer_class = ActivitySerializer
     filterset_fields = ["brand", "state", "kind"]
 
@@ -84,6 +88,8 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Campaigns on accounts the caller sees (or that they lead, or have tasks in)."""
+
+    lookup_value_regex = ID
 
     serializer_class = CampaignSerializer
     filterset_fields = ["brand", "state", "kind"]
@@ -266,6 +272,8 @@ class TaskFilter(filters.FilterSet):
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The plan across departments. A department contact sees the tasks for them or their department."""
 
+    lookup_value_regex = ID
+
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -316,6 +324,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class PrizeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Prize applications with the advisor's warnings; a manager who did not ask decides."""
 
+    lookup_value_regex = ID
+
     serializer_class = PrizeSerializer
     filterset_fields = ["campaign", "state"]
 
@@ -360,6 +370,8 @@ class ParticipantFilter(filters.FilterSet):
 class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Participants with the rules' verdict, the reasons and any person's override."""
 
+    lookup_value_regex = ID
+
     serializer_class = ParticipantSerializer
     filterset_class = ParticipantFilter
 
@@ -378,6 +390,9 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 class WinnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The winners in the order drawn, how they were told, and where their prize is."""
+
+    lookup_value_regex = ID
     serializer_class = WinnerSerializer
     filterset_fields = ["campaign", "delivery_state", "notice_state"]
 

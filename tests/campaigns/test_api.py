@@ -226,6 +226,7 @@ def test_commit_draw_and_public_verification(demo, api, campaign):
                                for i in range(20)])
     client = api(demo.people["manager"])
     assert api().get(f"{API}/campaigns/{campaign.pk}/verification/").status_code == 404  # nothing committed
+    assert api().get(f"{API}/campaigns/x{campaign.pk}/verification/").status_code == 404  # not an id
     early = client.post(f"{API}/campaigns/{campaign.pk}/draw/")
     assert early.status_code == 400
     assert early.data == {"non_field_errors": ["Commit the seed first: its hash must be public before the draw."]}
