@@ -51,8 +51,16 @@ REASON_TEXT = {
 
 
 def reason_words(reasons) -> list[str]:
-    """Stored reasons ``[[code, values], ...]`` in the active language."""
-    return coded_words(reasons, REASON_TEXT)
+    """Stored reasons ``[[code, values], ...]`` in the active language; a zombie or hunter reason carries the fan
+    CRM's own reasons (``fan_reasons``), put into words here too."""
+    items = []
+    for item in reasons if isinstance(reasons, list) else ():
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict) and "fan_reasons" in item[1]:
+            why = "、".join(score_reason_words(item[1]["fan_reasons"])) or "—"
+            items.append([item[0], {**item[1], "why": why}])
+        else:
+            items.append(item)
+    return coded_words(items, REASON_TEXT)
 
 
 def own_remark(text: str) -> str:
@@ -97,8 +105,8 @@ def _scored(fan, name: str, threshold: float) -> tuple[float, list] | None:
 
 
 def _fan_reason(code: str, score: float, reasons: list) -> list:
-    """The fan CRM's score and its reasons, put into words now: the exclusion shows why, as it stood."""
-    return [code, {"score": f"{score:.2f}", "why": "、".join(score_reason_words(reasons)) or "—"}]
+    """The fan CRM's score and its reasons as they stood: the exclusion keeps why."""
+    return [code, {"score": f"{score:.2f}", "fan_reasons": reasons}]
 
 
 def _entry_verdicts(campaign: Campaign) -> dict[str, list]:

@@ -51,16 +51,16 @@ def prize_warnings(*, campaign: Campaign, name: str, quantity: int, unit_cost: D
     if GENERIC.search(name):
         warnings.append(["generic", {"name": name}])
     if unit_cost >= HIGH_VALUE:
-        warnings.append(["high_value", {"cost": str(unit_cost), "limit": str(HIGH_VALUE)}])
+        warnings.append(["high_value", {"cost": f"{unit_cost:.2f}", "limit": f"{HIGH_VALUE:.0f}"}])
     audience = audience_size(account_ids=[a.pk for a in campaign.accounts.all()],
                              since=timezone.now() - AUDIENCE_WINDOW)
     others = campaign.prizes.exclude(state=PrizeState.REFUSED).exclude(pk=exclude_id)
     all_prizes = total + sum((p.unit_cost * p.quantity for p in others), Decimal("0"))
     if all_prizes > PER_FAN * max(audience, 1):
         per_fan = (all_prizes / max(audience, 1)).quantize(Decimal("0.01"))
-        warnings.append(["audience", {"total": str(all_prizes), "audience": audience, "per_fan": str(per_fan)}])
+        warnings.append(["audience", {"total": f"{all_prizes:.2f}", "audience": audience, "per_fan": f"{per_fan:.2f}"}])
     if all_prizes > campaign.prize_budget:
-        warnings.append(["over_budget", {"total": str(all_prizes), "budget": str(campaign.prize_budget)}])
+        warnings.append(["over_budget", {"total": f"{all_prizes:.2f}", "budget": f"{campaign.prize_budget:.2f}"}])
     return warnings
 
 

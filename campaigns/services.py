@@ -227,6 +227,19 @@ def campaign_cancel(*, campaign: Campaign, by: User) -> Campaign:
                          "campaign.cancel")
 
 
+@transaction.atomic
+def campaign_close_entries(*, campaign: Campaign, by: User, now: datetime | None = None) -> Campaign:
+    """Ends the entry window now (a campaign that reached its goal early, or a plan that changed). The window is
+    a rule: a seed committed before this must be committed again before the draw."""
+    now = now or timezone.now()
+    if now >= campaign.ends_at:
+        raise ValidationError(_("Entries already closed on %(end)s.")
+                              % {"end": timezone.localtime(campaign.ends_at).strftime("%Y-%m-%d %H:%M")})
+    if now <= campaign.starts_at:
+        raise ValidationError(_("The campaign has not started: cancel it instead."))
+    return campaign_update(campaign=campaign, by=by, values={"ends_at": now})
+
+
 def campaigns_start_due(*, now: datetime | None = None) -> int:
     """Campaigns whose start time has come go live (the clock acts: no person in the audit log)."""
     now = now or timezone.now()
@@ -375,7 +388,8 @@ def prize_decide(*, prize: PrizeApplication, by: User, approve: bool, note: str 
         if approved + prize.total_cost > prize.campaign.prize_budget:
             raise ValidationError(_("Approving this would spend %(total)s yuan on prizes, above the budget of "
                                     "%(budget)s yuan. Raise the prize budget or ask for fewer.")
-                                  % {"total": approved + prize.total_cost, "budget": prize.campaign.prize_budget})
+                                  % {"total": f"{approved + prize.total_cost:.2f}",
+                                     "budget": f"{prize.campaign.prize_budget:.2f}"})
     elif not note.strip():
         raise ValidationError({"note": _("Say why the prize is refused: whoever asked reads it.")})
     audited_update(prize, fields=["state", "decided_by", "decided_at", "decision_note"], by=by, ip=ip,
@@ -497,3 +511,35 @@ def winner_delivery_update(*, winner: Winner, by: User, state: str, tracking: st
                           by=by, ip=ip, action="winner.delivery",
                           values={"delivery_state": state, "tracking": tracking.strip(), "delivery_note": note.strip(),
                                   "delivery_updated_at": timezone.now()})
+
+
+def _remind_once(campaign: Campaign, field: str, now: datetime, *, kind: str, title: str, body: str) -> int:
+    if not Campaign.objects.filter(pk=campaign.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+        return 0  # another worker reminded
+    notice_send(recipients=[campaign.lead], kind=kind, title=title, body=body, url=_url("campaign", campaign.pk),
+                dedupe_key=f"{kind}:{campaign.pk}")
+    return 1
+
+
+def campaigns_pin_remind(*, now: datetime | None = None) -> int:
+    """The featured post is pinned (置顶) for the campaign's run and unpinned after it. Weibo's open API has no
+    pin call, so the lead is reminded, once each: to pin when the post is out, to unpin when the campaign
+    ends. Returns how many reminders were sent."""
+    now = now or timezone.now()
+    sent = 0
+    live = (Campaign.objects.filter(state__in=[CampaignState.LIVE, CampaignState.DRAWN],
+                                    featured_post__isnull=False)
+            .select_related("lead", "featured_post").prefetch_related("featured_post__targets__account"))
+    for campaign in live:
+        published = [t for t in campaign.featured_post.targets.all() if t.published_at and t.url]
+        where = "、".join(f"{t.account.name} {t.url}" for t in published)
+        end = timezone.localtime(campaign.ends_at).strftime("%Y-%m-%d %H:%M")
+        if published and campaign.pin_reminded_at is None and now < campaign.ends_at:
+            sent += _remind_once(campaign, "pin_reminded_at", now, kind="campaign.pin", body=where,
+                                 title=_("Pin the featured post of “%(campaign)s” until %(end)s")
+                                 % {"campaign": campaign.title, "end": end})
+        elif campaign.pin_reminded_at is not None and campaign.unpin_reminded_at is None and now >= campaign.ends_at:
+            sent += _remind_once(campaign, "unpin_reminded_at", now, kind="campaign.unpin", body=where,
+                                 title=_("“%(campaign)s” has ended: unpin its featured post")
+                                 % {"campaign": campaign.title})
+    return sent
