@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import time
-import types
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,25 +61,6 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.small, args.large, args.draw, args.harvest, args.repeat = 2000, 50_000, 5000, 2000, 5
     return args
-
-
-def report_urlconf():
-    """The project's URLs with the campaigns pages: campaigns/urls.py once helper cb's pages are on main,
-    else the report's own (``campaigns.urls_report``) under the ``campaigns`` namespace."""
-    from django.urls import include, path
-
-    from weibo_ops import urls as project
-
-    try:
-        import campaigns.urls  # noqa: F401
-        return project
-    except ImportError:
-        from campaigns import urls_report
-
-        module = types.ModuleType("bench_campaign_urls")
-        module.urlpatterns = [*project.urlpatterns,
-                              path("campaigns/", include((urls_report.urlpatterns, "campaigns")))]
-        return module
 
 
 def store_page(campaign_id: int, entries: list) -> int:
@@ -358,7 +338,7 @@ class Bench:
 
         django.setup()
         setup_test_environment()
-        self.stack.enter_context(override_settings(ROOT_URLCONF=report_urlconf(), STORAGES={
+        self.stack.enter_context(override_settings(STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}))
         self.seed()

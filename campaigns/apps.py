@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def menu_allows(self, user) -> bool:
+        """Everyone signed in registers company activities and may have campaign tasks: the duty is in every
+        menu (department contacts land on their tasks and the intake)."""
+        return user.is_authenticated and user.is_active

@@ -23,11 +23,7 @@ from openpyxl import Workbook
 from fans.selectors import campaign_consultations
 
 from .models import Campaign, CampaignDay, CampaignStats, Code, Goal, Metric, Participant, PrizeState, Winner
-
-try:  # helper ca's module; TODO(lead): drop this guard once campaigns/retention.py is on main
-    from .retention import campaign_retention
-except ImportError:  # pragma: no cover - until it lands
-    campaign_retention = None
+from .retention import campaign_retention
 
 EARLIER = 5  # the brand's campaigns before this one shown beside it
 # The exclusion reasons of campaigns.eligibility named without one person's values.
@@ -181,11 +177,13 @@ class Report:
 
 
 def _retention(campaign: Campaign, now: datetime) -> Retention:
-    if campaign_retention is None:
-        return Retention()
+    """``campaigns.retention``'s figures; a period nobody can be measured for yet is None (not measured), not 0."""
     found = campaign_retention(campaign=campaign, now=now)
-    return Retention(**{name: getattr(found, name, None) for name in
-                        ("gained", "retained_7", "measurable_7", "retained_30", "measurable_30")})
+    after_7, after_30 = found.periods[7], found.periods[30]
+    return Retention(gained=found.gained,
+                     retained_7=after_7.retained if after_7.measurable else None, measurable_7=after_7.measurable,
+                     retained_30=after_30.retained if after_30.measurable else None,
+                     measurable_30=after_30.measurable)
 
 
 def status_ids(campaign: Campaign) -> list[str]:

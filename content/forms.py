@@ -13,6 +13,7 @@ from team.models import User
 from weibo_ops import dates
 
 from .models import Pillar, Post
+from .services import CAMPAIGN_OPEN
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # What the live checks read: the texts and accounts, never the picture (htmx would not upload it).
@@ -38,6 +39,8 @@ class PostForm(forms.Form):
                                      initial=True)
     image = forms.FileField(label=_("Picture (JPEG, GIF or PNG under 5 MB)"), required=False)
     scheduled_at = LocalDateTimeField(label=_("Publish at (Beijing time)"), required=False)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Post.objects.none(), required=False,
+                                      empty_label=_("No campaign"))
 
     def __init__(self, *args, by: User, post: Post | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,6 +52,12 @@ class PostForm(forms.Form):
         self.fields["accounts"].queryset = drafting.distinct().select_related("brand")
         self.fields["pillar"].queryset = (Pillar.objects.filter(brand_id__in=drafting.values("brand_id"),
                                                                 is_active=True).order_by("name"))
+        # The brand's campaigns being planned or running (content imports no campaigns: the model via the field).
+        campaigns = Post._meta.get_field("campaign").related_model.objects.filter(
+            brand_id__in=drafting.values("brand_id"), state__in=CAMPAIGN_OPEN)
+        if post is not None and post.campaign_id:
+            campaigns = campaigns | campaigns.model.objects.filter(pk=post.campaign_id)  # kept though over
+        self.fields["campaign"].queryset = campaigns.order_by("-starts_at", "-pk")
         check = {"hx-post": reverse_lazy("content:check"), "hx-target": "#checks", "hx-swap": "innerHTML",
                  "hx-trigger": "input changed delay:400ms, change", "hx-include": CHECKED_FIELDS}
         if post is not None:

@@ -178,11 +178,14 @@ def _revision(post: Post, by: User) -> None:
 @transaction.atomic
 def post_create(*, by: User, pillar: Pillar, text: str, accounts: list[Account],
                 variants: dict[int, str] | None = None, is_original: bool = True,
-                image: UploadedFile | None = None) -> Post:
-    """A draft for one or more accounts; the person must be allowed to draft on every one of them."""
+                image: UploadedFile | None = None, campaign=None) -> Post:
+    """A draft for one or more accounts; the person must be allowed to draft on every one of them.
+    ``campaign``: the brand's planning or live campaign the post belongs to (a campaigns.Campaign), or None."""
     variants = {k: v.strip() for k, v in (variants or {}).items() if v and v.strip() and v.strip() != text}
     _check(by=by, pillar=pillar, text=text, accounts=accounts, variants=variants, image=image)
-    post = Post(brand=pillar.brand, pillar=pillar, text=text, is_original=is_original, created_by=by)
+    _campaign_check(campaign, pillar.brand_id)
+    post = Post(brand=pillar.brand, pillar=pillar, text=text, is_original=is_original, created_by=by,
+                campaign=campaign)
     if image is not None:
         post.image = _stored_image(image)
     post.save()
@@ -194,10 +197,25 @@ def post_create(*, by: User, pillar: Pillar, text: str, accounts: list[Account],
     return post
 
 
+# The campaigns.CampaignState values a post may be added to (content imports no campaigns).
+CAMPAIGN_OPEN = ("planning", "live")
+_KEEP = object()  # post_update without a campaign keeps the post's
+
+
+def _campaign_check(campaign, brand_id: int) -> None:
+    if campaign is None:
+        return
+    if campaign.brand_id != brand_id:
+        raise ValidationError({"campaign": _("Choose a campaign of the post's own brand.")})
+    if campaign.state not in CAMPAIGN_OPEN:
+        raise ValidationError({"campaign": _("“%(campaign)s” is over: choose a campaign being planned or running.")
+                               % {"campaign": campaign.title}})
+
+
 @transaction.atomic
 def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: list[Account],
                 variants: dict[int, str] | None = None, is_original: bool = True,
-                image: UploadedFile | None = None, ip: str | None = None) -> Post:
+                image: UploadedFile | None = None, ip: str | None = None, campaign=_KEEP) -> Post:
     """Change a post. Editing a post under review or approved makes a new version that goes back
     to review; targets already published keep the text they went out with."""
     post = Post.objects.select_for_update().get(pk=post.pk)
@@ -220,6 +238,12 @@ def post_update(*, post: Post, by: User, pillar: Pillar, text: str, accounts: li
     if image is not None:
         post.image = _stored_image(image)
     fields = ["text", "pillar", "is_original", "image", "updated_at"]
+    if campaign is not _KEEP and getattr(campaign, "pk", None) != post.campaign_id:
+        _campaign_check(campaign, post.brand_id)
+        audit_record(actor=by, action="post.update", target=post, ip=ip,
+                     changes={"campaign": [post.campaign_id, getattr(campaign, "pk", None)]})
+        post.campaign = campaign
+        fields.append("campaign")
     reviewed = post.state in (PostState.IN_REVIEW, PostState.APPROVED, PostState.REJECTED)
     if changed:
         # Every change is a version with its writer, drafts included: whoever wrote any version

@@ -137,6 +137,9 @@ def calendar(request):
 
 def _initial(request) -> dict:
     initial: dict = {"is_original": True}
+    campaign_id = request.GET.get("campaign", "")
+    if campaign_id.isascii() and campaign_id.isdigit() and len(campaign_id) < 19:
+        initial["campaign"] = int(campaign_id)  # offered only if it is one of the form's choices
     account_id = request.GET.get("account", "")
     if account_id.isascii() and account_id.isdigit():
         initial["accounts"] = list(accounts_for(request.user, Action.DRAFT).filter(pk=account_id))
@@ -156,7 +159,8 @@ def compose(request):
         try:
             post = services.post_create(by=request.user, pillar=data["pillar"], text=data["text"],
                                         accounts=list(data["accounts"]), variants=form.variants(),
-                                        is_original=data["is_original"], image=data.get("image"))
+                                        is_original=data["is_original"], image=data.get("image"),
+                                        campaign=data.get("campaign"))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -169,7 +173,7 @@ def compose(request):
 def post_edit(request, post_id: int):
     post = _visible_post(request, post_id)
     targets = list(post.targets.select_related("account"))
-    initial = {"text": post.text, "pillar": post.pillar, "is_original": post.is_original,
+    initial = {"text": post.text, "pillar": post.pillar, "is_original": post.is_original, "campaign": post.campaign_id,
                "accounts": [t.account for t in targets],
                "scheduled_at": min((t.scheduled_at for t in targets if t.scheduled_at), default=None)}
     for target in targets:
@@ -183,7 +187,7 @@ def post_edit(request, post_id: int):
             post = services.post_update(post=post, by=request.user, pillar=data["pillar"], text=data["text"],
                                         accounts=list(data["accounts"]), variants=form.variants(),
                                         is_original=data["is_original"], image=data.get("image"),
-                                        ip=client_ip(request))
+                                        ip=client_ip(request), campaign=data.get("campaign"))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

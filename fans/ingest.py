@@ -131,13 +131,13 @@ def _apply_profile(fan: Fan, user: WeiboUser, now: datetime) -> None:
     fan.profile_at = now
     fan.profile_problem = ""
     score = profile_score(fan, now=now)
-    fan.influence, fan.zombie = score.influence, score.zombie
+    fan.influence, fan.zombie, fan.hunter = score.influence, score.zombie, score.hunter
     fan.score_reasons = {**(fan.score_reasons or {}), **score.reasons}
 
 
 PROFILE_FIELDS = ["screen_name", "description", "location", "gender", "avatar_url", "followers_count",
                   "friends_count", "statuses_count", "verified", "verified_reason", "registered_at", "profile_at",
-                  "profile_problem", "influence", "zombie", "score_reasons"]
+                  "profile_problem", "influence", "zombie", "hunter", "score_reasons"]
 
 
 def fans_upsert(*, users: dict[str, WeiboUser | None]) -> dict[str, Fan]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -75,6 +75,12 @@ class Fan(models.Model):
     defends_count = models.PositiveIntegerField(default=0)
     tipoffs_count = models.PositiveIntegerField(_("negative posts reported"), default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Lottery hunter (抽奖控, fans.scoring): a likelihood 0-1. The posts behind it are read (through the
+    # business search) only for campaign entrants: ``lottery_checked_at`` is empty for everyone else.
+    hunter = models.FloatField(_("lottery hunter likelihood"), default=0.0)
+    lottery_posts = models.PositiveIntegerField(_("lottery posts in 30 days"), default=0)
+    lottery_brands = models.PositiveSmallIntegerField(_("brands' draws entered"), default=0)
+    lottery_checked_at = models.DateTimeField(null=True, blank=True)
 
     first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True, db_index=True)
@@ -217,6 +223,10 @@ class Interaction(models.Model):
             models.Index(fields=["-created_at", "-id"], name="inbox_newest"),
             models.Index(fields=["account", "-created_at", "-id"], name="inbox_account_newest"),
             models.Index(fields=["state", "-created_at", "-id"], name="inbox_state_newest"),
+            # "Deadline first" (fans.selectors): the first answer due soonest, items without a deadline last.
+            models.Index(F("first_response_due").asc(nulls_last=True), F("id"), name="inbox_deadline"),
+            models.Index(F("state"), F("first_response_due").asc(nulls_last=True), F("id"),
+                         name="inbox_state_deadline"),
             models.Index(fields=["assignee", "state", "-created_at"], name="inbox_assignee"),
             models.Index(fields=["fan", "-created_at"], name="inbox_fan_history"),
             # The SLA counters read only open items that still wait for an answer.

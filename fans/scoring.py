@@ -6,7 +6,13 @@
 - loyalty (0-100): praise on separate days (repeat positive interactions), defending the brand, and
   tip-offs: pointing the team to a negative post (``TIPOFF_WEIGHT`` each, at most ``TIPOFF_MAX``);
 - zombie likelihood (0-1): no avatar, a default-looking name, no posts, following far more than
-  followed, a young account. The product flags zombies for review; it never buys or adds fans.
+  followed, a young account. The product flags zombies for review; it never buys or adds fans;
+- lottery hunter likelihood (0-1, 抽奖控): posts of the last 30 days that are lottery reposts
+  (转发抽奖/抽奖/开奖 ..., found by the business search: Weibo shows nobody else's timeline, so the
+  share of all their posts cannot be read; the count and the number of brands whose draws they
+  entered stand for it), lottery words in the name or profile (锦鲤, 抽奖, 中奖 ...), and following
+  very many accounts (hunters follow every brand a draw asks them to). The posts are read only for
+  campaign entrants (``campaigns.harvest``); without them the profile alone stays below the threshold.
 """
 
 from __future__ import annotations
@@ -40,6 +46,13 @@ LOYAL_THRESHOLD = 40
 # the loyal list together with any praise, and they stop adding after three.
 TIPOFF_WEIGHT = 20  # loyalty points per tip-off
 TIPOFF_MAX = 60  # loyalty points from tip-offs at most
+# Lottery hunters: what a profile and the last 30 days of posts show.
+LOTTERY_WORDS = ("转发抽奖", "抽奖", "开奖", "锦鲤", "中奖", "欧气", "欧皇", "翻牌", "逢抽必转")
+LOTTERY_DAYS = 30  # days of posts searched for lottery reposts
+LOTTERY_POSTS_FULL = 10  # lottery posts in LOTTERY_DAYS that count fully: a draw every three days is a habit
+LOTTERY_BRANDS_MANY = 3  # entering the draws of this many brands or more
+FOLLOWING_MANY = 1000  # following this many accounts: every brand a draw asked them to follow
+HUNTER_WEIGHTS = {"lottery_posts": 0.45, "lottery_brands": 0.15, "lottery_words": 0.2, "following_many": 0.2}
 
 
 # Reasons are stored as [code, values] and put into words when shown, in the reader's language.
@@ -56,6 +69,10 @@ REASON_TEXT = {
     "defends": _("defended the brand %(n)s times"),
     "recent": _("%(n)s interactions in 30 days"),
     "tipoffs": _("reported %(n)s negative posts"),
+    "lottery_posts": _("%(n)s lottery reposts in %(d)s days"),
+    "lottery_brands": _("entered the draws of %(n)s brands"),
+    "lottery_words": _("“%(word)s” in the name or profile"),
+    "following_many": _("follows %(n)s accounts"),
 }
 
 
@@ -81,7 +98,30 @@ def reason_words(items) -> list[str]:
 class Score:
     influence: int = 0
     zombie: float = 0.0
+    hunter: float = 0.0
     reasons: dict[str, list] = field(default_factory=dict)
+
+
+def hunter_score(fan: Fan) -> tuple[float, list]:
+    """The lottery-hunter likelihood and its reasons, from the profile and the lottery posts counted (no
+    queries). A fan seen only by uid gets no verdict."""
+    if fan.profile_at is None:
+        return 0.0, []
+    score, reasons = 0.0, []
+    if fan.lottery_posts:
+        score += HUNTER_WEIGHTS["lottery_posts"] * min(1.0, fan.lottery_posts / LOTTERY_POSTS_FULL)
+        reasons.append(["lottery_posts", {"n": fan.lottery_posts, "d": LOTTERY_DAYS}])
+    if fan.lottery_brands >= LOTTERY_BRANDS_MANY:
+        score += HUNTER_WEIGHTS["lottery_brands"]
+        reasons.append(["lottery_brands", {"n": fan.lottery_brands}])
+    word = next((w for w in LOTTERY_WORDS if w in f"{fan.screen_name} {fan.description}"), None)
+    if word:
+        score += HUNTER_WEIGHTS["lottery_words"]
+        reasons.append(["lottery_words", {"word": word}])
+    if fan.friends_count >= FOLLOWING_MANY:
+        score += HUNTER_WEIGHTS["following_many"]
+        reasons.append(["following_many", {"n": fan.friends_count}])
+    return round(min(1.0, score), 2), reasons
 
 
 def profile_score(fan: Fan, *, now: datetime | None = None) -> Score:
@@ -114,7 +154,9 @@ def profile_score(fan: Fan, *, now: datetime | None = None) -> Score:
         if fan.registered_at and now - fan.registered_at < YOUNG_ACCOUNT:
             zombie += ZOMBIE_WEIGHTS["young"]
             reasons["zombie"].append(["young", {"d": (now - fan.registered_at).days}])
-    return Score(influence=round(min(100.0, influence)), zombie=round(min(1.0, zombie), 2), reasons=reasons)
+    hunter, reasons["hunter"] = hunter_score(fan)
+    return Score(influence=round(min(100.0, influence)), zombie=round(min(1.0, zombie), 2), hunter=hunter,
+                 reasons=reasons)
 
 
 def fans_rescore(*, fan_ids: list[int]) -> int:
@@ -167,13 +209,14 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
             loyalty += min(TIPOFF_MAX, TIPOFF_WEIGHT * fan.tipoffs_count)
             loyalty_reasons.append(["tipoffs", {"n": fan.tipoffs_count}])
         fan.loyalty = min(100, loyalty)
-        fan.influence, fan.zombie = score.influence, score.zombie
+        fan.influence, fan.zombie, fan.hunter = score.influence, score.zombie, score.hunter
         fan.score_reasons = {**score.reasons, "loyalty": loyalty_reasons,
                              "activity": [["recent", {"n": fan.activity}]]}
         fan.last_interaction_at = agg.get("last") or fan.last_interaction_at
         fan.scored_at = now
     Fan.objects.bulk_update(fans, ["downstream_reposts", "activity", "positive_count", "defends_count",
                                    "tipoffs_count", "loyalty",
-                                   "influence", "zombie", "score_reasons", "last_interaction_at", "scored_at"],
+                                   "influence", "zombie", "hunter", "score_reasons", "last_interaction_at",
+                                   "scored_at"],
                             batch_size=500)
     return len(fans)

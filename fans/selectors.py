@@ -502,6 +502,21 @@ def fans_may_act_on(*, user: User, fan_ids: list[int], brand_ids: list[int] | No
                .values_list("fan_id", flat=True).distinct())
 
 
+def follow_events(*, account_ids: list[int], since: datetime, until: datetime):
+    """``(fan id, followed at, account id)`` of the follow events on these accounts in [since, until], oldest
+    first (campaigns' retention)."""
+    return (Interaction.objects.filter(account_id__in=account_ids, kind=Kind.FOLLOW, created_at__gte=since,
+                                       created_at__lte=until)
+            .order_by("created_at", "id").values_list("fan_id", "created_at", "account_id"))
+
+
+def unfollow_events(*, account_ids: list[int], since: datetime, fan_ids: list[int]):
+    """``(fan id, account id, unfollowed at)`` of these fans' unfollow events on these accounts after ``since``."""
+    return (Interaction.objects.filter(account_id__in=account_ids, kind=Kind.UNFOLLOW, created_at__gt=since,
+                                       fan_id__in=fan_ids)
+            .values_list("fan_id", "account_id", "created_at"))
+
+
 def audience_size(*, account_ids: list[int], since: datetime) -> int:
     """The people who interacted with these accounts since ``since`` (distinct fans): the audience a campaign on
     them really speaks to, as the brand has seen it."""

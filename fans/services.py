@@ -9,6 +9,7 @@ by managers and administrators. A refused call changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,10 @@ from positioning.models import Account, Brand
 from team.models import Department, User
 from team.services import audit_record
 from weibo_ops.webhooks import webhook_url_check
+from weibo_ops.weibo.types import User as WeiboUser
 
+from . import scoring
+from .ingest import fans_upsert
 from .models import DepartmentDesk, Fan, FanNote, Interaction, Kind, ReplyTemplate, RoutingRule, State, Tag
 
 BULK_MAX = 200  # items one bulk action takes: a page of the inbox
@@ -375,3 +379,30 @@ def desk_set(*, department: Department, by: User | None, **fields: Any) -> Depar
                  changes={"hours": [None, [desk.normal_hours, desk.weibo_first_hours]],
                           "webhook": [None, bool(desk.webhook_url)]})
     return desk
+
+
+# --- profiles and scores other apps bring ----------------------------------------------------------------
+
+LOTTERY_DAYS = scoring.LOTTERY_DAYS  # the days of posts searched for lottery reposts, as the reasons name them
+
+
+def fans_profile_upsert(*, users: dict[str, WeiboUser | None]) -> dict[str, Fan]:
+    """The fans of these uids, created when new, their profiles refreshed from the user objects Weibo sent (as
+    the inbox's ingest does): for people met elsewhere, e.g. a campaign's entrants."""
+    return fans_upsert(users=users)
+
+
+def fans_lottery_record(*, found: dict[int, tuple[int, int]], now: datetime | None = None) -> int:
+    """Record what a search of their last ``LOTTERY_DAYS`` days of posts found, ``{fan id: (lottery posts,
+    brands whose draws they entered)}``, and rescore their lottery-hunter likelihood; returns how many."""
+    now = now or timezone.now()
+    fans = list(Fan.objects.filter(pk__in=list(found)))
+    for fan in fans:
+        fan.lottery_posts, fan.lottery_brands = (max(0, n) for n in found[fan.pk])
+        fan.lottery_brands = min(fan.lottery_brands, 32767)
+        fan.lottery_checked_at = now
+        fan.hunter, reasons = scoring.hunter_score(fan)
+        fan.score_reasons = {**(fan.score_reasons or {}), "hunter": reasons}
+    Fan.objects.bulk_update(fans, ["lottery_posts", "lottery_brands", "lottery_checked_at", "hunter",
+                                   "score_reasons"], batch_size=200)
+    return len(fans)

@@ -42,6 +42,7 @@ SCORES = (
     ("activity", gettext_lazy("Activity (interactions in 30 days)"), ""),
     ("loyalty", gettext_lazy("Loyalty"), "/100"),
     ("zombie", gettext_lazy("Zombie likelihood"), ""),
+    ("hunter", gettext_lazy("Lottery hunter likelihood"), ""),
 )
 
 
@@ -105,7 +106,8 @@ def fan_detail(request, fan_id: int):
         "history": selectors.fan_history(user=request.user, fan=fan),
         "notes": selectors.fan_notes(user=request.user, fan=fan),
         "note_form": note_form, "tags_form": tags_form, "can_edit": _fan_may_edit(request.user, fan),
-        "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD, **care,
+        "is_zombie": fan.zombie >= scoring.ZOMBIE_THRESHOLD, "is_hunter": fan.hunter >= scoring.HUNTER_THRESHOLD,
+        **care,
         "gifts": list(selectors.gift_list(user=request.user, fan=fan)[:50]),
         "revisits": list(selectors.revisit_list(user=request.user, fan=fan)),
         "suggestions": list(selectors.suggestion_list(user=request.user, fan=fan)[:50]),

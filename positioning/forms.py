@@ -120,6 +120,16 @@ class PlaybookForm(forms.Form):
                                                widget=forms.CheckboxSelectMultiple)
     approval_target_minutes = forms.IntegerField(label=_("approval target (minutes)"), min_value=1,
                                                  max_value=1440, initial=30)
+    # Campaigns (活动策划)
+    campaign_frequency = forms.CharField(label=_("how often the account runs campaigns"), max_length=200,
+                                         required=False, help_text=_("For example “one a month, one per launch”."))
+    campaign_themes = forms.CharField(label=_("campaign themes"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+    prize_process = forms.CharField(
+        label=_("how prizes are applied for"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who asks, who approves, which prizes suit the brand (its own products, keepsakes)."))
+    campaign_reports = forms.CharField(label=_("which campaign reports go to whom"), required=False,
+                                       widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, data=None, *, account: Account, current: PlaybookVersion | None = None, **kwargs):
         """``current``: the version being edited; its values fill the form when nothing was posted."""
@@ -137,6 +147,10 @@ class PlaybookForm(forms.Form):
                 "approval_mode": current.approval_mode,
                 "approvers": list(current.approvers.all()),
                 "approval_target_minutes": current.approval_target_minutes,
+                "campaign_frequency": current.campaign_frequency,
+                "campaign_themes": current.campaign_themes,
+                "prize_process": current.prize_process,
+                "campaign_reports": current.campaign_reports,
             }
         super().__init__(data, **kwargs)
         self.account = account

@@ -24,7 +24,8 @@ ACCOUNT_FIELDS = ["brand", "name", "purpose", "region", "value_proposition", "to
                   "owner", "weibo_uid", "is_active"]
 PLAYBOOK_FIELDS = ["change_note", "content_mix", "time_slots", "reply_within_hours", "resolve_within_hours",
                    "replies_need_approval", "interaction_rules", "escalation_rules", "forbidden_words",
-                   "approval_required", "approval_mode", "approval_target_minutes"]
+                   "approval_required", "approval_mode", "approval_target_minutes", "campaign_frequency",
+                   "campaign_themes", "prize_process", "campaign_reports"]
 
 
 @transaction.atomic

@@ -295,3 +295,11 @@ def cascade_key_node(*, user: User, cascade_id: int, mid: str) -> CascadeNode | 
         return None
     return CascadeNode(cascade_id=cascade.pk, brand_id=cascade.brand_id, mid=row.platform_id, uid=row.uid,
                        screen_name=row.screen_name, text=row.text, reposted_through=children)
+
+
+def repost_parent_name(text: str) -> str | None:
+    """The screen name of the post a repost reposted: the first ``//@name:`` of its text (``propagation``'s rule,
+    for other apps that rebuild repost trees, e.g. a campaign's entries)."""
+    from .propagation import first_chain_name
+
+    return first_chain_name(text)

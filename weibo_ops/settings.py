@@ -392,6 +392,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=SENTIMENT_INCIDENT_REGRADE_SECONDS),
         "options": {"expires": 60},
     },
+    "campaigns-harvest": {
+        "task": "campaigns.harvests_poll",  # campaigns.tasks.HARVESTS_TASK: reposts and comments of live campaigns
+        "schedule": timedelta(minutes=1),  # each post is read every campaigns.harvest.POLL_EVERY
+        "options": {"expires": 60},
+    },
     "weibo-connections-check": {
         "task": "positioning.weibo_connections_check",  # positioning.tasks.CHECK_CONNECTIONS_TASK
         # get_token_info spends no rate budget; a lost authorisation is found within this time.

@@ -30,6 +30,7 @@ urlpatterns = [
     path("content/", include("content.urls")),
     path("fans/", include("fans.urls")),
     path("sentiment/", include("sentiment.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("weibo/", include("weibo_ops.weibo.urls")),
     path("api/v1/", include(api_v1)),
     path("healthz", health.healthz, name="healthz"),

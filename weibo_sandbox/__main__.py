@@ -142,6 +142,8 @@ def parser() -> argparse.ArgumentParser:
     scenario.add_argument("--speed", type=_positive_float, default=1.0)
     scenario.add_argument("--size", type=_positive_int, default=None)
     scenario.add_argument("--seed", type=int, default=None)
+    scenario.add_argument("--status", type=_positive_int, default=None,
+                          help="an own post to revolve around (lottery_hunters: the campaign post)")
 
     message = commands.add_parser("message", help="a fan sends a private message to an own account (pushed)")
     message.add_argument("--to", type=_positive_int, required=True, help="own account uid")
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(args)
     if args.command == "scenario":
         body = {"speed": args.speed, "instant": args.instant}
-        for name in ("account", "size", "seed"):
+        for name in ("account", "size", "seed", "status"):
             if getattr(args, name) is not None:
                 body[name] = getattr(args, name)
         return _admin(args.url, f"/_sandbox/scenarios/{args.name}", body)

@@ -26,7 +26,7 @@ from .faults import BLACKHOLE_HOLD_SECONDS, Fault
 from .platform import CODE_LIFETIME, CST, ListQuery, User
 from .rules import MAX_IMAGE_BYTES
 from .sandbox import Sandbox
-from .traffic import MAX_SCENARIO_SIZE, SCENARIOS
+from .traffic import MAX_SCENARIO_SIZE, SCENARIOS, WITH_STATUS
 
 log = logging.getLogger("weibo_sandbox")
 
@@ -1087,7 +1087,16 @@ async def admin_scenario_start(box: Sandbox, request: Request) -> dict:
     if size is not None and not 1 <= size <= MAX_SCENARIO_SIZE:
         raise AdminError(f"size must be between 1 and {MAX_SCENARIO_SIZE}")
     seed = _int_field(body, "seed")
-    return box.traffic.start(name, account=account, speed=float(speed), instant=instant, size=size, seed=seed)
+    status = _int_field(body, "status")
+    if status is not None:
+        if name not in WITH_STATUS:
+            raise AdminError(f"status is for the scenarios {', '.join(sorted(WITH_STATUS))} only")
+        post = box.platform.statuses.get(status)
+        if post is None or post.deleted or post.user_id != account.id or post.retweeted_id is not None:
+            raise AdminError(f"status {status} is not an original post of account {account.id}: give the id of one "
+                             "of its own posts")
+    return box.traffic.start(name, account=account, speed=float(speed), instant=instant, size=size, seed=seed,
+                             status=status)
 
 
 async def admin_traffic(box: Sandbox, request: Request) -> dict:

@@ -332,6 +332,21 @@ LOTTERY_BASE = ["抽我抽我", "许愿中奖", "好运来", "我要中奖", "�
 LOTTERY_TAIL = ["[哈哈]", "[心]", "[憧憬]", "[鼓掌]", "[doge]", "[哈哈][哈哈]", "好运来", "拜托拜托", "求求了",
                 "！", "！！！", "~", "冲", "锦鲤保佑"]
 
+# Other brands' prize draws, which lottery hunters repost by the dozen: who runs them and what they give away.
+LOTTERY_BRANDS = ["元气零食铺", "喵星宠物粮", "悦动耳机", "花漾美妆", "拾光咖啡", "轻跑运动", "云朵家纺", "橙子数码",
+                  "糖果KTV", "小熊电器"]
+LOTTERY_PRIZES = ["iPhone 15", "iPad", "无线耳机", "200元京东卡", "零食大礼包", "猫粮一年份", "口红套装", "咖啡券十张",
+                  "跑鞋一双", "加湿器"]
+HUNTER_TAGS = ["#转发抽奖# ", "#抽奖# ", "转发抽奖 ", "抽奖抽奖 "]  # what hunters tag their reposts with
+
+
+def lottery_post(rng: random.Random, *, brand: str) -> str:
+    """Another brand's 【转发抽奖】 post: follow, repost, win a generic prize."""
+    prize, when, winners = rng.choice(LOTTERY_PRIZES), rng.choice(["周五", "下周一", "月底"]), rng.choice([1, 3, 5, 10])
+    tail = rng.choice(["", "@3位好友中奖率更高", "转发越多机会越大"])
+    return f"【转发抽奖】关注@{brand} 并转发本条，{when}抽{winners}位送{prize}！{tail}"
+
+
 SCANDAL = ["被曝用过期奶粉做复原乳", "抽检菌落总数超标", "旗下牧场虐牛视频上热搜了", "被查出蛋白质含量虚标",
            "临期奶改日期重新上架", "工厂被曝卫生问题", "黄曲霉毒素M1超标被通报", "被曝奶源掺水"]
 SCANDAL_REACT = ["看得我心惊肉跳", "我家冰箱里还有两箱", "吃瓜{emo_neu}", "这都第几回了", "细思极恐",

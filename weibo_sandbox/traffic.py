@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from . import corpus
-from .platform import CST, SENTIMENT_MIX, Platform, Status, User, pick_weighted, weibo_time
+from .platform import CST, ENTERPRISE_VERIFIED, SENTIMENT_MIX, Platform, Status, User, pick_weighted, weibo_time
 from .push import Pusher, event_body, message_body
 from .rules import weibo_length
 
@@ -84,6 +84,21 @@ COLLATERAL_WINDOW = 7200.0  # seconds over which collateral posts rise and fall
 ORGANIC_MIN_REPOSTS = 100  # a replayed cascade has at least this many reposts
 ORGANIC_MIN_CV = 2.0  # organic inter-arrival gaps are irregular: CED's median CV is 8-11
 MAX_SYNTHETIC_DELAY = 3 * 86400.0  # seconds: the longest gap a synthetic cascade draws
+LOTTERY_MAX_ENTRANTS = 1000  # a lottery run's entrants, however large the size asked: history comes on top
+LOTTERY_FAN_SHARE = 0.3  # of the entrants: real fans (normal users) ...
+LOTTERY_ZOMBIE_SHARE = 0.2  # ... zombies (default profiles, no posts); the rest are lottery hunters
+LOTTERY_FANS_FOLLOWING = 0.4  # real fans who followed the account long before the campaign
+LOTTERY_SECOND_LEVEL = 0.35  # real fans who repost another fan's repost (the second level: //@name:)
+LOTTERY_HUNTER_COMMENTS = 0.2  # hunters who comment instead of reposting
+LOTTERY_ENTRY_WINDOW = 2 * 86400.0  # seconds: entries arrive over the first two days
+LOTTERY_DRAW_AFTER = 3 * 86400.0  # seconds: the draw, a day after the entries stop
+LOTTERY_LEAVE = {"fan": 0.1, "hunter": 0.85, "zombie": 0.7}  # who unfollows after the draw
+LOTTERY_LEAVE_DAYS = (0.1, 4.0)  # ... within these days after it
+LOTTERY_SPAN = 12 * 86400.0  # seconds: the plan's last event (a winner's thanks), so instant runs are 12 days old
+LOTTERY_BRAND_COUNT = 6  # other brands whose draws the hunters reposted
+LOTTERY_HISTORY_DAYS = 25  # ... over these days before the campaign
+LOTTERY_HISTORY = (8, 30)  # reposts of other brands' draws per hunter (fewer when there are many hunters) ...
+LOTTERY_HISTORY_TOTAL = 3000  # ... and at most this many in all: MAX_SCENARIO_SIZE bounds the plan
 AMBIENT_MIX = (
     ("mention", 0.28),
     ("comment", 0.28),
@@ -224,6 +239,7 @@ class Plan:
     events: list[Event]
     root: str | None = None  # key of the post the scenario revolves around
     details: dict = field(default_factory=dict)
+    refs: dict[str, int] = field(default_factory=dict)  # keys bound before the run: an existing post as "root"
 
 
 @dataclass
@@ -234,6 +250,7 @@ class Context:
     size: int | None
     data: DataSource | None
     start: float  # an estimate of the plan's start: users it creates are aged relative to it
+    status: int | None = None  # an existing own post to revolve around (scenarios in WITH_STATUS)
 
     def user(self, kind: str = "normal") -> User:
         return self.platform.make_user(self.rng, kind=kind, at=self.start)
@@ -435,23 +452,129 @@ def _heavy_offset(rng: random.Random, scale: float) -> float:
 
 
 def lottery_hunters(ctx: Context) -> Plan:
+    """A repost-with-prize campaign and who it draws: real fans (some following already; they write their own
+    words, @ friends, and some repost another entrant's repost, so second-level reposts exist), lottery hunters
+    (a history of reposting other brands' 【转发抽奖】 posts in the weeks before, visible to the search and in
+    their counts) and zombies (default profiles, no posts). Every newcomer follows the account before entering;
+    after the draw (``draw_after`` seconds in) most hunters and zombies unfollow within days, real fans mostly
+    stay. The plan runs ``LOTTERY_SPAN`` seconds, so an ``instant`` run is a finished campaign 10+ days old.
+
+    Revolves around ``ctx.status`` (an own post, e.g. the campaign post the app published) when given, else
+    around a post of its own. Deterministic for the seed."""
     rng = ctx.rng
-    size = ctx.size or 300
+    size = min(ctx.size or 300, LOTTERY_MAX_ENTRANTS)
+    own = ctx.account
     product = rng.choice(corpus.PRODUCTS)
-    winners = rng.choice([3, 5, 10])
-    text = (
-        f"【转发抽奖】{product}新品上市！关注@{ctx.account.screen_name} 并转发本条微博，"
-        f"下周五抽{winners}位送{product}一箱 {ctx.link('lottery')}"
-    )
-    events = [Event(0.0, "post", ctx.account.id, text, key="root", attitudes=rng.randint(100, 800))]
-    for offset in sorted(30.0 + rng.expovariate(1 / 1200) for _ in range(size)):
-        user = ctx.user("hunter" if rng.random() < 0.75 else "zombie")
-        remark = corpus.text("lottery", rng)
-        if rng.random() < 0.8:
-            events.append(Event(offset, "repost", user.id, remark, target="root", is_comment=rng.choice([0, 1, 1])))
+    events: list[Event] = []
+    refs: dict[str, int] = {}
+    if ctx.status is not None:
+        refs["root"] = ctx.status
+    else:
+        winners = rng.choice([3, 5, 10])
+        text = (
+            f"【转发抽奖】{product}新品上市！关注@{own.screen_name} 并转发本条微博，"
+            f"下周五抽{winners}位送{product}一箱 {ctx.link('lottery')}"
+        )
+        events.append(Event(0.0, "post", own.id, text, key="root", attitudes=rng.randint(100, 800)))
+    brands = _lottery_brands(ctx, events)
+    kinds = ["fan"] * round(size * LOTTERY_FAN_SHARE) + ["zombie"] * round(size * LOTTERY_ZOMBIE_SHARE)
+    kinds += ["hunter"] * (size - len(kinds))
+    rng.shuffle(kinds)
+    hunters = kinds.count("hunter")
+    history_each = max(LOTTERY_HISTORY[0], min(LOTTERY_HISTORY[1], LOTTERY_HISTORY_TOTAL // max(1, hunters)))
+    uids: dict[str, list[int]] = {"fan": [], "hunter": [], "zombie": []}
+    entry = _LotteryEntry(ctx, events, product)
+    for kind, offset in zip(kinds, sorted(rng.uniform(60.0, LOTTERY_ENTRY_WINDOW) for _ in kinds), strict=True):
+        user = ctx.user({"fan": "normal"}.get(kind, kind))
+        if kind == "zombie":
+            user.statuses_count = 0  # a zombie never posted: its entry will be its first post
+        uids[kind].append(user.id)
+        if kind == "hunter":
+            entry.counts["history"] += _hunter_history(ctx, events, user, brands,
+                                                       rng.randint(history_each // 2, history_each))
+        entry.add(kind, user, offset)
+    fan = ctx.platform.users[uids["fan"][0]] if uids["fan"] else ctx.user()
+    events.append(Event(LOTTERY_SPAN, "comment", fan.id, f"奖品收到了，{corpus.text('praise', rng, product=product)}",
+                        target="root"))
+    details = {"product": product, "draw_after": LOTTERY_DRAW_AFTER, "span": LOTTERY_SPAN,
+               "fans": len(uids["fan"]), "hunters": len(uids["hunter"]), "zombies": len(uids["zombie"]),
+               "brands": len(brands), **entry.counts,
+               "fan_uids": uids["fan"], "hunter_uids": uids["hunter"], "zombie_uids": uids["zombie"]}
+    return Plan(events, root="root", details=details, refs=refs)
+
+
+class _LotteryEntry:
+    """One entrant of ``lottery_hunters``: the follow, the entry, the unfollow after the draw."""
+
+    def __init__(self, ctx: Context, events: list[Event], product: str):
+        self.ctx, self.events, self.product = ctx, events, product
+        self.names: list[str] = []  # entrants so far, for @friends
+        self.entered: list[str] = []  # keys of fans' reposts, for second-level reposts
+        self.counts: dict = {"already_following": 0, "second_level": 0, "comments": 0, "history": 0,
+                             "unfollows": {"fan": 0, "hunter": 0, "zombie": 0}}
+
+    def add(self, kind: str, user: User, offset: float) -> None:
+        rng, own, events, counts = self.ctx.rng, self.ctx.account, self.events, self.counts
+        if kind == "fan" and rng.random() < LOTTERY_FANS_FOLLOWING:
+            self.ctx.platform.follow(user, own, at=self.ctx.start - rng.uniform(30, 900) * 86400.0)  # long-standing
+            counts["already_following"] += 1
         else:
-            events.append(Event(offset, "comment", user.id, remark, target="root"))
-    return Plan(events, root="root", details={"product": product})
+            events.append(Event(max(1.0, offset - rng.uniform(5.0, 600.0)), "follow", user.id, to=own.id))
+        picked = rng.sample(self.names, min(len(self.names), rng.randint(1, 3))) if self.names else []
+        friends = " ".join(f"@{name}" for name in picked)
+        key = f"e{len(self.names)}"
+        if kind == "fan":
+            remark = f"{corpus.text(rng.choice(['praise', 'repost']), rng, product=self.product)} {friends}".strip()
+            target = "root"
+            if self.entered and rng.random() < LOTTERY_SECOND_LEVEL:
+                target = rng.choice(self.entered[-30:])
+                counts["second_level"] += 1
+            events.append(Event(offset, "repost", user.id, remark, target=target, key=key))
+            self.entered.append(key)
+        elif kind == "hunter" and rng.random() < LOTTERY_HUNTER_COMMENTS:
+            events.append(Event(offset, "comment", user.id, f"{corpus.text('lottery', rng)} {friends}".strip(),
+                                target="root"))
+            counts["comments"] += 1
+        else:
+            remark = corpus.text("lottery", rng) if kind == "hunter" else rng.choice(["", "转发微博", "抽我"])
+            if kind == "hunter" and friends:
+                remark = f"{remark} {friends}"
+            events.append(Event(offset, "repost", user.id, remark, target="root", is_comment=rng.choice([0, 0, 1])))
+        self.names.append(user.screen_name)
+        if rng.random() < LOTTERY_LEAVE[kind]:
+            after = LOTTERY_DRAW_AFTER + rng.uniform(*LOTTERY_LEAVE_DAYS) * 86400.0
+            events.append(Event(after, "unfollow", user.id, to=own.id))
+            counts["unfollows"][kind] += 1
+
+
+def _lottery_brands(ctx: Context, events: list[Event]) -> list[tuple[str, float]]:
+    """Other brands running their own draws in the weeks before: keys of their 【转发抽奖】 posts."""
+    rng = ctx.rng
+    keys = []
+    for i, name in enumerate(rng.sample(corpus.LOTTERY_BRANDS, LOTTERY_BRAND_COUNT)):
+        brand = ctx.platform.add_user(User(
+            id=ctx.platform.new_fan_uid(), screen_name=name, created_at=ctx.start - rng.uniform(900, 3000) * 86400.0,
+            description=f"{name}官方微博", location=corpus.location(rng), gender="n",
+            followers_count=rng.randint(20_000, 900_000), friends_count=rng.randint(50, 400),
+            statuses_count=rng.randint(500, 6000), verified=True, verified_type=ENTERPRISE_VERIFIED,
+            verified_reason=f"{name}官方微博", kind="brand"))
+        offset = -rng.uniform(LOTTERY_HISTORY_DAYS * 0.8, LOTTERY_HISTORY_DAYS) * 86400.0
+        events.append(Event(offset, "post", brand.id, corpus.lottery_post(rng, brand=brand.screen_name), key=f"b{i}",
+                            attitudes=rng.randint(200, 5000)))
+        keys.append((f"b{i}", offset))
+    return keys
+
+
+def _hunter_history(ctx: Context, events: list[Event], user: User, brands: list[tuple[str, float]],
+                    n: int) -> int:
+    """A hunter's reposts of other brands' draws over the weeks before, tagged the way hunters tag them."""
+    rng = ctx.rng
+    for _ in range(n):
+        key, posted = rng.choice(brands)
+        at = rng.uniform(posted + 60.0, -3600.0)
+        remark = rng.choice(corpus.HUNTER_TAGS) + corpus.text("lottery", ctx.rng)
+        events.append(Event(at, "repost", user.id, remark, target=key))
+    return n
 
 
 def collateral_crisis(ctx: Context) -> Plan:
@@ -546,6 +669,7 @@ def _cv(times: list[float]) -> float:
     return statistics.pstdev(gaps) / statistics.fmean(gaps)
 
 
+WITH_STATUS = frozenset({"lottery_hunters"})  # scenarios that can revolve around an existing own post
 SCENARIOS: dict[str, Callable[[Context], Plan]] = {
     "negative_spike": negative_spike,
     "bot_attack": bot_attack,
@@ -707,16 +831,17 @@ class Traffic:
         instant: bool = False,
         size: int | None = None,
         seed: int | None = None,
+        status: int | None = None,
     ) -> dict:
         builder = SCENARIOS[name]
         rng = random.Random(seed if seed is not None else self.platform.rng.randrange(2**32))
         now = self.platform.now()
-        ctx = Context(self.platform, rng, account, size, self.data, start=now)
+        ctx = Context(self.platform, rng, account, size, self.data, start=now, status=status)
         plan = builder(ctx)
         plan.events.sort(key=lambda e: e.offset)  # stable: equal offsets keep the builder's order
         total = plan.events[-1].offset if plan.events else 0.0
         start = now - total / speed if instant else now
-        run = Run(len(self.runs) + 1, name, plan, start, speed, instant)
+        run = Run(len(self.runs) + 1, name, plan, start, speed, instant, refs=dict(plan.refs))
         self.runs.append(run)
         self._release_due(run, now)
         if run.released + run.skipped < len(plan.events):

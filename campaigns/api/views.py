@@ -14,12 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from positioning.access import accounts_for
 from team.models import Role
 from weibo_ops.requests import client_ip
 
@@ -28,6 +29,7 @@ from ..access import activities_for, campaigns_for
 from ..draw import participants_text
 from ..models import Campaign, Participant, PrizeApplication, Task, Winner
 from ..report import campaign_report, report_rows
+from ..selectors import sees_weibo_side
 from .serializers import (
     ActivitySerializer,
     CampaignSerializer,
@@ -52,10 +54,16 @@ from .serializers import (
 ID = "[0-9]+"  # ids in paths: anything else is no such resource (404), never a database error
 
 
-def _runners_campaigns(user):
-    """Campaigns whose participants, prizes, winners and codes the caller sees: not a department contact's,
-    who sees only their tasks."""
-    return campaigns_for(user).none() if getattr(user, "role", None) == Role.DEPT_CONTACT else campaigns_for(user)
+def _weibo_side(user):
+    """Campaigns whose Weibo side (participants, winners, the report) the caller sees, as on the pages
+    (``selectors.sees_weibo_side``): managers, the lead, and those who see one of its accounts; a department
+    contact sees only the plan."""
+    campaigns = campaigns_for(user)
+    if not user.is_authenticated or user.is_org_wide:  # campaigns_for has none for the anonymous
+        return campaigns
+    if getattr(user, "role", None) == Role.DEPT_CONTACT:
+        return campaigns.filter(lead=user)
+    return campaigns.filter(Q(lead=user) | Q(accounts__in=accounts_for(user).values("pk"))).distinct()
 
 
 def _campaign_of(user, pk) -> Campaign:
@@ -196,7 +204,11 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"])
     def report(self, request, pk=None):
         """The report's figures against the goals, with how each is computed, and the earlier campaigns'."""
-        found = campaign_report(campaign=self.get_object())
+        campaign = self.get_object()
+        if not sees_weibo_side(request.user, campaign):
+            raise PermissionDenied(_("This part of the campaign is for the Weibo team. Your tasks are under “My "
+                                     "tasks”."))
+        found = campaign_report(campaign=campaign)
 
         def number(value):
             return str(value) if value is not None and not isinstance(value, int) else value
@@ -330,7 +342,7 @@ class PrizeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_fields = ["campaign", "state"]
 
     def get_queryset(self):
-        return (PrizeApplication.objects.filter(campaign__in=_runners_campaigns(self.request.user).values("pk"))
+        return (PrizeApplication.objects.filter(campaign__in=campaigns_for(self.request.user).values("pk"))
                 .order_by("created_at", "id"))
 
     @extend_schema(request=PrizeSerializer, responses={201: PrizeSerializer})
@@ -376,7 +388,7 @@ class ParticipantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     filterset_class = ParticipantFilter
 
     def get_queryset(self):
-        return (Participant.objects.filter(campaign__in=_runners_campaigns(self.request.user).values("pk"))
+        return (Participant.objects.filter(campaign__in=_weibo_side(self.request.user).values("pk"))
                 .order_by("first_entry_at", "id"))
 
     @extend_schema(request=OverrideSerializer, responses=ParticipantSerializer)
@@ -397,7 +409,7 @@ class WinnerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_fields = ["campaign", "delivery_state", "notice_state"]
 
     def get_queryset(self):
-        return (Winner.objects.filter(campaign__in=_runners_campaigns(self.request.user).values("pk"))
+        return (Winner.objects.filter(campaign__in=_weibo_side(self.request.user).values("pk"))
                 .select_related("participant", "prize", "campaign").order_by("campaign_id", "rank"))
 
     @extend_schema(request=DeliverySerializer, responses=WinnerSerializer)

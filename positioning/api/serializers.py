@@ -76,7 +76,8 @@ class PlaybookSerializer(serializers.ModelSerializer):
         fields = ["id", "account", "number", "created_at", "created_by", "change_note", "content_mix",
                   "posts_per_day", "time_slots", "reply_within_hours", "resolve_within_hours", "replies_need_approval",
                   "interaction_rules", "escalation_rules",
-                  "forbidden_words", "approval_required", "approval_mode", "approvers", "approval_target_minutes"]
+                  "forbidden_words", "approval_required", "approval_mode", "approvers", "approval_target_minutes",
+                  "campaign_frequency", "campaign_themes", "prize_process", "campaign_reports"]
         read_only_fields = ["account", "number", "created_at", "created_by"]
 
 

@@ -152,6 +152,7 @@ def walk_data(demo) -> None:
     call_command("seed_demo_content", due_in=3600, stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo_fans", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo_monitoring", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo_campaigns", stdout=open("/dev/null", "w"))  # noqa: SIM115
     now = timezone.now()
     texts = [("吹爆鲜牧的酸奶，会一直回购的", Sentiment.POSITIVE), ("一岁半宝宝能喝鲜牧的牛奶吗", Sentiment.NEUTRAL),
              ("鲜牧的牛奶喝出了怪味，三天没送了", Sentiment.NEGATIVE)]

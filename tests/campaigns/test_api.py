@@ -15,7 +15,7 @@ from team.models import Department
 
 from .helpers_cc import campaign_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_cc")]
+pytestmark = pytest.mark.django_db
 LANGUAGE = "en"
 API = "/api/v1/campaigns"
 

@@ -18,7 +18,7 @@ from team.models import AuditEvent
 
 from .helpers_cc import campaign_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_cc")]
+pytestmark = pytest.mark.django_db
 LANGUAGE = "en"
 
 

@@ -14,7 +14,7 @@ from campaigns.models import CampaignKind, Entry, Participant
 
 from .helpers_cc import campaign_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_cc")]
+pytestmark = pytest.mark.django_db
 
 
 def test_shared_and_rare_verdicts_are_all_stored(demo):

@@ -33,7 +33,7 @@ from fans.selectors import campaign_consultations
 
 from .helpers_cc import campaign_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_cc")]
+pytestmark = pytest.mark.django_db
 LANGUAGE = "en"
 _n = count(1)
 
@@ -132,26 +132,34 @@ def test_earlier_campaigns_are_compared(demo, campaign):
     assert later.pk not in [s.campaign.pk for s in found.earlier]
 
 
-def test_cost_per_retained_fan_divides_by_30_days_else_7(campaign, monkeypatch):
-    class Found:
-        gained, retained_7, measurable_7, retained_30, measurable_30 = 100, 40, 90, None, 0
-
-    monkeypatch.setattr(report_module, "campaign_retention", lambda *, campaign, now=None: Found)
-    found = campaign_report(campaign=campaign)
-    assert found.summary.cost_per_retained == Decimal("27.50")  # 1100 yuan ÷ 40 retained after 7 days
-    Found.retained_30, Found.measurable_30 = 22, 80
-    assert campaign_report(campaign=campaign).summary.cost_per_retained == Decimal("50.00")  # 1100 ÷ 22
-    rows = {r.key: r for r in report_rows(campaign_report(campaign=campaign))}
-    assert rows["retained_7"].note == "40 of 90 measurable (44%)"
-    assert rows["cost"].note == "1100.00 yuan ÷ 22 fans retained after 30 days"
+def _follow(account, fan, at, kind=Kind.FOLLOW):
+    n = next(_n)
+    return Interaction.objects.create(account=account, kind=kind, source=Source.PUSH, object_type="event",
+                                      platform_id=f"e{n}", fan=fan, created_at=at, thread_key=f"e{n}",
+                                      needs_answer=False)
 
 
-def test_retention_comes_from_helper_cas_module(campaign):
-    retention = pytest.importorskip("campaigns.retention")  # runs once campaigns/retention.py is merged
-    found = retention.campaign_retention(campaign=campaign)
-    summary = campaign_report(campaign=campaign).summary
-    assert (summary.retention.gained, summary.retention.retained_7, summary.retention.retained_30) == (
-        found.gained, found.retained_7, found.retained_30)
+def test_retention_and_cost_per_retained_fan_come_from_the_follow_events(campaign):
+    """50 fans follow on the campaign's first day; 10 unfollow within 7 days, 5 more by day 30."""
+    account = campaign.accounts.get()
+    day_one = campaign.starts_at + timedelta(hours=2)
+    fans = [Fan.objects.create(uid=f"66000{i:05d}") for i in range(50)]
+    for i, fan in enumerate(fans):
+        _follow(account, fan, day_one)
+        if i < 10:
+            _follow(account, fan, day_one + timedelta(days=3), Kind.UNFOLLOW)
+        elif i < 15:
+            _follow(account, fan, day_one + timedelta(days=20), Kind.UNFOLLOW)
+    seven = campaign_report(campaign=campaign, now=day_one + timedelta(days=8)).summary
+    assert (seven.retention.gained, seven.retention.retained_7, seven.retention.measurable_7) == (50, 40, 50)
+    assert seven.retention.retained_30 is None  # nobody can be measured after 30 days yet
+    assert seven.cost_per_retained == Decimal("27.50")  # 1100 yuan ÷ 40 still following after 7 days
+    thirty = campaign_report(campaign=campaign, now=day_one + timedelta(days=31))
+    assert (thirty.summary.retention.retained_30, thirty.summary.retention.measurable_30) == (35, 50)
+    assert thirty.summary.cost_per_retained == Decimal("31.43")  # 1100 ÷ 35 after 30 days
+    rows = {r.key: r for r in report_rows(thirty)}
+    assert rows["retained_7"].note == "40 of 50 measurable (80%)"
+    assert rows["cost"].note == "1100.00 yuan ÷ 35 fans retained after 30 days"
 
 
 def test_page_shows_every_figure_with_how_it_is_computed(demo, campaign, login, django_assert_max_num_queries):
@@ -163,14 +171,31 @@ def test_page_shows_every_figure_with_how_it_is_computed(demo, campaign, login, 
     assert "Second-level reposts" in page and "3400" in page
     assert "Reposts of a repost (depth 2 or more in the repost tree)" in page
     assert "lottery hunter: 30" in page
-    if report_module.campaign_retention is None:  # until helper ca's campaigns/retention.py is merged
-        assert page.count("not measured yet") == 4  # fans gained, after 7 and 30 days, cost per retained fan
+    assert page.count("not measured yet") == 3  # no follow events: after 7 and 30 days, cost per retained fan
 
 
-def test_page_is_a_404_for_people_who_may_not_see_the_campaign(demo, campaign, login):
+def test_page_is_refused_to_people_who_may_not_see_the_campaign(demo, campaign, login):
     client = login(demo.people["logistics"])
-    assert client.get(f"/campaigns/{campaign.pk}/report/").status_code == 404
-    assert client.get(f"/campaigns/{campaign.pk}/report.xlsx").status_code == 404
+    assert client.get(f"/campaigns/{campaign.pk}/report/").status_code == 403
+    assert client.get(f"/campaigns/{campaign.pk}/report.xlsx").status_code == 403
+
+
+def test_a_department_contact_with_a_task_sees_the_plan_not_the_report(demo, campaign, login, api):
+    from campaigns import services
+    from team.models import Department
+
+    services.task_create(campaign=campaign, by=demo.people["manager"], title="大巴", due_at=campaign.ends_at,
+                         department=Department.objects.get(name="物流部"))
+    contact = demo.people["logistics"]
+    client = login(contact)
+    assert client.get(f"/campaigns/{campaign.pk}/plan/").status_code == 200
+    page = client.get(f"/campaigns/{campaign.pk}/report/")
+    assert page.status_code == 403
+    assert client.get(f"/campaigns/{campaign.pk}/report.xlsx").status_code == 403
+    from_api = api(contact).get(f"/api/v1/campaigns/campaigns/{campaign.pk}/report/")
+    assert (from_api.status_code, from_api.data) == (403, {"detail": "This part of the campaign is for the Weibo "
+                                                                     "team. Your tasks are under “My tasks”."})
+    assert api(contact).get("/api/v1/campaigns/participants/", {"campaign": campaign.pk}).data["count"] == 0
 
 
 def test_xlsx_has_the_figures_targets_and_how(demo, campaign, login):

@@ -233,6 +233,20 @@ def test_a_fan_page_shows_the_reasons_and_the_profile_age(demo, login):
     assert "never buys or adds fans" in page
 
 
+def test_a_fan_page_shows_the_lottery_hunter_likelihood_and_why(demo, login):
+    fan = fan_make(screen_name="锦鲤附体1994", friends_count=1800, profile_at=timezone.now(), hunter=0.85,
+                   score_reasons={"hunter": [["lottery_posts", {"n": 14, "d": 30}], ["lottery_words", {"word": "锦鲤"}],
+                                             ["following_many", {"n": 1800}]]})
+    item_make(demo.accounts["鲜牧客服"], fan)
+    page = login(demo.people["manager"]).get(reverse("fans:fan", args=[fan.pk])).content.decode()
+    assert "looks like a lottery hunter" in page and "Lottery hunter likelihood" in page
+    assert "<strong>0.85</strong>" in page
+    assert "14 lottery reposts in 30 days; “锦鲤” in the name or profile; follows 1800 accounts" in page
+    Fan.objects.filter(pk=fan.pk).update(hunter=0.4)
+    assert "looks like a lottery hunter" not in login(demo.people["manager"]).get(
+        reverse("fans:fan", args=[fan.pk])).content.decode()
+
+
 def test_notes_and_tags_on_a_fan(demo, login):
     fan = fan_make()
     item_make(demo.accounts["鲜牧客服"], fan)

@@ -158,3 +158,39 @@ def test_reasons_are_put_into_words_in_the_readers_language(demo):
         chinese = scoring.reasons_text(fan)
         expected = [str(scoring.REASON_TEXT["no_avatar"]), str(scoring.REASON_TEXT["praise_days"]) % {"n": 2}]
     assert chinese["zombie"][0] == expected[0] and chinese["loyalty"] == [expected[1]]
+
+
+def hunter_fan(**extra) -> Fan:
+    return Fan(uid="7700000203", screen_name="锦鲤附体1994", description="逢抽必转",
+               avatar_url="https://tva1.example/u/7700000203.jpg", followers_count=120, friends_count=1800,
+               statuses_count=52000, registered_at=NOW - timedelta(days=1500), profile_at=NOW, **extra)
+
+
+def test_a_lottery_hunter_scores_every_reason_with_its_weight():
+    score = scoring.profile_score(hunter_fan(lottery_posts=14, lottery_brands=5), now=NOW)
+    assert score.hunter == 1.0  # 0.45 + 0.15 + 0.2 + 0.2
+    assert score.reasons["hunter"] == [
+        ["lottery_posts", {"n": 14, "d": 30}], ["lottery_brands", {"n": 5}], ["lottery_words", {"word": "锦鲤"}],
+        ["following_many", {"n": 1800}],
+    ]
+    with translation.override("en"):
+        assert scoring.reason_words(score.reasons["hunter"]) == [
+            "14 lottery reposts in 30 days", "entered the draws of 5 brands", "“锦鲤” in the name or profile",
+            "follows 1800 accounts"]
+
+
+def test_the_profile_alone_never_makes_a_hunter_and_a_fan_seen_only_by_uid_gets_no_verdict():
+    assert scoring.profile_score(hunter_fan(), now=NOW).hunter == 0.4  # words and following: below the threshold
+    assert scoring.profile_score(hunter_fan(), now=NOW).hunter < scoring.HUNTER_THRESHOLD
+    assert scoring.profile_score(hunter_fan(lottery_posts=5, lottery_brands=2), now=NOW).hunter == 0.62
+    assert scoring.profile_score(normal_fan(), now=NOW).hunter == 0.0
+    assert scoring.profile_score(Fan(uid="1", lottery_posts=30), now=NOW).hunter == 0.0
+
+
+def test_rescoring_keeps_the_hunter_likelihood():
+    fan = hunter_fan(lottery_posts=10, lottery_brands=3)
+    fan.save()
+    scoring.fans_rescore(fan_ids=[fan.pk])
+    fan.refresh_from_db()
+    assert fan.hunter == 1.0 and [r[0] for r in fan.score_reasons["hunter"]] == [
+        "lottery_posts", "lottery_brands", "lottery_words", "following_many"]

@@ -13,7 +13,7 @@ import pytest
 
 from weibo_sandbox import corpus
 
-from .weibo import BRAND, Account, all_reposts, gaps_cv, parse_time, run
+from .weibo import BRAND, SERVICE, Account, all_reposts, gaps_cv, link, parse_time, run
 
 NAMES = {
     "negative_spike", "bot_attack", "kol_cascade", "lottery_hunters", "collateral_crisis", "organic_replay",
@@ -105,22 +105,70 @@ def test_kol_cascade_with_real_timing(sandbox_with_data):
     assert len(second) >= 80 and gaps_cv(stamps(second)) > 1
 
 
-def test_lottery_hunters_look_like_hunters(brand, fresh_sandbox):
+def test_lottery_hunters_bring_fans_hunters_zombies_and_the_drop_after_the_draw(brand, fresh_sandbox):
     summary = run(fresh_sandbox, "lottery_hunters", size=300)
+    assert (summary["fans"], summary["hunters"], summary["zombies"]) == (90, 150, 60)
     root = brand.ok(brand.get("statuses/show", id=summary["root"]))
     assert "转发抽奖" in root["text"] and root["user"]["id"] == BRAND
     reposts = all_reposts(brand, summary["root"])
     comments = brand.ok(brand.get("comments/show", id=summary["root"], count=200))
     assert len(reposts) + comments["total_number"] >= 300
-    users = {r["user"]["id"]: r["user"] for r in reposts}
-    hunters = [
-        u
-        for u in users.values()
-        if u["statuses_count"] >= 5000 and u["friends_count"] >= 1000 and u["followers_count"] <= 300
-    ]
-    zombies = [u for u in users.values() if "default_avatar" in u["profile_image_url"]]
-    assert len(hunters) >= 0.6 * len(users) and zombies
-    assert len(hunters) + len(zombies) == len(users)
+    entrants = {r["user"]["id"]: r["user"] for r in reposts} | {c["user"]["id"]: c["user"] for c in
+                                                                 comments["comments"]}
+    fans, hunters, zombies = (set(summary[f"{k}_uids"]) for k in ("fan", "hunter", "zombie"))
+    assert set(entrants) - {BRAND} == fans | hunters | zombies
+    for uid in hunters:
+        user = entrants[uid]
+        assert user["statuses_count"] >= 5000 and user["friends_count"] >= 1000 and user["followers_count"] <= 300
+    assert all("default_avatar" in entrants[uid]["profile_image_url"] for uid in zombies)
+    assert {entrants[uid]["statuses_count"] for uid in zombies} == {1}  # their entry is their only post
+    assert not any("default_avatar" in entrants[uid]["profile_image_url"] for uid in fans | hunters)
+    # Real fans write their own words and @ friends; some repost another fan's repost: the second level.
+    chained = [r for r in reposts if r["user"]["id"] in fans and "//@" in r["text"]]
+    assert len(chained) == summary["second_level"] > 10
+    names = {entrants[uid]["screen_name"] for uid in fans}
+    assert all(r["text"].split("//@", 2)[1].split(":")[0] in names for r in chained)
+    assert sum("@" in r["text"].split("//@")[0] for r in reposts if r["user"]["id"] in fans) > len(fans) // 2
+    # Hunters reposted other brands' draws in the weeks before: the commercial search finds them.
+    hunter = sorted(hunters)[0]
+    found = brand.ok(brand.biz_get("/2/search/statuses/limited.json", q="抽奖", ids=str(hunter), count=50))
+    history = [s for s in found["statuses"] if s["retweeted_status"]["id"] != root["id"]]
+    assert len(history) >= 4 and all(s["retweeted_status"]["user"]["verified"] for s in history)
+    assert len({s["retweeted_status"]["user"]["id"] for s in history}) >= 2
+    assert not brand.ok(brand.biz_get("/2/search/statuses/limited.json", q="抽奖", ids=str(sorted(fans)[0]),
+                                      count=50))["total_number"]
+    # After the draw most hunters and zombies unfollowed; real fans mostly stayed.
+    followers, cursor = set(), 0
+    while True:
+        page = brand.ok(brand.get("friendships/followers", uid=BRAND, count=200, cursor=cursor))
+        followers |= {u["id"] for u in page["users"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    left = summary["unfollows"]
+    assert len(hunters - followers) == left["hunter"] >= 0.7 * len(hunters)
+    assert len(zombies - followers) == left["zombie"] >= 0.5 * len(zombies)
+    assert len(fans - followers) == left["fan"] <= 0.2 * len(fans)
+    started = datetime.fromisoformat(summary["started_at"])
+    assert datetime.now(UTC) - started >= timedelta(days=10)  # instant: a finished campaign, 7-day retention known
+
+
+def test_lottery_hunters_around_the_campaign_post_the_app_published(brand, fresh_sandbox):
+    post = brand.share(f"【转发抽奖】关注并转发，抽3位送一箱鲜牧纯牛奶 {link('c/1')}")
+    summary = run(fresh_sandbox, "lottery_hunters", size=20, status=post["id"])
+    assert summary["root"] == str(post["id"]) and summary["events"] > 20
+    assert len(all_reposts(brand, post["id"])) + summary["comments"] >= 20
+    again = run(fresh_sandbox, "lottery_hunters", size=20, status=post["id"])
+    assert {k: v for k, v in again.items() if k.endswith("s") and isinstance(v, int)} == {
+        k: v for k, v in summary.items() if k.endswith("s") and isinstance(v, int)}  # the seed decides the mix
+    other = Account(fresh_sandbox, SERVICE).share(f"客服的帖子 {link('c/2')}")
+    for bad in ({"status": other["id"]}, {"status": 1}, {"status": "abc"}):
+        answer = fresh_sandbox.http.post("/_sandbox/scenarios/lottery_hunters", json={"instant": True, **bad})
+        assert answer.status_code == 400, answer.text
+    assert "not an original post of account" in fresh_sandbox.http.post(
+        "/_sandbox/scenarios/lottery_hunters", json={"status": other["id"]}).json()["error"]
+    refused = fresh_sandbox.http.post("/_sandbox/scenarios/bot_attack", json={"status": post["id"]})
+    assert refused.status_code == 400 and "lottery_hunters" in refused.json()["error"]
 
 
 def test_negative_spike_is_mostly_complaints_about_one_product(brand, fresh_sandbox):
