@@ -225,3 +225,13 @@ def test_evaluation_stores_the_exclusions_the_report_reads(campaign):
     assert stats.excluded == {"not_following": 2}
     assert stats.evaluated_at == campaign.ends_at
     assert [(code, n) for code, _label, n in campaign_report(campaign=campaign).excluded] == [("not_following", 2)]
+
+
+def test_the_overview_and_the_report_show_the_same_goal_figures(demo, campaign, login):
+    """One number, one definition: the campaign's overview shows its goals' figures so far, the report the
+    same ones."""
+    client = login(demo.people["manager"])
+    overview = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    rows = {r.key: r for r in report_rows(campaign_report(campaign=campaign))}
+    for key in ("second_level", "participants"):
+        assert f"{rows[key].value} of {rows[key].target}" in overview, key
