@@ -1,10 +1,9 @@
 """Campaigns on PostgreSQL: harvest storing rate, the draw over 100 k eligible participants, the report page at
 1 M reposts against 10 k, and an independent re-run of the draw from the published data.
 
-- **harvest**: reposts stored per second through the harvest's storing step (pages of 200 reposts, one
-  transaction each: the entries bulk-inserted, the roll-ups ``CampaignStats``/``CampaignDay`` added to, the
-  participants added). TODO(lead): this uses helper ca's ``campaigns.harvest.entries_store`` when it is there,
-  else the same steps written here (``store_page``); drop the fallback once harvest.py is on main.
+- **harvest**: reposts stored per second through the harvest's storing step, ``campaigns.harvest.entries_store``
+  (pages of 200 reposts, one transaction each: new entries and their place in the repost tree, the roll-ups
+  ``CampaignStats``/``CampaignDay`` added to, the participants and their fans added); no HTTP.
 - **draw**: ``campaign_commit_seed`` then ``campaign_draw`` end to end (``participants_evaluate`` over every
   entry and participant with the followers given, the published list, the draw, the winners stored) on a
   campaign of 100 k participants, 90 % of them following.
@@ -64,52 +63,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def store_page(campaign_id: int, entries: list) -> int:
-    """The harvest's storing step for one page: helper ca's ``entries_store`` when present, else the same
-    steps (new entries inserted, the roll-ups and the participants added to)."""
-    from collections import defaultdict
-
+    """The harvest's storing step for one page (``campaigns.harvest.entries_store``, in its transaction)."""
     from django.db import transaction
-    from django.db.models import F
-    from django.db.models.functions import Greatest
-    from django.utils import timezone
 
-    from campaigns.models import CampaignDay, CampaignStats, Entry, Participant
+    from campaigns.harvest import entries_store
 
-    try:
-        from campaigns.harvest import entries_store
-    except ImportError:
-        entries_store = None
     with transaction.atomic():
-        if entries_store is not None:
-            return len(entries_store(campaign_id=campaign_id, entries=entries, users={}))
-        stored = set(Entry.objects.filter(campaign_id=campaign_id, kind="repost",
-                                          platform_id__in=[e.platform_id for e in entries])
-                     .values_list("platform_id", flat=True))
-        new = [e for e in entries if e.platform_id not in stored]
-        Entry.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
-        CampaignStats.objects.filter(campaign_id=campaign_id).update(
-            reposts=F("reposts") + len(new), second_level=F("second_level") + sum(e.depth >= 2 for e in new),
-            reach=F("reach") + sum(e.followers for e in new),
-            max_depth=Greatest(F("max_depth"), max((e.depth for e in new), default=0)), updated_at=timezone.now())
-        days: dict = defaultdict(lambda: [0, 0])
-        for e in new:
-            days[timezone.localtime(e.posted_at).date()][0] += 1
-            days[timezone.localtime(e.posted_at).date()][1] += e.depth >= 2
-        for day, (reposts, second) in days.items():
-            CampaignDay.objects.get_or_create(campaign_id=campaign_id, day=day)
-            CampaignDay.objects.filter(campaign_id=campaign_id, day=day).update(
-                reposts=F("reposts") + reposts, second_level=F("second_level") + second)
-        first = {}
-        for e in sorted(new, key=lambda e: e.posted_at):
-            first.setdefault(e.uid, e)
-        existing = set(Participant.objects.select_for_update().filter(campaign_id=campaign_id, uid__in=list(first))
-                       .values_list("uid", flat=True))
-        Participant.objects.bulk_create(
-            [Participant(campaign_id=campaign_id, uid=uid, screen_name=e.screen_name, first_entry_at=e.posted_at,
-                         first_entry_id=e.platform_id, followers=e.followers)
-             for uid, e in first.items() if uid not in existing], batch_size=500, ignore_conflicts=True)
-        Participant.objects.filter(campaign_id=campaign_id, uid__in=existing).update(entries=F("entries") + 1)
-        return len(new)
+        return len(entries_store(campaign_id=campaign_id, entries=entries, users={}))
 
 
 class Bench:
@@ -261,11 +221,7 @@ class Bench:
         started = time.perf_counter()
         stored = sum(store_page(campaign.pk, page) for page in pages)
         seconds = time.perf_counter() - started
-        try:
-            import campaigns.harvest  # noqa: F401
-            path = "campaigns.harvest.entries_store"
-        except ImportError:
-            path = "bench store_page (TODO: campaigns.harvest.entries_store once on main)"
+        path = "campaigns.harvest.entries_store"
         return {"reposts": stored, "seconds": round(seconds, 2), "reposts_per_second": round(stored / seconds),
                 "page": PAGE, "storing_step": path}
 
