@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import BigIntegerField, F, Max, Min, Q
 from django.db.models.functions import Cast, Greatest
@@ -53,7 +54,6 @@ logger = logging.getLogger(__name__)
 PAGE = 200  # statuses/repost_timeline's and comments/show's largest page
 HARVEST_PAGES = 5  # pages per source per poll: 1,000 entries; a bigger backlog is read over the next polls
 HARVEST_LEASE = timedelta(minutes=5)  # a killed worker's lease runs out after this
-POLL_EVERY = timedelta(minutes=2)  # between two polls of one campaign post
 RESERVE_CALLS = 20  # calls of the account's hour left to replies and publishing: harvesting waits below it
 PROFILE_CHECKS = 20  # entrants whose lottery posts are searched per poll (the business search's own budget)
 PROFILE_RECHECK = timedelta(days=7)  # an entrant's lottery posts are searched again after this
@@ -61,6 +61,11 @@ LOTTERY_QUERY = "抽奖"  # what 转发抽奖 / #抽奖# reposts have in common
 SEARCH_COUNT = 50  # the business search's largest page
 MENTION_RE = re.compile(r"@[\w\-\u4e00-\u9fff]{1,30}")  # an @name in the entrant's own words
 DUE_BATCH = 100  # harvests handed out per beat tick
+
+
+def _poll_every() -> timedelta:
+    """Between two reads of one campaign post (``CAMPAIGNS_HARVEST_SECONDS``)."""
+    return timedelta(seconds=settings.CAMPAIGNS_HARVEST_SECONDS)
 
 
 def harvest_sources_sync(*, campaign: Campaign, now: datetime | None = None) -> list[Harvest]:
@@ -179,14 +184,14 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
         calls = next(k for k in status.kinds if k.kind == "calls")
         if calls.remaining <= RESERVE_CALLS:
             Harvest.objects.filter(pk=harvest.pk).update(
-                lease_until=None, next_poll_at=status.limited_until or now + POLL_EVERY,
+                lease_until=None, next_poll_at=status.limited_until or now + _poll_every(),
                 problem=_("The account's hourly Weibo budget is kept for replies and publishing."))
             result.skipped = "budget"
             return result
         client = account_client(account=harvest.account)
         reads = {kind: _read(client, harvest, kind) for kind in (EntryKind.REPOST, EntryKind.COMMENT)}
     except (RateLimited, NeedsReauthorisation, WeiboError) as error:
-        retry = error.retry_at or now + POLL_EVERY
+        retry = error.retry_at or now + _poll_every()
         Harvest.objects.filter(pk=harvest.pk).update(lease_until=None, next_poll_at=retry,
                                                      problem=error.describe()[:300])
         result.skipped = "problem"
@@ -204,7 +209,7 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
         new = entries_store(campaign_id=harvest.campaign_id, entries=entries, users=users,
                             gap=any(r.gap for r in reads.values()))
         result.stored = len(new)
-        retry = (problem.retry_at or now + POLL_EVERY) if problem is not None else now + POLL_EVERY
+        retry = (problem.retry_at or now + _poll_every()) if problem is not None else now + _poll_every()
         Harvest.objects.filter(pk=harvest.pk).update(
             reposts_since_id=reads[EntryKind.REPOST].since_id, comments_since_id=reads[EntryKind.COMMENT].since_id,
             lease_until=None, polled_at=now, next_poll_at=retry,

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from positioning.access import accounts_for
@@ -134,13 +134,16 @@ class ParticipantCounts:
     excluded: int
     by_reason: list[tuple[str, int]]  # reason code, participants excluded with it (most first)
     overridden: int
+    checked_at: datetime | None = None  # when the rules were last applied (participants_evaluate)
+    unchecked: int = 0  # entered since: not judged yet
 
 
 def participant_counts(*, campaign: Campaign) -> ParticipantCounts:
     """Eligible and excluded, and the exclusions by reason (a person with two reasons counts under each)."""
     totals = Participant.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"), eligible=Count("pk", filter=Q(eligible=True)),
-        overridden=Count("pk", filter=Q(override__isnull=False)))
+        overridden=Count("pk", filter=Q(override__isnull=False)), checked_at=Max("evaluated_at"),
+        unchecked=Count("pk", filter=Q(evaluated_at__isnull=True)))
     reasons: Counter = Counter()
     excluded = Participant.objects.filter(campaign=campaign, eligible=False).values_list("reasons", "override")
     for stored, override in excluded.iterator(chunk_size=5000):
@@ -148,7 +151,8 @@ def participant_counts(*, campaign: Campaign) -> ParticipantCounts:
         reasons.update(codes or ({"override"} if override is False else set()))
     return ParticipantCounts(total=totals["total"], eligible=totals["eligible"],
                              excluded=totals["total"] - totals["eligible"], by_reason=reasons.most_common(),
-                             overridden=totals["overridden"])
+                             overridden=totals["overridden"], checked_at=totals["checked_at"],
+                             unchecked=totals["unchecked"])
 
 
 def participant_list(*, campaign: Campaign, show: str = "", reason: str = "", after: int | None = None,

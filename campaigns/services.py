@@ -543,3 +543,20 @@ def campaigns_pin_remind(*, now: datetime | None = None) -> int:
                                  title=_("“%(campaign)s” has ended: unpin its featured post")
                                  % {"campaign": campaign.title})
     return sent
+
+
+def campaign_participants_check(*, campaign: Campaign, by: User) -> eligibility.Evaluation:
+    """Applies the rules to everyone who entered so far (the followers read within the budget), so that the team
+    sees who is excluded and why before the draw, and can decide over the rules where they are wrong."""
+    campaign_manage_require(by, campaign)
+    if campaign.drawn_at is not None:
+        raise ValidationError(_("The winners are drawn: eligibility was fixed by the draw."))
+    return eligibility.participants_evaluate(campaign=campaign)
+
+
+def campaigns_tick(*, now: datetime | None = None) -> dict[str, int]:
+    """What the clock does for campaigns, once a minute: campaigns whose start has come go live, overdue tasks
+    are told, the featured post's pin and unpin reminders go out."""
+    now = now or timezone.now()
+    return {"started": campaigns_start_due(now=now), "overdue": tasks_flag_overdue(now=now),
+            "pin_reminders": campaigns_pin_remind(now=now)}

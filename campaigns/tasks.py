@@ -5,12 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import transaction
 
-from . import harvest, notify
+from . import harvest, notify, services
 
 HARVESTS_TASK = "campaigns.harvests_poll"
 HARVEST_POLL_TASK = "campaigns.harvest_poll"
 HARVEST_SYNC_TASK = "campaigns.harvest_sources_sync"
 WINNERS_NOTIFY_TASK = "campaigns.winners_notify"
+TICK_TASK = "campaigns.tick"
 
 
 @shared_task(name=HARVESTS_TASK, ignore_result=True)
@@ -37,3 +38,9 @@ def harvest_sources_sync(campaign_id: int) -> int:
 @shared_task(name=WINNERS_NOTIFY_TASK, ignore_result=True)
 def winners_notify(campaign_id: int) -> int:
     return notify.winners_notify(campaign_id=campaign_id).sent
+
+
+@shared_task(name=TICK_TASK, ignore_result=True)
+def tick() -> dict[str, int]:
+    """Beat: campaigns going live, overdue tasks told, pin reminders."""
+    return services.campaigns_tick()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/prizes/", views.campaign_prizes, name="campaign_prizes"),
     path("prizes/<int:prize_id>/decide/", views.prize_decide, name="prize_decide"),
     path("<int:pk>/participants/", views.campaign_participants, name="campaign_participants"),
+    path("<int:pk>/participants/check/", views.participants_check, name="participants_check"),
     path("participants/<int:participant_id>/override/", views.participant_override, name="participant_override"),
     path("<int:pk>/draw/", views.campaign_draw, name="campaign_draw"),
     path("winners/<int:winner_id>/delivery/", views.winner_delivery, name="winner_delivery"),

@@ -517,6 +517,25 @@ def campaign_participants(request, pk: int):
 
 @login_required
 @require_POST
+def participants_check(request, pk: int):
+    campaign = _weibo_side(request, pk)
+    campaign_manage_require(request.user, campaign)
+    try:
+        result = services.campaign_participants_check(campaign=campaign, by=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("Rules applied to %(n)s participants: %(e)s eligible.")
+                         % {"n": result.participants, "e": result.eligible})
+        for problem in result.follower_problems:
+            messages.warning(request, _("The followers list could not be read in full (%(problem)s): people "
+                                        "with no pushed follow event may show as not following.")
+                             % {"problem": problem})
+    return redirect("campaigns:campaign_participants", campaign.pk)
+
+
+@login_required
+@require_POST
 def participant_override(request, participant_id: int):
     person = get_object_or_404(Participant.objects.select_related("campaign"), pk=participant_id)
     campaign = _weibo_side(request, person.campaign_id)

@@ -316,6 +316,8 @@ SENTIMENT_CASCADE_SECONDS = env_int("SENTIMENT_CASCADE_SECONDS", 120, minimum=1)
 SENTIMENT_CASCADE_WATCH_HOURS = env_int("SENTIMENT_CASCADE_WATCH_HOURS", 48, minimum=1)  # how long a post is watched
 SENTIMENT_CASCADE_MIN_REPOSTS = env_int("SENTIMENT_CASCADE_MIN_REPOSTS", 20, minimum=1)  # a negative post worth it
 SENTIMENT_INCIDENT_REGRADE_SECONDS = env_int("SENTIMENT_INCIDENT_REGRADE_SECONDS", 60, minimum=5)
+CAMPAIGNS_TICK_SECONDS = env_int("CAMPAIGNS_TICK_SECONDS", 60, minimum=1)  # beat: due harvests, go live, overdue
+CAMPAIGNS_HARVEST_SECONDS = env_int("CAMPAIGNS_HARVEST_SECONDS", 120, minimum=1)  # between reads of one campaign post
 # The correction loop (sentiment/retraining.py): the model fine-tuned on people's corrections, nightly at this hour
 # (Beijing time), written here; the public held-out sets it is measured on, when present.
 SENTIMENT_TUNED_MODEL_DIR = Path(os.environ.get("SENTIMENT_TUNED_MODEL_DIR") or VAR_DIR / "sentiment-model")
@@ -394,7 +396,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "campaigns-harvest": {
         "task": "campaigns.harvests_poll",  # campaigns.tasks.HARVESTS_TASK: reposts and comments of live campaigns
-        "schedule": timedelta(minutes=1),  # each post is read every campaigns.harvest.POLL_EVERY
+        "schedule": timedelta(seconds=CAMPAIGNS_TICK_SECONDS),  # each post is read every CAMPAIGNS_HARVEST_SECONDS
+        "options": {"expires": 60},
+    },
+    "campaigns-tick": {
+        "task": "campaigns.tick",  # campaigns.tasks.TICK_TASK: go live, overdue tasks, pin reminders
+        "schedule": timedelta(seconds=CAMPAIGNS_TICK_SECONDS),
         "options": {"expires": 60},
     },
     "weibo-connections-check": {

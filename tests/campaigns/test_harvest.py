@@ -195,7 +195,7 @@ def test_leases_budgets_and_what_is_due(live, weibo, monkeypatch):
     monkeypatch.setattr(harvest, "RESERVE_CALLS", 0)
     Harvest.objects.filter(pk=cursor.pk).update(next_poll_at=timezone.now())
     assert harvest_poll(harvest_id=cursor.pk).stored > 0 and len(calls) == 1
-    assert harvests_due() == []  # polled: next time in POLL_EVERY
+    assert harvests_due() == []  # polled: next time after CAMPAIGNS_HARVEST_SECONDS
     campaign.state = CampaignState.DRAWN
     campaign.save(update_fields=["state"])
     assert harvests_due(now=timezone.now() + timedelta(hours=1)) == []  # only live campaigns are read

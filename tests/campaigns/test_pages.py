@@ -473,3 +473,23 @@ def test_closing_entries_early_from_the_campaign_page(demo, login, dept):
     client.post(reverse("campaigns:campaign_state", args=[campaign.pk]), {"action": "close_entries"})
     campaign.refresh_from_db()
     assert campaign.ends_at <= timezone.now()
+
+
+def test_the_rules_are_applied_from_the_participants_page_before_the_draw(demo, login, campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(rule_mentions=1)
+    for n, (uid, text) in enumerate([("701", "转发 @好友"), ("702", "转发")]):
+        Entry.objects.create(campaign=campaign, kind="repost", platform_id=str(8800 + n), status_id="1", uid=uid,
+                             text=text, posted_at=campaign.starts_at + timedelta(hours=1), mentions=text.count("@"))
+        Participant.objects.create(campaign=campaign, uid=uid, first_entry_at=campaign.starts_at,
+                                   first_entry_id=str(8800 + n))
+    url = reverse("campaigns:campaign_participants", args=[campaign.pk])
+    page = login(demo.people["operator"]).get(url).content.decode()
+    assert "Not applied yet; the draw applies them." in page
+    assert login(demo.people["reviewer"]).post(reverse("campaigns:participants_check", args=[campaign.pk])
+                                               ).status_code == 403
+    client = login(demo.people["operator"])
+    response = client.post(reverse("campaigns:participants_check", args=[campaign.pk]), follow=True)
+    page = response.content.decode()
+    assert "Rules applied to 2 participants: 1 eligible." in page
+    assert "@-ed 0 friends, the rules ask for 1" in page and "Last applied" in page
+    assert set(Participant.objects.filter(campaign=campaign, eligible=True).values_list("uid", flat=True)) == {"701"}

@@ -26,7 +26,7 @@ from campaigns.models import (
 from fans.models import Fan, Interaction, Kind, Source
 from team.models import Department, Notice
 
-pytestmark = pytest.mark.embedded
+pytestmark = [pytest.mark.embedded, pytest.mark.usefixtures("english")]  # the messages are read in English
 
 HOUR = timedelta(hours=1)
 
@@ -339,3 +339,18 @@ def test_closing_entries_early_is_a_rule_change_that_needs_a_new_commitment(demo
     assert [w.participant.uid for w in services.campaign_draw(campaign=campaign, by=operator)] == ["501"]
     with pytest.raises(ValidationError, match="already closed"):
         services.campaign_close_entries(campaign=campaign, by=operator)
+
+
+def test_the_clock_starts_campaigns_tells_overdue_tasks_and_checks_eligibility_on_demand(demo):
+    campaign = make_campaign(demo, winners_count=1)
+    services.task_create(campaign=campaign, by=demo.people["operator"], title="物料", department=dept("市场部"),
+                         due_at=timezone.now() - HOUR)
+    assert services.campaigns_tick() == {"started": 0, "overdue": 1, "pin_reminders": 0}
+    assert services.campaigns_tick(now=campaign.starts_at + HOUR) == {"started": 1, "overdue": 0, "pin_reminders": 0}
+    campaign.refresh_from_db()
+    assert campaign.state == CampaignState.LIVE
+    enter(campaign, "601", "转发 @好友")
+    with pytest.raises(PermissionDenied):
+        services.campaign_participants_check(campaign=campaign, by=demo.people["agent"])
+    result = services.campaign_participants_check(campaign=campaign, by=demo.people["operator"])
+    assert (result.participants, result.eligible) == (1, 1)
