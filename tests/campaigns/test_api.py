@@ -299,3 +299,17 @@ def test_the_campaigns_api_is_in_the_schema_with_examples(demo, api):
     request_examples = redeem["requestBody"]["content"]["application/json"]["examples"]
     assert request_examples["RedeemAtAShop"]["value"]["redemption_id"] == "POS-0042-20261207-0017"
     assert set(redeem["responses"]["400"]["content"]["application/json"]["examples"]) == {"AlreadyUsed", "Unknown"}
+
+
+def test_activity_list_queries_do_not_grow(demo, api, django_assert_max_num_queries):
+    department = Department.objects.get(name="市场部")
+    today = timezone.localdate()
+    for i in range(6):
+        services.activity_register(brand=demo.brand, by=demo.people["operator"], title=f"活动{i}", kind="launch",
+                                   department=department, owner=demo.people["operator"], sponsor="张总",
+                                   starts_on=today, ends_on=today + timedelta(days=1))
+    client = api(demo.people["manager"])
+    with django_assert_max_num_queries(6):
+        response = client.get(f"{API}/activities/")
+    assert response.data["count"] == 6
+    assert api(demo.people["logistics"]).get(f"{API}/activities/").data["count"] == 0  # not theirs
