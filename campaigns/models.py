@@ -403,6 +403,10 @@ class CampaignStats(models.Model):
     max_depth = models.PositiveSmallIntegerField(default=0)
     reach = models.PositiveBigIntegerField(default=0)  # followers of the people who entered, summed per entry
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Written by each evaluation of the rules (campaigns.eligibility), so that the report does not read every
+    # participant's reasons: {reason code: participants excluded with it}.
+    excluded = models.JSONField(default=dict, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.reposts} reposts"

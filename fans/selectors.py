@@ -539,6 +539,18 @@ def follow_states(*, account_ids: list[int], uids: list[str]) -> dict[str, bool]
     return states
 
 
+def campaign_consultations(*, account_ids: list[int], since: datetime, until: datetime, status_ids: list[str],
+                           topic: str = "") -> int:
+    """Consultations a campaign brought into the inbox: questions and private messages to these accounts between
+    ``since`` and ``until`` that refer to one of ``status_ids`` (a comment on or mention of a campaign post) or
+    mention the campaign's ``topic``."""
+    refers = Q(status_id__in=status_ids) if status_ids else Q(pk__in=[])
+    if topic.strip():
+        refers |= Q(text__contains=topic.strip().strip("#"))
+    return (Interaction.objects.filter(account_id__in=account_ids, created_at__gte=since, created_at__lt=until)
+            .filter(Q(is_question=True) | Q(kind=Kind.MESSAGE)).filter(refers).count())
+
+
 def score_reason_words(reasons) -> list[str]:
     """A fan score's stored reasons (``Fan.score_reasons[score]``) in the active language."""
     return reason_words(reasons)

@@ -150,6 +150,9 @@ AUDIT_ACTIONS = {
     "prize.decide": _("decided on a prize"),
     "participant.override": _("decided over the rules on a participant"),
     "winner.delivery": _("updated a prize delivery"),
+    "codes.generate": _("made codes for a code hunt"),
+    "codes.import": _("imported code redemptions"),
+    "codes.export": _("exported codes for printing"),
 }
 
 
@@ -169,6 +172,7 @@ CHANGE_LABELS = {
     "second_level": _("second-level reposts"), "participants": _("participants"), "fans_gained": _("fans gained"),
     "retained_7": _("still following after 7 days"), "retained_30": _("still following after 30 days"),
     "redemptions": _("code redemptions"), "consultations": _("consultations"),
+    "channel": _("channel"), "codes": _("codes"), "redeemed": _("redeemed"), "refused": _("refused"),
 }
 
 

@@ -529,6 +529,12 @@ SPECTACULAR_SETTINGS = {
         "IncidentStateEnum": "sentiment.models.IncidentState",
         "MentionSourceEnum": "sentiment.models.MentionSource",
         "SentimentEnum": "sentiment.models.Sentiment",
+        # Campaigns: activities, campaigns, tasks, prizes and prize delivery each have a "state".
+        "ActivityStateEnum": "campaigns.models.ActivityState",
+        "CampaignStateEnum": "campaigns.models.CampaignState",
+        "TaskStateEnum": "campaigns.models.TaskState",
+        "PrizeStateEnum": "campaigns.models.PrizeState",
+        "DeliveryStateEnum": "campaigns.models.DeliveryState",
     },
 }
 
