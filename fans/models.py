@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -223,10 +223,10 @@ class Interaction(models.Model):
             models.Index(fields=["-created_at", "-id"], name="inbox_newest"),
             models.Index(fields=["account", "-created_at", "-id"], name="inbox_account_newest"),
             models.Index(fields=["state", "-created_at", "-id"], name="inbox_state_newest"),
-            # "Deadline first" (fans.selectors): the first answer due soonest, items without a deadline last.
-            models.Index(F("first_response_due").asc(nulls_last=True), F("id"), name="inbox_deadline"),
-            models.Index(F("state"), F("first_response_due").asc(nulls_last=True), F("id"),
-                         name="inbox_state_deadline"),
+            # "Deadline first" (fans.selectors): the first answer due soonest, items without a deadline last. A
+            # PostgreSQL b-tree in ascending order keeps NULLs last already (SQLite refuses NULLS LAST in an index).
+            models.Index(fields=["first_response_due", "id"], name="inbox_deadline"),
+            models.Index(fields=["state", "first_response_due", "id"], name="inbox_state_deadline"),
             models.Index(fields=["assignee", "state", "-created_at"], name="inbox_assignee"),
             models.Index(fields=["fan", "-created_at"], name="inbox_fan_history"),
             # The SLA counters read only open items that still wait for an answer.
