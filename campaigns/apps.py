@@ -10,3 +10,9 @@ class CampaignsConfig(AppConfig):
         """Everyone signed in registers company activities and may have campaign tasks: the duty is in every
         menu (department contacts land on their tasks and the intake)."""
         return user.is_authenticated and user.is_active
+
+    def menu_url_name(self, user) -> str | None:
+        """Department contacts land on their tasks (the campaign list redirects them there)."""
+        from team.models import Role
+
+        return "campaigns:my_tasks" if getattr(user, "role", None) == Role.DEPT_CONTACT else None

@@ -28,6 +28,13 @@ def _allowed(key: str, user) -> bool:
     return check is None or check(user)
 
 
+def _url_name(key: str, url_name: str, user) -> str:
+    """An app may send some people elsewhere than its first page (``menu_url_name(user)`` on its AppConfig),
+    so the menu links straight where they land."""
+    pick = getattr(apps.get_app_config(key), "menu_url_name", None)
+    return (pick(user) if pick is not None else None) or url_name
+
+
 def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
@@ -37,7 +44,7 @@ def navigation(request):
         if not _allowed(key, request.user):
             continue
         try:
-            url = reverse(url_name)
+            url = reverse(_url_name(key, url_name, request.user))
         except NoReverseMatch:
             url = None
         items.append({"key": key, "label": label, "url": url, "active": key == current})

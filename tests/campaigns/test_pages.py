@@ -63,7 +63,8 @@ def _task(campaign, demo, dept, title, department, due, **more):
 def test_the_campaigns_duty_is_enabled_in_every_menu(demo, login):
     for role in ("manager", "operator", "logistics"):
         page = login(demo.people[role]).get(reverse("reports:dashboard")).content.decode()
-        assert f'href="{reverse("campaigns:list")}"' in page, role
+        landing = "campaigns:my_tasks" if role == "logistics" else "campaigns:list"  # straight to their tasks
+        assert f'href="{reverse(landing)}"' in page, role
 
 
 def test_a_department_contact_lands_on_their_tasks_and_is_refused_the_weibo_side(demo, login, campaign, dept):
