@@ -27,6 +27,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign, CampaignStats, Participant, PrizeState, Task, Winner
+from campaigns.retention import campaign_retention
 from content import services as content_services
 from content.models import PostTarget, TargetState
 from fans.models import Fan
@@ -242,17 +243,24 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one stor
     assert campaign.seed_hash in text and seed is not None and seed.group(0) == campaign.revealed_seed
     listing = public.request.get(f"/campaigns/public/{campaign.pk}/draw/participants.txt").text()
     (tmp_path / "participants.txt").write_text(listing)
+    drawn = [w.participant.uid for w in winners]
+    (tmp_path / "winners.txt").write_text("".join(f"{uid}\n" for uid in drawn))
+    assert all(uid in text for uid in drawn)  # the page publishes the winners' uids
     out = io.StringIO()
     call_command("verify_draw", participants=str(tmp_path / "participants.txt"), seed=seed.group(0),
-                 winners=campaign.winners_count, commitment=campaign.seed_hash, stdout=out)
-    assert [line for line in out.getvalue().split() if line.isdigit()][:3] == [w.participant.uid for w in winners]
+                 winners=campaign.winners_count, commitment=campaign.seed_hash, digest=campaign.participants_digest,
+                 expect_winners=str(tmp_path / "winners.txt"), stdout=out)
+    assert re.findall(r"^\s+\d+\. (\d+)$", out.getvalue(), re.MULTILINE) == drawn
+    assert "verified: the published data gives the published result." in out.getvalue()
+    assert campaign.participants_digest in text
     public.context.close()
 
     # 9. The report: second-level reposts and the 7-day retention of the fans the campaign brought.
     operator.goto(f"/campaigns/{campaign.pk}/report/")
-    report = operator.locator("main")
-    expect(report).to_contain_text("Second-level reposts")
-    expect(report).to_contain_text(f"{stats.second_level}")
-    expect(report).to_contain_text(re.compile(r"after 7 days", re.IGNORECASE))
+    retention = campaign_retention(campaign=campaign).periods[7]
+    assert retention.measurable > 0 and retention.retained < retention.measurable  # hunters left after the draw
+    expect(operator.locator("#figure-second_level .figure")).to_have_text(str(stats.second_level))
+    expect(operator.locator("#figure-retained_7 .figure")).to_contain_text(str(retention.retained))
+    expect(operator.locator("#figure-retained_7 .figure")).not_to_contain_text("not measured yet")
     operator.context.close()
     manager.context.close()
