@@ -155,9 +155,9 @@ class PostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "brand", "pillar", "pillar_name", "text", "is_original", "state", "state_display", "status",
-                  "version", "urgent", "image_url", "submitted_at", "review_comment", "created_by", "created_at",
-                  "updated_at", "targets"]
+        fields = ["id", "brand", "pillar", "pillar_name", "campaign", "text", "is_original", "state", "state_display",
+                  "status", "version", "urgent", "image_url", "submitted_at", "review_comment", "created_by",
+                  "created_at", "updated_at", "targets"]
         read_only_fields = fields
 
     def get_status(self, post) -> dict:
@@ -272,6 +272,10 @@ class PostWriteSerializer(serializers.Serializer):
                                   help_text="JPEG, GIF or PNG under 5 MB (multipart).")
     scheduled_at = AwareDateTimeField(required=False, allow_null=True, write_only=True,
                                       help_text="Create only: schedule the new post at this time.")
+    # content imports no campaigns (the import directions): the campaign model is reached through the field.
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Post._meta.get_field("campaign").related_model.objects.all(), required=False, allow_null=True,
+        help_text="The brand's planning or live campaign the post belongs to (null: none).")
 
     def validate_variants(self, variants: dict) -> dict[int, str]:
         parsed = {}

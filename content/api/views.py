@@ -164,7 +164,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         post = services.post_update(
             post=post, by=request.user, pillar=data.get("pillar", post.pillar), text=data.get("text", post.text),
             accounts=accounts, variants=variants, is_original=data.get("is_original", post.is_original),
-            image=data.get("image"), ip=client_ip(request))
+            image=data.get("image"), ip=client_ip(request),
+            **({"campaign": data["campaign"]} if "campaign" in data else {}))  # not given: the post keeps its own
         return self._detail(post)
 
     @extend_schema(request=None, responses=PostDetailSerializer)

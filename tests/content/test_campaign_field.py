@@ -81,3 +81,20 @@ def test_a_campaign_that_is_over_is_refused_by_the_service(demo, pillar, english
                              accounts=[demo.accounts["鲜牧乳业"]], campaign=over)
     assert "is over" in str(error.value)
     assert not Post.objects.exists()
+
+
+def test_the_api_takes_the_campaign_like_the_composer(demo, api, pillar):
+    live = _campaign(demo, "春季转发抽奖")
+    over = _campaign(demo, "去年的活动", state=CampaignState.CLOSED)
+    client = api(demo.people["operator"])
+    body = {"pillar": pillar.pk, "text": f"春季新品 {LINK}", "accounts": [demo.accounts["鲜牧乳业"].pk]}
+    created = client.post("/api/v1/content/posts/", {**body, "campaign": live.pk}, format="json")
+    assert created.status_code == 201 and created.json()["campaign"] == live.pk
+    post_id = created.json()["id"]
+    refused = client.patch(f"/api/v1/content/posts/{post_id}/", {"campaign": over.pk}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["campaign"] == ["“去年的活动” is over: choose a campaign being planned or running."]
+    kept = client.patch(f"/api/v1/content/posts/{post_id}/", {"text": f"春季新品上市 {LINK}"}, format="json")
+    assert kept.status_code == 200 and kept.json()["campaign"] == live.pk
+    cleared = client.patch(f"/api/v1/content/posts/{post_id}/", {"campaign": None}, format="json")
+    assert cleared.status_code == 200 and Post.objects.get(pk=post_id).campaign is None
