@@ -1088,6 +1088,15 @@ async def admin_scenario_start(box: Sandbox, request: Request) -> dict:
         raise AdminError(f"size must be between 1 and {MAX_SCENARIO_SIZE}")
     seed = _int_field(body, "seed")
     status = _int_field(body, "status")
+    around = body.get("around_text")
+    if around is not None:  # the newest own original post with this text (a demo that knows the words, not the id)
+        if not isinstance(around, str) or not around.strip() or status is not None:
+            raise AdminError("around_text must be some words of an own post, and not given with status")
+        status = next((sid for sid in reversed(box.platform.timelines.get(account.id, []))
+                       if around in box.platform.statuses[sid].text and box.platform.statuses[sid].retweeted_id is None
+                       and not box.platform.statuses[sid].deleted), None)
+        if status is None:
+            raise AdminError(f"account {account.id} has no post with {around!r} yet", status=409)
     if status is not None:
         if name not in WITH_STATUS:
             raise AdminError(f"status is for the scenarios {', '.join(sorted(WITH_STATUS))} only")

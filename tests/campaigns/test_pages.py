@@ -455,6 +455,12 @@ def test_the_demo_seed_gives_intake_a_live_campaign_plan_and_a_warned_prize_and_
     prize = PrizeApplication.objects.get()
     assert prize.state == PrizeState.PENDING and prize.warnings
     assert campaign.goals.count() == 3
+    # Its post goes out to the sandbox soon (make run's sandbox then plays its entrants around it).
+    post = campaign.featured_post
+    assert post is not None and post.campaign_id == campaign.pk and "【转发抽奖】鲜牧牧场开放日" in post.text
+    target = post.targets.get()
+    assert target.account.name == "鲜牧乳业" and target.state == "scheduled"
+    assert timezone.now() < target.scheduled_at <= timezone.now() + timedelta(seconds=90)
 
 
 def test_closing_entries_early_from_the_campaign_page(demo, login, dept):

@@ -284,3 +284,17 @@ def test_every_scenario_can_be_triggered_from_the_command_line(fresh_sandbox, na
     assert answer.returncode == 0, answer.stderr
     summary = json.loads(answer.stdout)
     assert summary["scenario"] == name and summary["events"] >= 12 and summary["done"]
+
+
+def test_lottery_hunters_finds_the_newest_own_post_with_given_words(brand, fresh_sandbox):
+    """``make run``'s demo knows the campaign post's words, not its id: 409 until the app has published it."""
+    waiting = fresh_sandbox.http.post("/_sandbox/scenarios/lottery_hunters",
+                                      json={"instant": True, "around_text": "【转发抽奖】牧场开放日"})
+    assert waiting.status_code == 409 and "no post with" in waiting.json()["error"]
+    brand.share(f"【转发抽奖】牧场开放日 第一期 {link('c/3')}")
+    newest = brand.share(f"【转发抽奖】牧场开放日 第二期 {link('c/4')}")
+    summary = run(fresh_sandbox, "lottery_hunters", size=10, around_text="【转发抽奖】牧场开放日")
+    assert summary["root"] == str(newest["id"])
+    both = fresh_sandbox.http.post("/_sandbox/scenarios/lottery_hunters",
+                                   json={"around_text": "牧场", "status": newest["id"]})
+    assert both.status_code == 400 and "not given with status" in both.json()["error"]

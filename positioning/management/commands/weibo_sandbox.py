@@ -35,6 +35,11 @@ DEMO_SCENARIOS = [
     (60, "bot_attack", {"account": BRAND_UID, "size": 150}),
     (60, "kol_cascade", {"account": BRAND_UID, "size": 120, "speed": 20.0}),
 ]
+# The campaigns demo: once the app has published the demo campaign's post (make run's seed schedules it),
+# its entrants are played around it, twelve days back, so that the campaign has a past to report on.
+DEMO_CAMPAIGN = ("lottery_hunters", {"account": BRAND_UID, "size": 150, "instant": True, "seed": 16,
+                                     "around_text": "【转发抽奖】鲜牧牧场开放日"})
+DEMO_CAMPAIGN_TRIES = (30, 20)  # seconds between tries, tries: the post goes out a minute or two after start
 
 
 def sandbox_register(base_url: str, *, screen_name: str, uid: str = "") -> str:
@@ -101,6 +106,7 @@ class Command(BaseCommand):
             threading.Thread(target=self.connect_demo, args=(app_url,), daemon=True, name="connect-demo").start()
         if options["demo_scenarios"] and new_world:
             threading.Thread(target=self.demo_scenarios, daemon=True, name="demo-scenarios").start()
+            threading.Thread(target=self.demo_campaign, daemon=True, name="demo-campaign").start()
         server.run()
 
     def demo_scenarios(self) -> None:
@@ -116,6 +122,26 @@ class Command(BaseCommand):
                 self.stderr.write(f"The demo scenario {name} did not start: {exc}")
                 continue
             self.stdout.write(f"Demo scenario {name} started on the sandbox.")
+
+    def demo_campaign(self) -> None:
+        """The campaigns demo: the lottery scenario around the demo campaign's post, once it is out."""
+        name, body = DEMO_CAMPAIGN
+        pause, tries = DEMO_CAMPAIGN_TRIES
+        for _try in range(tries):
+            time.sleep(pause)
+            try:
+                answer = httpx.post(f"{settings.WEIBO_API_URL}/_sandbox/scenarios/{name}", json=body, timeout=30)
+            except httpx.HTTPError as exc:
+                self.stderr.write(f"The demo campaign's entrants did not start: {exc}")
+                return
+            if answer.status_code == 409:  # the campaign post is not out yet
+                continue
+            if answer.is_success:
+                self.stdout.write("Demo campaign: its entrants are on the sandbox (lottery_hunters).")
+            else:
+                self.stderr.write(f"The demo campaign's entrants did not start: {answer.text[:200]}")
+            return
+        self.stderr.write("The demo campaign's post never went out: its entrants were not played.")
 
     def connect_demo(self, app_url: str) -> None:
         base = settings.WEIBO_API_URL
