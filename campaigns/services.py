@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from positioning.access import Action, people_who_may
 from positioning.models import Account, Brand
-from team.models import Department, User
+from team.models import Department, Role, User
 from team.services import audit_record, audited_create, audited_update, changes_between, notice_send, snapshot
 from weibo_ops.queue import enqueue_on_commit
 
@@ -156,6 +156,9 @@ def campaign_update(*, campaign: Campaign, by: User, values: dict[str, Any], acc
     if campaign.drawn_at is not None and RULE_FIELDS & {k for k, v in values.items() if getattr(campaign, k) != v}:
         raise ValidationError(_("The winners are drawn: the rules and dates can no longer change."))
     _check_dates(values.get("starts_at", campaign.starts_at), values.get("ends_at", campaign.ends_at))
+    featured = values.get("featured_post")
+    if featured is not None and featured.campaign_id != campaign.pk:
+        raise ValidationError({"featured_post": _("Feature one of the campaign's own posts.")})
     before = snapshot(campaign, sorted(RULE_FIELDS))
     audited_update(campaign, fields=CAMPAIGN_FIELDS, values=values, by=by, action="campaign.update", ip=ip)
     if changes_between(before, snapshot(campaign, sorted(RULE_FIELDS))):
@@ -282,7 +285,7 @@ def task_create(*, campaign: Campaign, by: User, title: str, department: Departm
                 owner: User | None = None, depends_on: list[Task] | None = None, note: str = "",
                 ip: str | None = None) -> Task:
     campaign_manage_require(by, campaign)
-    if owner is not None and owner.department_id not in (None, department.pk) and owner.role == "dept_contact":
+    if owner is not None and owner.department_id not in (None, department.pk) and owner.role == Role.DEPT_CONTACT:
         raise ValidationError({"owner": _("%(person)s is not in %(department)s.")
                                % {"person": owner, "department": department.name}})
     task = Task(campaign=campaign, title=title.strip(), department=department, owner=owner, due_at=due_at, note=note)
@@ -348,9 +351,11 @@ def tasks_flag_overdue(*, now: datetime | None = None) -> int:
             title = (_("Overdue and blocking %(n)s tasks: %(task)s (%(campaign)s)")
                      % {"n": len(blocked), "task": task.title, "campaign": task.campaign.title} if blocked else
                      _("Overdue: %(task)s (%(campaign)s)") % {"task": task.title, "campaign": task.campaign.title})
-            notice_send(recipients=recipients, kind="campaign.task_overdue", title=title,
-                        url=_url("campaign_plan", task.campaign_id),
-                        dedupe_key=f"task-overdue:{task.pk}:{task.due_at.timestamp():.0f}")
+            contacts = {p for p in recipients if p.role == Role.DEPT_CONTACT}  # they see their tasks, not the plan
+            plan = _url("campaign_plan", task.campaign_id)
+            for people, url in ((contacts, _url("my_tasks")), ([p for p in recipients if p not in contacts], plan)):
+                notice_send(recipients=list(people), kind="campaign.task_overdue", title=title, url=url,
+                            dedupe_key=f"task-overdue:{task.pk}:{task.due_at.timestamp():.0f}")
             told += 1
     return told
 
@@ -367,7 +372,7 @@ def prize_apply(*, campaign: Campaign, by: User, name: str, quantity: int, unit_
     prize.full_clean()
     prize.warnings = prize_warnings(campaign=campaign, name=prize.name, quantity=quantity, unit_cost=unit_cost)
     audited_create(prize, fields=["name", "quantity", "unit_cost"], by=by, action="prize.apply", ip=ip)
-    managers = User.objects.filter(Q(role__in=["manager", "admin"]) | Q(is_superuser=True), is_active=True)
+    managers = User.objects.filter(Q(role__in=[Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True), is_active=True)
     notice_send(recipients=[m for m in managers if m != by], kind="campaign.prize",
                 title=_("Prize to approve for “%(campaign)s”: %(prize)s") % {"campaign": campaign.title,
                                                                             "prize": str(prize)},

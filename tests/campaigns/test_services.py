@@ -354,3 +354,19 @@ def test_the_clock_starts_campaigns_tells_overdue_tasks_and_checks_eligibility_o
         services.campaign_participants_check(campaign=campaign, by=demo.people["agent"])
     result = services.campaign_participants_check(campaign=campaign, by=demo.people["operator"])
     assert (result.participants, result.eligible) == (1, 1)
+
+
+def test_a_department_contact_is_sent_to_their_tasks_and_only_the_campaigns_own_posts_are_featured(demo):
+    from content.models import Pillar, Post
+
+    campaign = make_campaign(demo)
+    services.task_create(campaign=campaign, by=demo.people["operator"], title="包车", department=dept("物流部"),
+                         owner=demo.people["logistics"], due_at=timezone.now() - HOUR)
+    services.tasks_flag_overdue()
+    urls = dict(Notice.objects.filter(kind="campaign.task_overdue").values_list("recipient__username", "url"))
+    assert urls == {"logistics": "/campaigns/tasks/", "operator": f"/campaigns/{campaign.pk}/plan/"}
+    other = Post.objects.create(brand=demo.brand, pillar=Pillar.objects.create(brand=demo.brand, name="x"),
+                                text="别的", created_by=demo.people["operator"])
+    with pytest.raises(ValidationError) as error:
+        services.campaign_update(campaign=campaign, by=demo.people["operator"], values={"featured_post": other})
+    assert error.value.message_dict == {"featured_post": ["Feature one of the campaign's own posts."]}
