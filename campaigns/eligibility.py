@@ -44,9 +44,25 @@ REASON_TEXT = {
     "mentions": _("@-ed %(got)s friends, the rules ask for %(need)s"),
     "keyword": _("the entry lacks “%(word)s”"),
     "picture": _("the entry has no picture"),
+    "topic": _("the entry lacks the topic #%(topic)s#"),
     "zombie": _("looks like a zombie account (%(score)s): %(why)s"),
     "hunter": _("looks like a lottery hunter (%(score)s): %(why)s"),
     "own_account": _("one of the brand's own accounts"),
+}
+
+
+# The same reasons named without one person's values, for counts by reason (the participants page, the report).
+REASON_LABELS = {
+    "not_following": _("not following the account"),
+    "hunter": _("lottery hunter"),
+    "zombie": _("zombie account"),
+    "mentions": _("too few friends @-ed"),
+    "keyword": _("keyword missing"),
+    "picture": _("no picture"),
+    "topic": _("topic missing"),
+    "window": _("outside the campaign's dates"),
+    "own_account": _("the brand's own account"),
+    "override": _("excluded by a person"),
 }
 
 
@@ -114,6 +130,7 @@ def _entry_verdicts(campaign: Campaign) -> dict[str, list]:
     best: dict[str, list] = {}
     keyword = campaign.rule_keyword.strip()
     need_picture = campaign.rule_picture or campaign.kind == CampaignKind.PHOTO_UGC
+    topic = campaign.topic.strip() if campaign.kind == CampaignKind.PHOTO_UGC else ""  # 随手拍: photo and topic
     entries = (Entry.objects.filter(campaign=campaign).order_by()
                .values_list("uid", "text", "mentions", "has_picture", "posted_at"))
     for uid, text, mentions, picture, posted_at in entries.iterator(chunk_size=5000):
@@ -126,6 +143,8 @@ def _entry_verdicts(campaign: Campaign) -> dict[str, list]:
             reasons.append(["keyword", {"word": keyword}])
         if need_picture and not picture:
             reasons.append(["picture", {}])
+        if topic and f"#{topic}#" not in own_remark(text):
+            reasons.append(["topic", {"topic": topic}])
         if uid not in best or len(reasons) < len(best[uid]):
             best[uid] = reasons
     return best

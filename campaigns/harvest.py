@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, F, Max, Min, Q
+from django.db.models import BigIntegerField, F, Max, Min, Q, Value
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +47,17 @@ from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
 from weibo_ops.weibo.types import Comment, Status
 from weibo_ops.weibo.types import User as WeiboUser
 
-from .models import Campaign, CampaignDay, CampaignState, CampaignStats, Entry, EntryKind, Harvest, Participant
+from .models import (
+    Campaign,
+    CampaignDay,
+    CampaignKind,
+    CampaignState,
+    CampaignStats,
+    Entry,
+    EntryKind,
+    Harvest,
+    Participant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +71,7 @@ LOTTERY_QUERY = "抽奖"  # what 转发抽奖 / #抽奖# reposts have in common
 SEARCH_COUNT = 50  # the business search's largest page
 MENTION_RE = re.compile(r"@[\w\-\u4e00-\u9fff]{1,30}")  # an @name in the entrant's own words
 DUE_BATCH = 100  # harvests handed out per beat tick
+TOPIC_OVERLAP = timedelta(minutes=10)  # a topic search starts this long before the last: posts indexed late
 
 
 def _poll_every() -> timedelta:
@@ -77,6 +88,11 @@ def harvest_sources_sync(*, campaign: Campaign, now: datetime | None = None) -> 
     for account_id, mid in targets:
         Harvest.objects.get_or_create(campaign=campaign, status_id=mid,
                                       defaults={"account_id": account_id, "next_poll_at": now})
+    account = campaign.accounts.order_by("pk").first()
+    if campaign.kind == CampaignKind.PHOTO_UGC and campaign.topic and account is not None:
+        # Photo UGC: entrants' own posts with the topic are entries too, found by searching the topic.
+        Harvest.objects.get_or_create(campaign=campaign, status_id="",
+                                      defaults={"account": account, "topic": campaign.topic, "next_poll_at": now})
     return list(Harvest.objects.filter(campaign=campaign).order_by("pk"))
 
 
@@ -86,6 +102,8 @@ def harvests_due(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     published = set(Campaign.objects.filter(state=CampaignState.LIVE, posts__targets__mid__gt="")
                     .values_list("pk", "posts__targets__mid"))
+    published |= set(Campaign.objects.filter(state=CampaignState.LIVE, kind=CampaignKind.PHOTO_UGC)
+                     .exclude(topic="").values_list("pk", Value("")))  # the topic search: status_id blank
     if published:
         known = set(Harvest.objects.filter(campaign_id__in={pk for pk, _mid in published})
                     .values_list("campaign_id", "status_id"))
@@ -170,6 +188,31 @@ def _read(client, harvest: Harvest, kind: str) -> Read:
     return out
 
 
+def _read_topic(client, harvest: Harvest, now: datetime) -> Read:
+    """Entrants' own posts with the campaign's #topic# (and a picture, for photo UGC), searched by time from a
+    little before the last search to now, within the campaign's window; stored once however often seen."""
+    campaign = harvest.campaign
+    out = Read()
+    start = max(campaign.starts_at, (harvest.polled_at or campaign.starts_at) - TOPIC_OVERLAP)
+    end = min(now, campaign.ends_at)
+    tag = f"#{harvest.topic}#"
+    try:
+        for page_no in range(1, HARVEST_PAGES + 1):
+            if end <= start:
+                break
+            page = client.search(harvest.topic, start=start, end=end, count=SEARCH_COUNT, page=page_no,
+                                 filters={"haspic": True} if campaign.kind == CampaignKind.PHOTO_UGC else None)
+            for item in page.items:
+                if item.user is not None and not item.is_repost and tag in _own_words(item.text):
+                    out.entries.append(_entry(harvest, EntryKind.POST, item))
+                    out.users[item.user.id] = item.user
+            if len(page.items) + page.dropped < SEARCH_COUNT:
+                break
+    except (RateLimited, NeedsReauthorisation, WeiboError) as error:
+        out.problem = error
+    return out
+
+
 def harvest_poll(*, harvest_id: int) -> PollResult:
     """Read one campaign post's new reposts and comments and store them (see the module's docstring). Safe to
     run any number of times."""
@@ -189,7 +232,10 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
             result.skipped = "budget"
             return result
         client = account_client(account=harvest.account)
-        reads = {kind: _read(client, harvest, kind) for kind in (EntryKind.REPOST, EntryKind.COMMENT)}
+        if harvest.topic:
+            reads = {EntryKind.POST: _read_topic(client, harvest, now)}
+        else:
+            reads = {kind: _read(client, harvest, kind) for kind in (EntryKind.REPOST, EntryKind.COMMENT)}
     except (RateLimited, NeedsReauthorisation, WeiboError) as error:
         retry = error.retry_at or now + _poll_every()
         Harvest.objects.filter(pk=harvest.pk).update(lease_until=None, next_poll_at=retry,
@@ -210,9 +256,11 @@ def harvest_poll(*, harvest_id: int) -> PollResult:
                             gap=any(r.gap for r in reads.values()))
         result.stored = len(new)
         retry = (problem.retry_at or now + _poll_every()) if problem is not None else now + _poll_every()
+        cursors = ({"reposts_since_id": reads[EntryKind.REPOST].since_id,
+                    "comments_since_id": reads[EntryKind.COMMENT].since_id} if not harvest.topic else {})
         Harvest.objects.filter(pk=harvest.pk).update(
-            reposts_since_id=reads[EntryKind.REPOST].since_id, comments_since_id=reads[EntryKind.COMMENT].since_id,
-            lease_until=None, polled_at=now, next_poll_at=retry,
+            **cursors, lease_until=None, polled_at=now if problem is None or not harvest.topic else harvest.polled_at,
+            next_poll_at=retry,
             problem=problem.describe()[:300] if problem is not None else "")
     if problem is None or not isinstance(problem, RateLimited | NeedsReauthorisation):
         try:
@@ -344,25 +392,28 @@ def _rollups_correct(campaign_id: int, changed: dict[str, Entry], old: dict[str,
 
 def _stats_add(campaign_id: int, new: list[Entry]) -> None:
     reposts = [e for e in new if e.kind == EntryKind.REPOST]
+    posts = sum(1 for e in new if e.kind == EntryKind.POST)
     second = sum(1 for e in reposts if e.depth >= 2)
     CampaignStats.objects.get_or_create(campaign_id=campaign_id)
     CampaignStats.objects.filter(campaign_id=campaign_id).update(
-        reposts=F("reposts") + len(reposts), second_level=F("second_level") + second,
-        comments=F("comments") + (len(new) - len(reposts)), reach=F("reach") + sum(e.followers for e in new),
+        reposts=F("reposts") + len(reposts), second_level=F("second_level") + second, posts=F("posts") + posts,
+        comments=F("comments") + (len(new) - len(reposts) - posts), reach=F("reach") + sum(e.followers for e in new),
         max_depth=Greatest(F("max_depth"), max((e.depth for e in reposts), default=0)), updated_at=timezone.now())
-    days: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    days: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for e in new:
         day = days[_local_day(e.posted_at)]
         if e.kind == EntryKind.REPOST:
             day[0] += 1
             day[1] += e.depth >= 2
+        elif e.kind == EntryKind.POST:
+            day[3] += 1
         else:
             day[2] += 1
-    for day, (n_reposts, n_second, n_comments) in sorted(days.items()):
+    for day, (n_reposts, n_second, n_comments, n_posts) in sorted(days.items()):
         CampaignDay.objects.get_or_create(campaign_id=campaign_id, day=day)
         CampaignDay.objects.filter(campaign_id=campaign_id, day=day).update(
             reposts=F("reposts") + n_reposts, second_level=F("second_level") + n_second,
-            comments=F("comments") + n_comments)
+            comments=F("comments") + n_comments, posts=F("posts") + n_posts)
 
 
 def _participants_add(campaign_id: int, new: list[Entry], users: dict[str, WeiboUser]) -> None:

@@ -252,11 +252,14 @@ class PrizeApplication(models.Model):
 
 
 class Harvest(models.Model):
-    """Where reading one campaign post's reposts and comments stands (a cursor per post, like a cascade's)."""
+    """Where reading one campaign post's reposts and comments stands (a cursor per post, like a cascade's); or,
+    with ``topic``, where searching a photo-UGC campaign's #topic# for entrants' own posts stands (``polled_at``
+    is then the cursor: the search pages by time)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="harvests")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    status_id = models.CharField(_("Weibo id"), max_length=20)
+    status_id = models.CharField(_("Weibo id"), max_length=20)  # blank for a topic search
+    topic = models.CharField(_("topic"), max_length=60, blank=True)
     reposts_since_id = models.CharField(max_length=20, blank=True)
     comments_since_id = models.CharField(max_length=20, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -274,6 +277,7 @@ class Harvest(models.Model):
 class EntryKind(models.TextChoices):
     REPOST = "repost", pgettext_lazy("campaign entry", "Repost")
     COMMENT = "comment", pgettext_lazy("campaign entry", "Comment")
+    POST = "post", pgettext_lazy("campaign entry", "Own post with the topic")
 
 
 class Entry(models.Model):
@@ -400,6 +404,7 @@ class CampaignStats(models.Model):
     reposts = models.PositiveBigIntegerField(default=0)
     second_level = models.PositiveBigIntegerField(default=0)
     comments = models.PositiveBigIntegerField(default=0)
+    posts = models.PositiveBigIntegerField(default=0)  # entrants' own posts with the topic (photo UGC)
     max_depth = models.PositiveSmallIntegerField(default=0)
     reach = models.PositiveBigIntegerField(default=0)  # followers of the people who entered, summed per entry
     updated_at = models.DateTimeField(null=True, blank=True)
@@ -420,6 +425,7 @@ class CampaignDay(models.Model):
     reposts = models.PositiveBigIntegerField(default=0)
     second_level = models.PositiveBigIntegerField(default=0)
     comments = models.PositiveBigIntegerField(default=0)
+    posts = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["campaign_id", "day"]

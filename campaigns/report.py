@@ -22,22 +22,22 @@ from openpyxl import Workbook
 
 from fans.selectors import campaign_consultations
 
-from .models import Campaign, CampaignDay, CampaignStats, Code, Goal, Metric, Participant, PrizeState, Winner
+from .eligibility import REASON_LABELS
+from .models import (
+    Campaign,
+    CampaignDay,
+    CampaignKind,
+    CampaignStats,
+    Code,
+    Goal,
+    Metric,
+    Participant,
+    PrizeState,
+    Winner,
+)
 from .retention import campaign_retention
 
 EARLIER = 5  # the brand's campaigns before this one shown beside it
-# The exclusion reasons of campaigns.eligibility named without one person's values.
-REASON_LABELS = {
-    "not_following": _("not following the account"),
-    "hunter": _("lottery hunter"),
-    "zombie": _("zombie account"),
-    "mentions": _("too few friends @-ed"),
-    "keyword": _("keyword missing"),
-    "picture": _("no picture"),
-    "window": _("outside the campaign's dates"),
-    "own_account": _("the brand's own account"),
-    "override": _("excluded by a person"),
-}
 
 # How each figure is computed: said on the page and in the spreadsheet next to it.
 HOW = {
@@ -46,6 +46,7 @@ HOW = {
                       "the accounts' own followers."),
     "max_depth": _("The longest chain of reposts of reposts."),
     "comments": _("Comments on the campaign's posts stored by the harvest."),
+    "posts": _("Entrants' own posts with the campaign's #topic# and a picture, found by searching the topic."),
     "reach": _("The followers of everyone who reposted or commented, added up per entry (people reached at "
                "most; overlaps are counted again)."),
     "participants": _("Different people who entered, however many times."),
@@ -113,6 +114,7 @@ class Summary:
     second_level: int = 0
     max_depth: int = 0
     comments: int = 0
+    posts: int = 0  # entrants' own posts with the topic (photo UGC)
     reach: int = 0
     participants: int = 0
     eligible: int = 0
@@ -201,7 +203,8 @@ def _summary(campaign: Campaign, now: datetime) -> Summary:
     until = min(campaign.ends_at, now)
     return Summary(
         campaign=campaign, reposts=stats.reposts, second_level=stats.second_level, max_depth=stats.max_depth,
-        comments=stats.comments, reach=stats.reach, participants=people["total"], eligible=people["eligible"],
+        comments=stats.comments, posts=stats.posts, reach=stats.reach, participants=people["total"],
+        eligible=people["eligible"],
         redemptions=Code.objects.filter(campaign=campaign, redeemed_at__isnull=False).count(),
         consultations=campaign_consultations(
             account_ids=list(campaign.accounts.values_list("pk", flat=True)), since=campaign.starts_at,
@@ -259,6 +262,8 @@ def report_rows(report: Report) -> list[Row]:
             str(HOW["second_level"])),
         Row("max_depth", str(_("Deepest repost chain")), s.max_depth, None, str(HOW["max_depth"])),
         Row("comments", str(_("Comments")), s.comments, None, str(HOW["comments"])),
+        *([Row("posts", str(_("Own posts with the topic")), s.posts, None, str(HOW["posts"]))]
+          if s.campaign.kind == CampaignKind.PHOTO_UGC else []),
         Row("reach", str(_("Reach")), s.reach, None, str(HOW["reach"])),
         Row("participants", str(_("Participants")), s.participants, targets.get(Metric.PARTICIPANTS),
             str(HOW["participants"])),

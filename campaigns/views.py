@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from positioning.models import Brand
@@ -33,7 +32,7 @@ from .access import (
     is_weibo_team,
     task_update_allowed,
 )
-from .eligibility import REASON_TEXT, reason_words
+from .eligibility import REASON_LABELS, REASON_TEXT, reason_words
 from .forms import (
     ActivityForm,
     CampaignForm,
@@ -63,14 +62,6 @@ from .models import (
 from .prizes import SUGGESTION, prize_warnings, warning_words
 
 LIST_TABS = ("active", "closed", "all")  # the list's tabs; their labels are in the template
-# The exclusion reasons (campaigns.eligibility.REASON_TEXT) in a word or two, for the counts.
-REASON_LABELS = {
-    "window": gettext_lazy("outside the dates"), "not_following": gettext_lazy("not following"),
-    "mentions": gettext_lazy("too few @s"), "keyword": gettext_lazy("keyword missing"),
-    "picture": gettext_lazy("no picture"), "zombie": gettext_lazy("zombie account"),
-    "hunter": gettext_lazy("lottery hunter"), "own_account": gettext_lazy("the brand's own account"),
-    "override": gettext_lazy("excluded by a person"),
-}
 TIMELINE_DAYS_MAX = 120  # days the timeline spans at most: beyond that the bars would be slivers
 
 

@@ -1006,9 +1006,14 @@ async def admin_messages(box: Sandbox, request: Request) -> dict:
     return {"from_uid": fan.id, "to_uid": own.id, **box.traffic.fan_message(fan, own, text, at=at)}
 
 
+# A 1×1 PNG: the photo a fan posts for a photo-UGC campaign (随手拍).
+FAN_PICTURE = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                            "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
 async def admin_fan_post(box: Sandbox, request: Request) -> dict:
-    """A fan @s an own account in a post (``kind`` mention) or comments on its newest post (``comment``):
-    what a test needs to see one known item arrive in the app's inbox."""
+    """A fan @s an own account in a post (``kind`` mention, ``picture`` true for a photo with it) or comments on
+    its newest post (``comment``): what a test needs to see one known item arrive in the app's inbox."""
     body = await _body(request)
     own = _own(box, _int_field(body, "to_uid", required=True))
     text = body.get("text")
@@ -1016,8 +1021,12 @@ async def admin_fan_post(box: Sandbox, request: Request) -> dict:
         raise AdminError("text is required")
     kind = body.get("kind", "mention")
     fan = _fan(box, _int_field(body, "from_uid"))
-    if kind == "mention":
-        status = box.platform.add_status(fan, f"@{own.screen_name} {text}")
+    picture = body.get("picture", False)
+    if not isinstance(picture, bool):
+        raise AdminError("picture must be true or false")
+    if kind == "mention":  # a fan's own post, posted in the Weibo app: #topics# and pictures are theirs to use
+        pics = [box.platform.picture_store("ugc.png", FAN_PICTURE)] if picture else []
+        status = box.platform.add_status(fan, f"@{own.screen_name} {text}", pic_ids=pics)
         return {"from_uid": fan.id, "to_uid": own.id, "status": box.platform.status_json(status)}
     if kind != "comment":
         raise AdminError("kind must be mention or comment")

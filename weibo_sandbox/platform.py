@@ -625,6 +625,10 @@ class Platform:
         self._check_duplicate(user, text, now)
         return self.add_status(user, text, at=now, pic_ids=pic_ids, rip=rip, source=API_SOURCE)
 
+    def picture_store(self, filename: str, data: bytes) -> str:
+        """A picture kept by content address, as an upload is: its pic id."""
+        return self._store_pic(filename, data)
+
     def _store_pic(self, filename: str, data: bytes) -> str:
         kind = rules.image_type(data)
         if kind is None:

@@ -13,14 +13,24 @@ from django.utils import timezone
 
 from campaigns import harvest
 from campaigns.harvest import harvest_poll, harvest_sources_sync, harvests_due
-from campaigns.models import CampaignDay, CampaignState, CampaignStats, Entry, EntryKind, Harvest, Participant
+from campaigns.models import (
+    Campaign,
+    CampaignDay,
+    CampaignKind,
+    CampaignState,
+    CampaignStats,
+    Entry,
+    EntryKind,
+    Harvest,
+    Participant,
+)
 from fans.models import Fan
 from fans.scoring import HUNTER_THRESHOLD, ZOMBIE_THRESHOLD
 from sentiment import propagation
 from weibo_ops.weibo.budget import window_start
 from weibo_ops.weibo.client import WeiboClient
 
-from .sandbox import campaign_with_post, connect, lottery, publish, truth
+from .sandbox import BRAND_UID, campaign_with_post, connect, lottery, publish, truth
 
 pytestmark = [pytest.mark.django_db]
 
@@ -226,3 +236,37 @@ def test_beat_polls_the_due_harvests_through_tasks_that_take_ids(live, settings,
     [cursor] = Harvest.objects.filter(campaign=campaign)
     assert tasks.harvest_poll(cursor.pk) == Entry.objects.count() > 0
     assert tasks.harvest_sources_sync(campaign.pk) == 1 and tasks.harvest_sources_sync(999_999) == 0
+
+
+def test_a_photo_ugc_campaign_finds_the_entrants_own_posts_with_the_topic_and_a_picture(demo, account, weibo):
+    """随手拍: entries are fans' own posts with the campaign's #topic# and a photo, found by searching the topic."""
+    from campaigns.eligibility import participants_evaluate
+
+    now = timezone.now()
+    lead = demo.people["manager"]
+    campaign = Campaign.objects.create(brand=demo.brand, title="早餐随手拍", kind=CampaignKind.PHOTO_UGC, lead=lead,
+                                       created_by=lead, starts_at=now - timedelta(hours=1),
+                                       ends_at=now + timedelta(days=1), state=CampaignState.LIVE,
+                                       topic="鲜牧早餐随手拍", rule_follow=False)
+    campaign.accounts.add(account)
+    posts = [("#鲜牧早餐随手拍# 今天的酸奶碗", True), ("#鲜牧早餐随手拍# 忘了拍照", False), ("早餐好吃", True)]
+    fans = [weibo.admin("POST", "/_sandbox/fan_posts", {"to_uid": int(BRAND_UID), "text": text, "picture": picture}
+                        )["from_uid"] for text, picture in posts]
+    assert [h.topic for h in harvest_sources_sync(campaign=campaign)] == ["鲜牧早餐随手拍"]
+    due = harvests_due()
+    assert len(due) == 1
+    assert harvest_poll(harvest_id=due[0]).stored == 1  # the search asks for pictures; the tag is checked
+    entry = Entry.objects.get(campaign=campaign)
+    assert (entry.kind, entry.uid, entry.has_picture, entry.depth) == (EntryKind.POST, str(fans[0]), True, 1)
+    stats = CampaignStats.objects.get(campaign=campaign)
+    assert (stats.posts, stats.reposts, stats.comments) == (1, 0, 0)
+    assert harvest_poll(harvest_id=due[0]).stored == 0  # seen again: stored once
+    from campaigns.report import campaign_report, report_rows
+
+    assert {row.key: row.value for row in report_rows(campaign_report(campaign=campaign))}["posts"] == 1
+    assert participants_evaluate(campaign=campaign, followers=set()).eligible == 1
+    untagged = Entry.objects.create(campaign=campaign, kind=EntryKind.POST, platform_id="1", status_id="",
+                                    uid="7700009", text="早餐 @鲜牧乳业", posted_at=now, has_picture=True)
+    Participant.objects.create(campaign=campaign, uid=untagged.uid, first_entry_at=now, first_entry_id="1")
+    participants_evaluate(campaign=campaign, followers=set())
+    assert Participant.objects.get(uid="7700009").reasons == [["topic", {"topic": "鲜牧早餐随手拍"}]]
