@@ -18,7 +18,7 @@ from team.models import AuditEvent
 
 from .helpers_cc import campaign_make
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 LANGUAGE = "en"
 
 

@@ -225,19 +225,6 @@ def test_only_published_posts_of_the_campaign_get_a_cursor(live, demo):
     assert [h.status_id for h in harvest_sources_sync(campaign=campaign)] == [mid]  # safe to run again
 
 
-def test_beat_polls_the_due_harvests_through_tasks_that_take_ids(live, settings, django_capture_on_commit_callbacks):
-    from campaigns import tasks
-
-    campaign, _mid, _summary = live
-    assert settings.CELERY_BEAT_SCHEDULE["campaigns-harvest"]["task"] == tasks.HARVESTS_TASK
-    with django_capture_on_commit_callbacks() as queued:
-        assert tasks.harvests_poll() == 1  # the published post got its cursor and is due
-    assert len(queued) == 1  # one poll task, sent once the transaction commits
-    [cursor] = Harvest.objects.filter(campaign=campaign)
-    assert tasks.harvest_poll(cursor.pk) == Entry.objects.count() > 0
-    assert tasks.harvest_sources_sync(campaign.pk) == 1 and tasks.harvest_sources_sync(999_999) == 0
-
-
 def test_a_photo_ugc_campaign_finds_the_entrants_own_posts_with_the_topic_and_a_picture(demo, account, weibo):
     """随手拍: entries are fans' own posts with the campaign's #topic# and a photo, found by searching the topic."""
     from campaigns.eligibility import participants_evaluate
