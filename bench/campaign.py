@@ -143,9 +143,9 @@ class Bench:
                 "  sum(followers) reach FROM campaigns_entry WHERE campaign_id = %s) a WHERE s.campaign_id = %s",
                 [campaign.pk, campaign.pk])
             cursor.execute(
-                "INSERT INTO campaigns_campaignday (campaign_id, day, reposts, second_level, comments)"
+                "INSERT INTO campaigns_campaignday (campaign_id, day, reposts, second_level, comments, posts)"
                 " SELECT %s, (posted_at AT TIME ZONE 'Asia/Shanghai')::date, count(*),"
-                "  count(*) FILTER (WHERE depth >= 2), 0 FROM campaigns_entry WHERE campaign_id = %s GROUP BY 2",
+                "  count(*) FILTER (WHERE depth >= 2), 0, 0 FROM campaigns_entry WHERE campaign_id = %s GROUP BY 2",
                 [campaign.pk, campaign.pk])
             cursor.execute(
                 "INSERT INTO campaigns_code (campaign_id, channel, code, redeemed_at, redemption_id, redeemed_where,"
