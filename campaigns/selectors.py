@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from content.selectors import post_status
 from positioning.access import accounts_for
 from team.models import Role, User
 
@@ -176,9 +177,13 @@ def winner_list(*, campaign: Campaign) -> QuerySet[Winner]:
     return campaign.winners.select_related("participant", "prize").order_by("rank")
 
 
-def campaign_posts(campaign: Campaign):
-    """The campaign's posts (those made in the composer with the campaign chosen), newest first."""
-    return campaign.posts.order_by("-created_at", "-pk")
+def campaign_posts(campaign: Campaign, *, limit: int = 10) -> list:
+    """The campaign's posts (those made in the composer with the campaign chosen), newest first, each with the
+    one status word the content pages show (``status``: published, scheduled, in review...)."""
+    posts = list(campaign.posts.prefetch_related("targets").order_by("-created_at", "-pk")[:limit])
+    for post in posts:
+        post.status = post_status(post, list(post.targets.all()))
+    return posts
 
 
 def open_intake_count(user: User) -> int:

@@ -165,7 +165,7 @@ def campaign_detail(request, pk: int):
         tasks_open=sum(1 for t in tasks if t.state != TaskState.DONE),
         tasks_overdue=sum(1 for t in tasks if t.overdue), tasks_blocking=sum(1 for t in tasks if t.blocking),
         prizes_pending=campaign.prizes.filter(state=PrizeState.PENDING).count(),
-        posts=list(selectors.campaign_posts(campaign)[:10]) if can.weibo_side else [],
+        posts=selectors.campaign_posts(campaign) if can.weibo_side else [],
         counts=selectors.participant_counts(campaign=campaign) if can.weibo_side else None,
         entries_open=campaign.starts_at < timezone.now() < campaign.ends_at,
     ))

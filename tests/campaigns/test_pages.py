@@ -500,3 +500,19 @@ def test_the_rules_are_applied_from_the_participants_page_before_the_draw(demo, 
     assert "Rules applied to 2 participants: 1 eligible." in page
     assert "@-ed 0 friends, the rules ask for 1" in page and "Last applied" in page
     assert set(Participant.objects.filter(campaign=campaign, eligible=True).values_list("uid", flat=True)) == {"701"}
+
+
+def test_the_campaign_page_reads_its_posts_status_as_the_content_pages_do(demo, login, campaign):
+    from content.models import Pillar, Post, PostState, PostTarget, TargetState
+
+    post = Post.objects.create(brand=demo.brand, pillar=Pillar.objects.create(brand=demo.brand, name="活动"),
+                               text="转发抽奖", created_by=demo.people["operator"], state=PostState.APPROVED,
+                               campaign=campaign)
+    PostTarget.objects.create(post=post, account=demo.accounts["鲜牧乳业"], state=TargetState.PUBLISHED,
+                              published_at=timezone.now(), mid="4999", url="https://weibo.com/1/x")
+    page = login(demo.people["operator"]).get(reverse("campaigns:campaign", args=[campaign.pk])).content.decode()
+    assert "Published</span>" in page and "Approved</span>" not in page  # one status word, not the post's state
+    assert "1 participant so far; the rules have not been applied yet." not in page  # nobody entered
+    Participant.objects.create(campaign=campaign, uid="1", first_entry_at=campaign.starts_at, first_entry_id="1")
+    page = login(demo.people["operator"]).get(reverse("campaigns:campaign", args=[campaign.pk])).content.decode()
+    assert "1 participant so far; the rules have not been applied yet." in page
