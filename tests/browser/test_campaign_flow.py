@@ -15,9 +15,7 @@ The pages are read in English, so that the test holds whatever the translation s
 from __future__ import annotations
 
 import io
-import os
 import re
-import signal
 import time
 from datetime import timedelta
 
@@ -34,8 +32,9 @@ from fans.models import Fan
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from team.models import Department, Notice, Role, User
+from tests.browser.workers import worker_and_beat
 from tests.campaigns.sandbox import lottery
-from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
+from tests.weibo_ops.test_worker import subprocess_env
 from weibo_ops.weibo.budget import default_budget
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -78,17 +77,9 @@ def test_repost_with_prize_campaign_end_to_end(demo, weibo, browser, live_server
                               "WEIBO_SAFE_DOMAIN": weibo.safe_domain, "WEIBO_RATE_LIMITS": f"calls={CALLS_PER_HOUR}",
                               "CONTENT_DISPATCH_SECONDS": "1", "CAMPAIGNS_TICK_SECONDS": "2",
                               "CAMPAIGNS_HARVEST_SECONDS": "2", "FANS_POLL_SECONDS": "3", "FANS_POLL_TICK_SECONDS": "1"}
-    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                                     "--hostname", "c@%h"], env, tmp_path)
     log = lambda: (tmp_path / "worker.log").read_text(errors="replace")  # noqa: E731
-    try:
+    with worker_and_beat(env, tmp_path, hostname="c"):
         _run(demo, weibo, browser, live_server, sign_in, tmp_path, log)
-    finally:
-        for process in (worker, beat):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            stop(process)
 
 
 def _context(browser, live_server):

@@ -4,9 +4,7 @@ the sandbox; the post page shows it published with its link on both accounts, an
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
 from datetime import timedelta
 
@@ -18,7 +16,8 @@ from content import services
 from content.models import PostTarget, TargetState
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
-from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
+from tests.browser.workers import worker_and_beat
+from tests.weibo_ops.test_worker import subprocess_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +37,8 @@ def test_draft_warned_fixed_approved_and_published_on_two_accounts(demo, weibo, 
     env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "CONTENT_DISPATCH_SECONDS": "1"}
-    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                              "--hostname", "b@%h"], env, tmp_path)
-    try:
+    with worker_and_beat(env, tmp_path, hostname="b"):
         _run(demo, browser, live_server, sign_in, tmp_path)
-    finally:
-        for process in (worker, beat):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            stop(process)
 
 
 def _context(browser, live_server):

@@ -6,9 +6,7 @@ worker sends it and the reply is on the sandbox; the response and resolution rat
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
 from datetime import timedelta
 
@@ -24,7 +22,8 @@ from fans.views_inbox import POLL_SECONDS as LIST_REFRESH_SECONDS
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from team.models import Department
-from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
+from tests.browser.workers import worker_and_beat
+from tests.weibo_ops.test_worker import subprocess_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -61,16 +60,8 @@ def test_complaint_from_sandbox_routed_escalated_resolved_and_told_back(demo, we
     env = subprocess_env() | {"WEIBO_API_URL": weibo.url, "WEIBO_BIZ_API_URL": weibo.biz_url,
                               "WEIBO_APP_KEY": weibo.app_key, "WEIBO_APP_SECRET": weibo.app_secret,
                               "FANS_POLL_SECONDS": str(POLL_SECONDS), "FANS_POLL_TICK_SECONDS": str(TICK_SECONDS)}
-    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                              "--hostname", "f@%h"], env, tmp_path)
-    try:
+    with worker_and_beat(env, tmp_path, hostname="f"):
         _run(demo, account, weibo, browser, live_server, sign_in, (tmp_path / "worker.log").read_text)
-    finally:
-        for process in (worker, beat):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            stop(process)
 
 
 def _run(demo, account, weibo, browser, live_server, sign_in, log):

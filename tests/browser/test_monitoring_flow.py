@@ -7,9 +7,7 @@ the test holds whatever the translation says; the Chinese pages are checked else
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import time
 
 import pytest
@@ -24,7 +22,8 @@ from positioning.management.commands.weibo_sandbox import connect_through_sandbo
 from positioning.weibo import account_client
 from sentiment.models import GRADE_ORDER, Alert, AlertKind, Grade, Inbound, Incident, Mention, RuleGroup, Sentiment
 from team.models import User
-from tests.weibo_ops.test_worker import celery_start, stop, subprocess_env
+from tests.browser.workers import worker_and_beat
+from tests.weibo_ops.test_worker import subprocess_env
 from weibo_ops.weibo.budget import default_budget
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -76,16 +75,8 @@ def test_negative_spike_alert_incident_statement_published_and_reported(demo, we
                               "FANS_POLL_SECONDS": "3", "FANS_POLL_TICK_SECONDS": "1",
                               "SENTIMENT_SEARCH_SECONDS": "3", "SENTIMENT_INCIDENT_REGRADE_SECONDS": "5",
                               "CONTENT_DISPATCH_SECONDS": "1", "WEIBO_RATE_LIMITS": f"calls={CALLS_PER_HOUR}"}
-    beat = celery_start("beat", ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")], env, tmp_path)
-    worker = celery_start("worker", ["worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                              "--hostname", "m@%h"], env, tmp_path)
-    try:
+    with worker_and_beat(env, tmp_path, hostname="m"):
         _run(demo, account, weibo, browser, live_server, sign_in, (tmp_path / "worker.log").read_text)
-    finally:
-        for process in (worker, beat):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            stop(process)
 
 
 def _run(demo, account, weibo, browser, live_server, sign_in, log):
