@@ -27,6 +27,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from weibo_ops.reasons import coded_words
+
 from .models import Fan, Interaction, TipOff
 
 ACTIVITY_WINDOW = timedelta(days=30)
@@ -83,15 +85,7 @@ def reasons_text(fan: Fan) -> dict[str, list[str]]:
 
 def reason_words(items) -> list[str]:
     """Stored reasons ``[[code, values], ...]`` in the active language."""
-    words = []
-    for item in items if isinstance(items, list) else ():
-        code, values = [*item, {}][:2] if isinstance(item, list) and item else ("", {})
-        if code in REASON_TEXT and isinstance(values, dict):
-            try:
-                words.append((str(REASON_TEXT[code]) % values).strip())
-            except (KeyError, TypeError, ValueError):  # a reason stored by an older version
-                continue
-    return words
+    return coded_words(items, REASON_TEXT)
 
 
 @dataclass

@@ -11,7 +11,7 @@ def coded_words(items, table: dict) -> list[str]:
         code, values = [*item, {}][:2] if isinstance(item, list) and item else ("", {})
         if code in table and isinstance(values, dict):
             try:
-                words.append(str(table[code]) % values)
+                words.append((str(table[code]) % values).strip())  # an empty value leaves no trailing space
             except (KeyError, TypeError, ValueError):  # stored by a version whose text had other values
                 continue
     return words
