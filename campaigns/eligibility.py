@@ -23,16 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fans.selectors import HUNTER_THRESHOLD, ZOMBIE_THRESHOLD, follow_states, score_reason_words
+from fans.services import account_followers_read
 from positioning.models import Account
-from positioning.weibo import account_client
 from weibo_ops.reasons import coded_words
-from weibo_ops.weibo.errors import WeiboError
 
 from .models import Campaign, CampaignKind, CampaignStats, Entry, Participant
 
 logger = logging.getLogger(__name__)
 
-FOLLOWER_PAGE = 200  # friendships/followers' largest page
 FOLLOWER_PAGES = 25  # 5,000 followers: as far as the API pages
 SAVE_BATCH = 2000  # ids per UPDATE ... WHERE id IN (...)
 SHARED_VERDICT = 20  # people with the same verdict updated together from this many
@@ -85,24 +83,12 @@ def own_remark(text: str) -> str:
 
 
 def followers_read(*, account: Account, pages: int = FOLLOWER_PAGES) -> tuple[set[str], str]:
-    """The account's followers as Weibo lists them (newest first, at most ``pages`` calls of its budget), and
-    why the reading stopped early ("" when it did not)."""
-    uids: set[str] = set()
-    uid = account.weibo_uid or getattr(getattr(account, "weibo_connection", None), "uid", "")
-    if not uid:
-        return uids, str(_("the account is not connected to Weibo"))
-    cursor = 0
-    try:
-        client = account_client(account=account)
-        for _page in range(pages):
-            page = client.followers(uid, count=FOLLOWER_PAGE, cursor=cursor)
-            uids.update(user.id for user in page.items)
-            cursor = page.next_cursor or 0
-            if not cursor or not page.items:
-                break
-    except WeiboError as error:
-        return uids, error.describe()[:300]
-    return uids, ""
+    """The account's followers' uids as Weibo lists them (newest first, at most ``pages`` calls of its budget),
+    and why the reading stopped early ("" when it did not)."""
+    if not (account.weibo_uid or getattr(getattr(account, "weibo_connection", None), "uid", "")):
+        return set(), str(_("the account is not connected to Weibo"))
+    users, _total, problem = account_followers_read(account=account, pages=pages)
+    return {user.id for user in users}, problem
 
 
 @dataclass

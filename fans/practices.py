@@ -26,10 +26,8 @@ from django.utils.translation import gettext as _
 
 from positioning.access import Action, account_allows, account_require, accounts_for
 from positioning.models import Account, Brand
-from positioning.weibo import account_client
 from team.models import User
 from team.services import audit_record, notice_send
-from weibo_ops.weibo.errors import WeiboError
 from weibo_ops.weibo.types import User as WeiboUser
 
 from . import replies, scoring
@@ -49,6 +47,7 @@ from .models import (
     SuggestionState,
     TipOff,
 )
+from .services import account_followers_read
 
 # Where a suggestion may go from each state: adopted and declined are final (the fan has been told).
 SUGGESTION_MOVES = {
@@ -57,7 +56,6 @@ SUGGESTION_MOVES = {
     SuggestionState.ADOPTED: set(),
     SuggestionState.DECLINED: set(),
 }
-FOLLOWER_PAGE = 200  # friendships/followers' maximum per call
 FOLLOWER_AUDIT_PAGES = 10  # calls one audit spends at most: Weibo returns at most a capped part of the followers
 REVISIT_NOTICE_BATCH = 500  # schedules one beat run looks at
 
@@ -277,20 +275,7 @@ def follower_audit_run(*, account: Account, by: User, pages: int = FOLLOWER_AUDI
     account_require(by, account, Action.MANAGE)
     if not 1 <= pages <= FOLLOWER_AUDIT_PAGES:
         raise ValidationError({"pages": _("Read between 1 and %(n)s pages.") % {"n": FOLLOWER_AUDIT_PAGES}})
-    uid = account.weibo_uid or getattr(getattr(account, "weibo_connection", None), "uid", "")
-    users: list[WeiboUser] = []
-    total, problem, cursor = 0, "", 0
-    try:
-        client = account_client(account=account)
-        for _page in range(pages):
-            page = client.followers(uid, count=FOLLOWER_PAGE, cursor=cursor)
-            total = max(total, page.total_number or 0)
-            users += page.items
-            cursor = page.next_cursor or 0
-            if not cursor or not page.items:
-                break
-    except WeiboError as error:
-        problem = error.describe()[:300]
+    users, total, problem = account_followers_read(account=account, pages=pages)
     return follower_audit_store(account=account, by=by, users=users, total=total, problem=problem)
 
 

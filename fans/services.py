@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from positioning.access import Action, account_allows, account_require
 from positioning.models import Account, Brand
+from positioning.weibo import account_client
 from team.models import Department, User
 from team.services import audit_record
 from weibo_ops.webhooks import webhook_url_check
+from weibo_ops.weibo.errors import WeiboError
 from weibo_ops.weibo.types import User as WeiboUser
 
 from . import scoring
@@ -406,3 +408,27 @@ def fans_lottery_record(*, found: dict[int, tuple[int, int]], now: datetime | No
     Fan.objects.bulk_update(fans, ["lottery_posts", "lottery_brands", "lottery_checked_at", "hunter",
                                    "score_reasons"], batch_size=200)
     return len(fans)
+
+
+FOLLOWER_PAGE = 200  # friendships/followers' maximum per call
+
+
+def account_followers_read(*, account: Account, pages: int) -> tuple[list[WeiboUser], int, str]:
+    """An account's followers as ``friendships/followers`` lists them (newest first, at most ``pages`` calls of its
+    budget): the users read, the total Weibo gives, and why the reading stopped early ("" when it did not; what
+    was read before a rate limit or a lost authorisation is kept)."""
+    uid = account.weibo_uid or getattr(getattr(account, "weibo_connection", None), "uid", "")
+    users: list[WeiboUser] = []
+    total, cursor = 0, 0
+    try:
+        client = account_client(account=account)
+        for _page in range(pages):
+            page = client.followers(uid, count=FOLLOWER_PAGE, cursor=cursor)
+            total = max(total, page.total_number or 0)
+            users += page.items
+            cursor = page.next_cursor or 0
+            if not cursor or not page.items:
+                break
+    except WeiboError as error:
+        return users, total, error.describe()[:300]
+    return users, total, ""
