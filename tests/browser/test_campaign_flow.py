@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -32,7 +31,7 @@ from fans.models import Fan
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from team.models import Department, Notice, Role, User
-from tests.browser.workers import worker_and_beat
+from tests.browser.workers import wait_until, worker_and_beat
 from tests.campaigns.sandbox import lottery
 from tests.weibo_ops.test_worker import subprocess_env
 from weibo_ops.weibo.budget import default_budget
@@ -45,15 +44,6 @@ CALLS_PER_HOUR = 5000  # polling every 2 s spends the hour's budget faster than 
 LINK = "https://xianmu.example.com/p/farm-day"
 POST = f"【转发抽奖】鲜牧牧场开放日！关注@鲜牧乳业 并转发，抽 3 位送鲜牧酸奶礼盒 {LINK}"
 PASSWORD = "weibo-demo-2026"
-
-
-def _wait(condition, seconds: float, what: str, log) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{what} within {seconds} s; worker log:\n{log()[-4000:]}")
 
 
 def _local(at) -> str:
@@ -170,12 +160,12 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one stor
     slot = timezone.localtime() + timedelta(seconds=5)
     operator.locator("#id_scheduled_at").fill(slot.strftime("%Y-%m-%dT%H:%M:%S"))
     operator.locator("button[name=intent][value=submit]").click()
-    _wait(lambda: PostTarget.objects.filter(post__campaign=campaign, state=TargetState.PUBLISHED).exists(), 90,
+    wait_until(lambda: PostTarget.objects.filter(post__campaign=campaign, state=TargetState.PUBLISHED).exists(), 90,
           "the campaign post published", log)
     mid = PostTarget.objects.get(post__campaign=campaign).mid
 
     # The logistics task is past its time by now: flagged on the plan, its owner told once.
-    _wait(lambda: Notice.objects.filter(recipient=demo.people["logistics"], kind="campaign.task_overdue").exists(),
+    wait_until(lambda: Notice.objects.filter(recipient=demo.people["logistics"], kind="campaign.task_overdue").exists(),
           90, "the overdue task told", log)
     operator.goto(plan)
     expect(operator.locator("main")).to_contain_text("Overdue")
@@ -183,7 +173,7 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one stor
 
     # 5. The sandbox plays the campaign around the post, 12 days back; the harvest reads its entrants.
     details = lottery(weibo, mid, size=ENTRANTS)  # back-dated: a finished campaign 12 days old
-    _wait(lambda: Participant.objects.filter(campaign=campaign).count() == ENTRANTS
+    wait_until(lambda: Participant.objects.filter(campaign=campaign).count() == ENTRANTS
           and Fan.objects.filter(uid__in=[str(u) for u in details["hunter_uids"]], hunter__gte=0.6).count()
           == len(details["hunter_uids"]), 120, "every entrant harvested and the hunters scored", log)
     stats = CampaignStats.objects.get(campaign=campaign)
@@ -215,7 +205,7 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one stor
     campaign.refresh_from_db()
     winners = list(Winner.objects.filter(campaign=campaign).select_related("participant").order_by("rank"))
     assert campaign.drawn_at and len(winners) == 3 and {w.participant.uid for w in winners} <= eligible
-    _wait(lambda: Winner.objects.filter(campaign=campaign, notice_state="sent").count() == 3, 60,
+    wait_until(lambda: Winner.objects.filter(campaign=campaign, notice_state="sent").count() == 3, 60,
           "the winners told", log)
     client = account_client(account=demo.accounts["鲜牧乳业"])
     under_post = {c.id for c in client.comments(mid, count=200).items}

@@ -22,7 +22,7 @@ from fans.views_inbox import POLL_SECONDS as LIST_REFRESH_SECONDS
 from positioning.management.commands.weibo_sandbox import connect_through_sandbox
 from positioning.weibo import account_client
 from team.models import Department
-from tests.browser.workers import worker_and_beat
+from tests.browser.workers import wait_until, worker_and_beat
 from tests.weibo_ops.test_worker import subprocess_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -41,15 +41,6 @@ def _context(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(15_000)
     return context
-
-
-def _wait(condition, seconds: float, what: str, log) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} within {seconds} s; worker log:\n{log()[-3000:]}")
 
 
 def test_complaint_from_sandbox_routed_escalated_resolved_and_told_back(demo, weibo, browser, live_server, sign_in,
@@ -72,7 +63,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     began = time.monotonic()
 
     # 1. The first poll takes the backlog (its three sources): from here on a new item must arrive.
-    _wait(lambda: IngestCursor.objects.filter(account=account, polled_at__isnull=False).count() == 3, 40,
+    wait_until(lambda: IngestCursor.objects.filter(account=account, polled_at__isnull=False).count() == 3, 40,
           "the first poll did not read the three sources", log)
     timings["first poll"] = time.monotonic() - began
 
@@ -160,7 +151,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     page.wait_for_url(f"**/fans/items/{item.pk}/")
     reply = Reply.objects.get(interaction=item)
     assert (reply.text, reply.closes_loop, reply.is_boilerplate, reply.template.name) == (REPLY, True, False, TEMPLATE)
-    _wait(lambda: Reply.objects.filter(pk=reply.pk, state=ReplyState.SENT).exists(), 20,
+    wait_until(lambda: Reply.objects.filter(pk=reply.pk, state=ReplyState.SENT).exists(), 20,
           "the worker did not send the reply", log)
     reply.refresh_from_db()
     page.reload()

@@ -8,7 +8,6 @@ the test holds whatever the translation says; the Chinese pages are checked else
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +21,7 @@ from positioning.management.commands.weibo_sandbox import connect_through_sandbo
 from positioning.weibo import account_client
 from sentiment.models import GRADE_ORDER, Alert, AlertKind, Grade, Inbound, Incident, Mention, RuleGroup, Sentiment
 from team.models import User
-from tests.browser.workers import worker_and_beat
+from tests.browser.workers import wait_until, worker_and_beat
 from tests.weibo_ops.test_worker import subprocess_env
 from weibo_ops.weibo.budget import default_budget
 
@@ -44,15 +43,6 @@ def _context(browser, live_server):
 def _in_english(username: str) -> None:
     """After signing in (in Chinese): the person picks English, which is stored on the person."""
     User.objects.filter(username=username).update(language="en")
-
-
-def _wait(condition, seconds: float, what: str, log) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{what} within {seconds} s; worker log:\n{log()[-4000:]}")
 
 
 def _run_done(weibo, run_id) -> bool:
@@ -82,7 +72,8 @@ def test_negative_spike_alert_incident_statement_published_and_reported(demo, we
 def _run(demo, account, weibo, browser, live_server, sign_in, log):
     groups = RuleGroup.objects.filter(brand=demo.brand, search_enabled=True)
     # 1. Every group's first search (a day back) is in: from here on the wave is what is new.
-    _wait(lambda: not groups.filter(searched_until__isnull=True).exists(), 60, "the first searches did not run", log)
+    wait_until(lambda: not groups.filter(searched_until__isnull=True).exists(), 60, "the first searches did not run",
+               log)
     before = set(Mention.objects.values_list("pk", flat=True))
     spikes_before = Alert.objects.filter(kind=AlertKind.SPIKE).count()
 
@@ -97,7 +88,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
         return Mention.objects.exclude(pk__in=before).filter(text__contains=product)
 
     in_the_inbox = Interaction.objects.filter(account=account, kind=Kind.MENTION, text__contains=product)
-    _wait(lambda: (wave().filter(sentiment=Sentiment.NEGATIVE).count() >= 30
+    wait_until(lambda: (wave().filter(sentiment=Sentiment.NEGATIVE).count() >= 30
                    and wave().filter(source="search").exists() and in_the_inbox.exists()), 120,
           "30 negative mentions of the product, some from the search and @mentions in the inbox, did not arrive",
           log)
@@ -106,14 +97,16 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
 
     # 3. One alert for the wave, however many groups and batches it touched: the whole wave played out, and
     # every group searched and the inbox polled twice since, with nothing left for the pipeline.
-    _wait(lambda: Alert.objects.filter(kind=AlertKind.SPIKE).count() > spikes_before, 60, "no spike alert", log)
-    _wait(lambda: _run_done(weibo, run["run"]), 90, "the wave did not play out", log)
+    wait_until(lambda: Alert.objects.filter(kind=AlertKind.SPIKE).count() > spikes_before, 60, "no spike alert", log)
+    wait_until(lambda: _run_done(weibo, run["run"]), 90, "the wave did not play out", log)
     for _twice in range(2):
         since = timezone.now()
-        _wait(lambda since=since: (not groups.filter(Q(searched_at__isnull=True) | Q(searched_at__lt=since)).exists()
-                                   and not IngestCursor.objects.filter(account=account, polled_at__lt=since).exists()),
-              60, "the searches and the inbox did not run again", log)
-    _wait(lambda: not Inbound.objects.filter(brand=demo.brand).exists(), 60, "the pipeline did not catch up", log)
+        stale = Q(searched_at__isnull=True) | Q(searched_at__lt=since)
+        wait_until(lambda since=since, stale=stale: (
+            not groups.filter(stale).exists()
+            and not IngestCursor.objects.filter(account=account, polled_at__lt=since).exists()),
+            60, "the searches and the inbox did not run again", log)
+    wait_until(lambda: not Inbound.objects.filter(brand=demo.brand).exists(), 60, "the pipeline did not catch up", log)
     # What the inbox handed over went through the pipeline too: the wave's comments come only that way.
     assert wave().filter(source__in=["mentions", "comments"]).exists()
     new_spikes = list(Alert.objects.filter(kind=AlertKind.SPIKE).order_by("pk"))[spikes_before:]
@@ -160,7 +153,7 @@ def _run(demo, account, weibo, browser, live_server, sign_in, log):
     item.get_by_role("button", name="Fast-track (manager)").click()
     item = board.locator(f"#statement-{statement.pk}")
     item.get_by_role("button", name="Publish now").click()
-    _wait(lambda: PostTarget.objects.filter(post=statement.post_id, state=TargetState.PUBLISHED).exists(), 60,
+    wait_until(lambda: PostTarget.objects.filter(post=statement.post_id, state=TargetState.PUBLISHED).exists(), 60,
           "the statement was not published", log)
     timeline = account_client(account=account).user_timeline(count=50).items
     assert sum(1 for status in timeline if status.text.startswith(STATEMENT)) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from contextlib import contextmanager
 
 from tests.weibo_ops.test_worker import celery_start, stop
@@ -24,3 +25,13 @@ def worker_and_beat(env: dict, tmp_path, *, hostname: str):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
             stop(process)
+
+
+def wait_until(condition, seconds: float, what: str, log) -> None:
+    """Polls ``condition`` until it holds; fails saying ``what`` did not happen, with the end of the worker's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{what} within {seconds} s; worker log:\n{log()[-4000:]}")
