@@ -41,7 +41,7 @@ from weibo_ops.weibo.types import User as WeiboUser
 from . import text as features
 from .models import ANSWERABLE, Fan, IngestCursor, Interaction, Kind, Source, State
 from .routing import items_route
-from .scoring import fans_rescore, profile_score
+from .scoring import fans_locked, fans_rescore, profile_score
 
 logger = logging.getLogger(__name__)
 
@@ -140,11 +140,16 @@ PROFILE_FIELDS = ["screen_name", "description", "location", "gender", "avatar_ur
                   "profile_problem", "influence", "zombie", "hunter", "score_reasons"]
 
 
+@transaction.atomic
 def fans_upsert(*, users: dict[str, WeiboUser | None]) -> dict[str, Fan]:
     """The fans of these uids, created when new, their profiles refreshed from the user objects
-    Weibo sent along (at most every ``PROFILE_REFRESH_AFTER``). A constant number of queries."""
+    Weibo sent along (at most every ``PROFILE_REFRESH_AFTER``). A constant number of queries.
+
+    The fans are locked (``fans_locked``) until the caller's transaction ends: a score written here or by a
+    ``fans_rescore`` later in it is computed from the row as it is, never over a lottery count or a profile
+    another worker stored meanwhile."""
     now = timezone.now()
-    found = {fan.uid: fan for fan in Fan.objects.filter(uid__in=list(users))}
+    found = {fan.uid: fan for fan in fans_locked(Fan.objects.filter(uid__in=list(users)))}
     new = []
     for uid, user in users.items():
         if uid in found:
@@ -156,7 +161,7 @@ def fans_upsert(*, users: dict[str, WeiboUser | None]) -> dict[str, Fan]:
     if new:
         # Another worker may create the same fan meanwhile: the unique uid keeps one.
         Fan.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-        found |= {fan.uid: fan for fan in Fan.objects.filter(uid__in=[f.uid for f in new])}
+        found |= {fan.uid: fan for fan in fans_locked(Fan.objects.filter(uid__in=[f.uid for f in new]))}
     created = {fan.uid for fan in new}
     stale = []
     for uid, user in users.items():

@@ -11,16 +11,18 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from positioning.models import Account, ConnectionState
 from positioning.weibo import account_client
 from weibo_ops.weibo.errors import NeedsReauthorisation, RateLimited, WeiboError
+from weibo_ops.weibo.types import User as WeiboUser
 
 from .ingest import PROFILE_FIELDS, _apply_profile
 from .models import Fan, Interaction
-from .scoring import fans_rescore
+from .scoring import fans_locked, fans_rescore
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,8 @@ def profiles_refresh(*, limit: int | None = None) -> int:
     through = {row["fan_id"]: row["account"] for row in Interaction.objects.filter(
         fan__in=fans, account__in=connected).values("fan_id").annotate(account=Max("account_id"))}
     accounts = {a.pk: a for a in connected.filter(pk__in=set(through.values())).select_related("weibo_connection")}
-    clients, spent, refreshed, now = {}, set(), [], timezone.now()
+    clients, spent, now = {}, set(), timezone.now()
+    read: dict[int, WeiboUser] = {}
     for fan in fans:
         account = accounts.get(through.get(fan.pk))
         if account is None or account.pk in spent:
@@ -69,10 +72,15 @@ def profiles_refresh(*, limit: int | None = None) -> int:
         except WeiboError as error:
             Fan.objects.filter(pk=fan.pk).update(profile_problem=error.describe()[:300], profile_checked_at=now)
             continue
-        _apply_profile(fan, user, now)
-        fan.profile_checked_at = now
-        refreshed.append(fan)
-    if refreshed:
-        Fan.objects.bulk_update(refreshed, [*PROFILE_FIELDS, "profile_checked_at"], batch_size=200)
-        fans_rescore(fan_ids=[f.pk for f in refreshed])
-    return len(refreshed)
+        read[fan.pk] = user
+    if read:
+        # The users were read over HTTP: the rows are read again under lock, so that the scores written are
+        # computed from what other workers stored meanwhile (a lottery count, say), not from the rows above.
+        with transaction.atomic():
+            refreshed = fans_locked(Fan.objects.filter(pk__in=list(read)))
+            for fan in refreshed:
+                _apply_profile(fan, read[fan.pk], now)
+                fan.profile_checked_at = now
+            Fan.objects.bulk_update(refreshed, [*PROFILE_FIELDS, "profile_checked_at"], batch_size=200)
+            fans_rescore(fan_ids=[f.pk for f in refreshed])
+    return len(read)

@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +154,15 @@ def profile_score(fan: Fan, *, now: datetime | None = None) -> Score:
                  reasons=reasons)
 
 
+def fans_locked(fans: QuerySet[Fan]) -> list[Fan]:
+    """These fans read and locked until the transaction ends, in id order (so that two workers locking
+    overlapping sets wait for each other instead of deadlocking). Every writer of a score takes this lock
+    first: a score is a function of the whole row (profile, lottery count, interactions), and a score computed
+    from a row read before another worker's write would otherwise overwrite what that worker stored."""
+    return list(fans.select_for_update().order_by("pk"))
+
+
+@transaction.atomic
 def fans_rescore(*, fan_ids: list[int]) -> int:
     """Recompute every score of these fans from their stored interactions: four grouped queries and
     one bulk update, whatever the number of fans. Returns how many were scored."""
@@ -160,7 +170,7 @@ def fans_rescore(*, fan_ids: list[int]) -> int:
         return 0
     now = timezone.now()
     since = now - ACTIVITY_WINDOW
-    fans = list(Fan.objects.filter(pk__in=fan_ids))
+    fans = fans_locked(Fan.objects.filter(pk__in=fan_ids))
     rows = Interaction.objects.filter(fan_id__in=fan_ids)
     aggregates = {
         row["fan_id"]: row

@@ -394,11 +394,12 @@ def fans_profile_upsert(*, users: dict[str, WeiboUser | None]) -> dict[str, Fan]
     return fans_upsert(users=users)
 
 
+@transaction.atomic
 def fans_lottery_record(*, found: dict[int, tuple[int, int]], now: datetime | None = None) -> int:
     """Record what a search of their last ``LOTTERY_DAYS`` days of posts found, ``{fan id: (lottery posts,
     brands whose draws they entered)}``, and rescore their lottery-hunter likelihood; returns how many."""
     now = now or timezone.now()
-    fans = list(Fan.objects.filter(pk__in=list(found)))
+    fans = scoring.fans_locked(Fan.objects.filter(pk__in=list(found)))
     for fan in fans:
         fan.lottery_posts, fan.lottery_brands = (max(0, n) for n in found[fan.pk])
         fan.lottery_brands = min(fan.lottery_brands, 32767)

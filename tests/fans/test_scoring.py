@@ -138,7 +138,7 @@ def test_rescoring_takes_the_same_number_of_queries_for_3_and_30_fans(demo):
     for n, fan in enumerate(fans):
         stored(account, fan, n, text="好喝 //@粉丝0: 推荐", is_praise=True)
     few, many = _queries([f.pk for f in fans[:3]]), _queries([f.pk for f in fans])
-    assert few == many <= 6
+    assert few == many <= 8  # the fans read under lock, four grouped reads, one bulk update, and a savepoint
     assert Fan.objects.get(screen_name="粉丝0").downstream_reposts == 30
 
 
@@ -194,3 +194,58 @@ def test_rescoring_keeps_the_hunter_likelihood():
     fan.refresh_from_db()
     assert fan.hunter == 1.0 and [r[0] for r in fan.score_reasons["hunter"]] == [
         "lottery_posts", "lottery_brands", "lottery_words", "following_many"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("writer", ["rescore", "profile"])
+def test_a_score_written_meanwhile_by_another_worker_is_not_overwritten_with_a_stale_one(writer):
+    """The harvest records an entrant's lottery posts while the inbox's ingest (or a profile refresh) scores
+    the same fan: the second writer waits for the first and scores the row as it is, so the hunter score
+    stays (it once went back to 0 with the lottery count still stored: the fan was then never checked again)."""
+    import threading
+
+    from django.db import transaction
+
+    from fans.ingest import fans_upsert
+    from fans.services import fans_lottery_record
+    from weibo_ops.weibo.types import User as WeiboUser
+
+    fan = normal_fan()
+    fan.profile_at = NOW - timedelta(days=30)  # stale: the ingest refreshes the profile
+    fan.save()
+    recorded, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def lottery():  # the harvest: lottery posts found, committed only once the other writer has started
+        try:
+            with transaction.atomic():
+                fans_lottery_record(found={fan.pk: (14, 4)})
+                recorded.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def other():
+        try:
+            if writer == "rescore":
+                scoring.fans_rescore(fan_ids=[fan.pk])
+            else:
+                fans_upsert(users={fan.uid: WeiboUser(id=fan.uid, screen_name=fan.screen_name, friends_count=320,
+                                                       followers_count=900, statuses_count=2401)})
+            done.set()
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=lottery)
+    first.start()
+    assert recorded.wait(10)
+    second = threading.Thread(target=other)
+    second.start()
+    assert not done.wait(0.5)  # it waits for the lottery record's transaction
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert done.is_set()
+    fan.refresh_from_db()
+    assert (fan.lottery_posts, fan.lottery_brands) == (14, 4)
+    assert fan.hunter == scoring.HUNTER_WEIGHTS["lottery_posts"] + scoring.HUNTER_WEIGHTS["lottery_brands"]
+    assert [code for code, _v in fan.score_reasons["hunter"]] == ["lottery_posts", "lottery_brands"]
