@@ -173,9 +173,13 @@ def _run(demo, weibo, browser, live_server, sign_in, tmp_path, log):  # one stor
 
     # 5. The sandbox plays the campaign around the post, 12 days back; the harvest reads its entrants.
     details = lottery(weibo, mid, size=ENTRANTS)  # back-dated: a finished campaign 12 days old
+    hunters = Fan.objects.filter(uid__in=[str(u) for u in details["hunter_uids"]])
     wait_until(lambda: Participant.objects.filter(campaign=campaign).count() == ENTRANTS
-          and Fan.objects.filter(uid__in=[str(u) for u in details["hunter_uids"]], hunter__gte=0.6).count()
-          == len(details["hunter_uids"]), 120, "every entrant harvested and the hunters scored", log)
+               and hunters.filter(hunter__gte=0.6).count() == len(details["hunter_uids"]), 120,
+               lambda: (f"every entrant harvested ({Participant.objects.filter(campaign=campaign).count()} of "
+                        f"{ENTRANTS}) and the hunters scored (below 0.6: "
+                        f"{list(hunters.filter(hunter__lt=0.6).values_list('uid', 'hunter', 'lottery_posts'))})"),
+               log)
     stats = CampaignStats.objects.get(campaign=campaign)
     assert stats.second_level == details["second_level"] > 0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from tests.weibo_ops.test_worker import celery_start, stop
@@ -27,11 +28,13 @@ def worker_and_beat(env: dict, tmp_path, *, hostname: str):
             stop(process)
 
 
-def wait_until(condition, seconds: float, what: str, log) -> None:
-    """Polls ``condition`` until it holds; fails saying ``what`` did not happen, with the end of the worker's log."""
+def wait_until(condition, seconds: float, what: str | Callable[[], str], log) -> None:
+    """Polls ``condition`` until it holds; fails saying ``what`` did not happen (a callable says it with the state
+    reached), with the end of the worker's log."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.3)
+    what = what() if callable(what) else what
     raise AssertionError(f"{what} within {seconds} s; worker log:\n{log()[-4000:]}")
