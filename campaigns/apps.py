@@ -16,3 +16,10 @@ class CampaignsConfig(AppConfig):
         from team.models import Role
 
         return "campaigns:my_tasks" if getattr(user, "role", None) == Role.DEPT_CONTACT else None
+
+    def ready(self) -> None:
+        from team.work import work_source_register
+
+        from .work import CampaignTaskWork
+
+        work_source_register(CampaignTaskWork())

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from positioning.access import Action, people_who_may
 from positioning.models import Account, Brand
+from team.handover import assignee_available_require
 from team.models import Department, Role, User
 from team.services import audit_record, audited_create, audited_update, changes_between, notice_send, snapshot
 from weibo_ops.queue import enqueue_on_commit
@@ -285,6 +286,7 @@ def task_create(*, campaign: Campaign, by: User, title: str, department: Departm
                 owner: User | None = None, depends_on: list[Task] | None = None, note: str = "",
                 ip: str | None = None) -> Task:
     campaign_manage_require(by, campaign)
+    assignee_available_require(owner, field="owner")
     if owner is not None and owner.department_id not in (None, department.pk) and owner.role == Role.DEPT_CONTACT:
         raise ValidationError({"owner": _("%(person)s is not in %(department)s.")
                                % {"person": owner, "department": department.name}})
@@ -305,6 +307,8 @@ def task_update(*, task: Task, by: User, values: dict[str, Any], depends_on: lis
                 ip: str | None = None) -> Task:
     """Edits what the task is (the campaign's runners); a new due time may be missed again, so it is told again."""
     campaign_manage_require(by, task.campaign)
+    if "owner" in values and values["owner"] is not None and values["owner"].pk != task.owner_id:
+        assignee_available_require(values["owner"], field="owner")
     due_before = task.due_at
     audited_update(task, fields=TASK_FIELDS, values=values, by=by, action="campaign_task.update", ip=ip)
     if depends_on is not None:

@@ -57,6 +57,10 @@ class Post(models.Model):
     submitted_at = models.DateTimeField(_("submitted for review"), null=True, blank=True)  # the approval clock
     review_comment = models.CharField(_("reviewer's comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    # Who holds the post now (drafts it on, answers its review): the author at first; a handover or a rebalance
+    # (team.work) changes it without rewriting who wrote it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="owned_posts")
     # Who wrote the current version: like the author, they do not approve it themselves.
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

@@ -185,7 +185,7 @@ def post_create(*, by: User, pillar: Pillar, text: str, accounts: list[Account],
     _check(by=by, pillar=pillar, text=text, accounts=accounts, variants=variants, image=image)
     _campaign_check(campaign, pillar.brand_id)
     post = Post(brand=pillar.brand, pillar=pillar, text=text, is_original=is_original, created_by=by,
-                campaign=campaign)
+                owner=by, campaign=campaign)
     if image is not None:
         post.image = _stored_image(image)
     post.save()

@@ -429,6 +429,9 @@ class Ticket(models.Model):
     summary = models.TextField(_("what the department should do"), max_length=2000)
     deadline = models.DateTimeField(_("deadline"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who follows the ticket up with the fan: the person who escalated it at first; a handover changes it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("followed up by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="fan_tickets")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolution = models.TextField(_("resolution"), blank=True, max_length=2000)

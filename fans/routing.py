@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from positioning.access import Action, account_allows, people_who_may
+from team.handover import absent_ids
 from team.models import User
 
 from .models import ANSWERABLE, Interaction, RoutingRule
@@ -52,12 +53,21 @@ class _RoundRobin:
 
     def __init__(self):
         self.eligible: dict[tuple[int, int], list[User]] = {}
+        self._away: set[int] | None = None
+
+    @property
+    def away(self) -> set[int]:
+        """People absent today (team.handover), read once per routing call: nothing is routed to them."""
+        if self._away is None:
+            self._away = absent_ids()
+        return self._away
 
     def pick(self, rule: RoutingRule, item: Interaction) -> User | None:
         key = (rule.pk, item.account_id)
         if key not in self.eligible:
             self.eligible[key] = list(people_who_may(item.account, Action.REPLY)
-                                      .filter(department_id=rule.assign_department_id).order_by("pk"))
+                                      .filter(department_id=rule.assign_department_id)
+                                      .exclude(pk__in=self.away).order_by("pk"))
         people = self.eligible[key]
         if not people:
             return None
@@ -69,7 +79,8 @@ class _RoundRobin:
 
 def _apply(rule: RoutingRule, item: Interaction, robin: _RoundRobin, now) -> None:
     item.routed_by = rule
-    if rule.assign_to_id and rule.assign_to.is_active and account_allows(rule.assign_to, item.account, Action.REPLY):
+    if (rule.assign_to_id and rule.assign_to.is_active and rule.assign_to_id not in robin.away
+            and account_allows(rule.assign_to, item.account, Action.REPLY)):
         item.assignee, item.assigned_at = rule.assign_to, now
     elif rule.assign_department_id:
         person = robin.pick(rule, item)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from positioning.access import Action, account_allows, account_require
 from positioning.models import Account, Brand
 from positioning.weibo import account_client
+from team.handover import assignee_available_require
 from team.models import Department, User
 from team.services import audit_record
 from weibo_ops.webhooks import webhook_url_check
@@ -55,6 +56,7 @@ def items_assign(*, items: list[Interaction], to: User | None, by: User, ip: str
     """Give items to ``to`` (``None``: back to nobody). ``to`` must be able to reply on each account."""
     items = _locked(items)
     _require_reply(by, items)
+    assignee_available_require(to)
     if to is not None:
         for item in items:
             if not to.is_active or not account_allows(to, item.account, Action.REPLY):

@@ -104,7 +104,7 @@ def ticket_create(*, item: Interaction, department: Department, summary: str, by
         raise ValidationError({"department": _("%(department)s already has an open ticket for this item.")
                                % {"department": department.name}})
     desk = desk_for(department)
-    ticket = Ticket(interaction=item, department=department, summary=summary.strip(), created_by=by,
+    ticket = Ticket(interaction=item, department=department, summary=summary.strip(), created_by=by, owner=by,
                     deadline=timezone.now() + timedelta(hours=desk.weibo_first_hours))
     ticket.full_clean(validate_constraints=False)
     ticket.save()

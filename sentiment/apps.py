@@ -16,3 +16,10 @@ class SentimentConfig(AppConfig):
         if user.is_org_wide or user.role == Role.PR:
             return True  # every brand is theirs to watch: no query on every page for the people who use it most
         return brands_for(user).exists()
+
+    def ready(self) -> None:
+        from team.work import work_source_register
+
+        from .work import IncidentStepWork
+
+        work_source_register(IncidentStepWork())

@@ -153,6 +153,11 @@ AUDIT_ACTIONS = {
     "codes.generate": _("made codes for a code hunt"),
     "codes.import": _("imported code redemptions"),
     "codes.export": _("exported codes for printing"),
+    "absence.mark": _("marked a person absent"),
+    "handover.propose": _("proposed a handover"),
+    "handover.apply": _("handed work over to a stand-in"),
+    "handover.undo": _("undid a handover"),
+    "work.rebalance": _("moved open work to another person"),
 }
 
 
@@ -283,3 +288,99 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+
+# --- absence, handover, workload (team.handover, team.work) ---------------------------------------
+
+class AbsenceKind(models.TextChoices):
+    LEAVE = "leave", _("Leave")
+    SICK = "sick", _("Sick")
+    LEFT = "left", _("Left the company")
+
+
+class Absence(models.Model):
+    """A person away from ``starts_on`` to ``ends_on`` (both days included; open when empty). While it
+    runs, nothing new is assigned to them and their open work is handed over."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="absences")
+    kind = models.CharField(_("kind"), max_length=10, choices=AbsenceKind.choices, default=AbsenceKind.LEAVE)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: open-ended."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="absence_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_kind_display()} {self.starts_on}"
+
+
+class HandoverState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPLIED = "applied", _("Applied")
+    UNDONE = "undone", _("Undone")
+
+
+# The checklist a reviewer ticks before the work moves. No passwords or tokens: accounts connect by OAuth.
+HANDOVER_CHECKLIST = {
+    "playbook": _("The stand-in has read each account's playbook handover page"),
+    "incidents": _("Open incidents are briefed to the stand-in"),
+    "replies": _("Pending replies and approvals are checked"),
+    "schedule": _("Scheduled posts of the coming days are checked"),
+}
+
+
+class Handover(models.Model):
+    """Open work of one person moving to a stand-in, in one reviewed step that can be undone."""
+
+    absence = models.ForeignKey(Absence, null=True, blank=True, on_delete=models.SET_NULL, related_name="handovers")
+    from_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.CASCADE,
+                                    related_name="handovers_from")
+    to_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("stand-in"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="handovers_to")
+    state = models.CharField(_("state"), max_length=10, choices=HandoverState.choices, default=HandoverState.PROPOSED)
+    checklist = models.JSONField(_("checklist"), default=list, blank=True)  # the ticked HANDOVER_CHECKLIST keys
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.from_person} → {self.to_person or '?'}"
+
+
+class HandoverItem(models.Model):
+    """One item of a handover, as it was listed and moved."""
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=40)  # team.work source kind
+    object_id = models.BigIntegerField()
+    title = models.CharField(_("item"), max_length=200)
+    account_id = models.BigIntegerField(null=True, blank=True)  # plain id: see AuditEvent
+    marker = models.CharField(max_length=120, blank=True)  # the item's touched marker right after the move
+    moved = models.BooleanField(default=False)
+    moved_back = models.BooleanField(default=False)
+    kept_reason = models.CharField(max_length=200, blank=True)  # why undo left it with the stand-in
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["handover", "kind", "object_id"], name="handover_item_once")]
+
+    def __str__(self) -> str:
+        return self.title
