@@ -426,7 +426,7 @@ def post_reject(*, post: Post, by: User, comment: str, ip: str | None = None) ->
     post.save(update_fields=["state", "review_comment", "updated_at"])
     post.targets.filter(state=TargetState.WAITING).update(
         message=_("Rejected by %(name)s: %(comment)s") % {"name": by, "comment": comment.strip()[:400]})
-    notice_send(recipients=[post.created_by], kind="approval", title=_("Your post was sent back"),
+    notice_send(recipients=[post.owner or post.created_by], kind="approval", title=_("Your post was sent back"),
                 body=comment.strip()[:300], url=reverse("content:post", args=[post.pk]),
                 dedupe_key=f"post-rejected:{post.pk}:v{post.version}")
     audit_record(actor=by, action="post.reject", target=post, ip=ip, changes={"comment": [None, comment]})

@@ -74,6 +74,11 @@ class WorkloadRow:
     counts: dict[str, dict[str, int]]  # {kind: {bucket: n}}
     total: int
 
+    @property
+    def cells(self) -> list[int]:
+        """The counts in the page's column order: each source (registry order), each age bucket."""
+        return [n for buckets in self.counts.values() for n in buckets.values()]
+
 
 def workload(*, people: list[User], now=None) -> list[WorkloadRow]:
     """Open items per person by kind and age bucket: one query per source whatever the number of items."""

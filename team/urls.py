@@ -16,3 +16,13 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<str:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]
+
+# --- absence, handover, workload (team.views_handover) ---
+from . import views_handover  # noqa: E402
+
+urlpatterns += [
+    path("absences/", views_handover.absences, name="absences"),
+    path("handovers/<int:handover_id>/", views_handover.handover, name="handover"),
+    path("handovers/<int:handover_id>/undo/", views_handover.handover_undo, name="handover_undo"),
+    path("workload/", views_handover.workload, name="workload"),
+]
