@@ -54,8 +54,7 @@ class Work:
     task: Task
 
 
-@pytest.fixture
-def work(demo) -> Work:
+def work_make(demo) -> Work:
     """The editor 李想 (operator) holds one open item of every source: a draft on 鲜牧乳业 (needs draft), an inbox
     item and a ticket on 鲜牧客服 (need reply), an incident step and a campaign task (need no account grant)."""
     operator, manager = demo.people["operator"], demo.people["manager"]
@@ -76,6 +75,11 @@ def work(demo) -> Work:
     task = task_create(campaign=campaign, by=manager, title="准备奖品", department=logistics,
                        due_at=timezone.now() + timedelta(days=2), owner=operator)
     return Work(post=post, item=item, ticket=ticket, step=step, task=task)
+
+
+@pytest.fixture
+def work(demo) -> Work:
+    return work_make(demo)
 
 
 def holders(work: Work) -> dict[str, int]:

@@ -9,11 +9,16 @@ from django.utils import timezone
 
 from fans.models import Interaction
 from team.models import HANDOVER_CHECKLIST, Absence, Handover, HandoverState
-from tests.team.test_handover import everything_with, give_pr_replies, holders, work  # noqa: F401
+from tests.team.test_handover import Work, everything_with, give_pr_replies, holders, work_make
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 LANGUAGE = "en"
+
+
+@pytest.fixture
+def work(demo) -> Work:
+    return work_make(demo)
 
 
 def absence_body(demo, **extra) -> dict:

@@ -9,11 +9,16 @@ import pytest
 from django.utils import timezone
 
 from team.models import HANDOVER_CHECKLIST, Absence, Handover, HandoverState
-from tests.team.test_handover import everything_with, give_pr_replies, holders, make_item, work  # noqa: F401
+from tests.team.test_handover import Work, everything_with, give_pr_replies, holders, make_item, work_make
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 LANGUAGE = "en"
+
+
+@pytest.fixture
+def work(demo) -> Work:
+    return work_make(demo)
 
 
 def form(demo, **extra) -> dict:
