@@ -535,6 +535,9 @@ SPECTACULAR_SETTINGS = {
         "TaskStateEnum": "campaigns.models.TaskState",
         "PrizeStateEnum": "campaigns.models.PrizeState",
         "DeliveryStateEnum": "campaigns.models.DeliveryState",
+        # Team: absences have a kind, handovers a state.
+        "AbsenceKindEnum": "team.models.AbsenceKind",
+        "HandoverStateEnum": "team.models.HandoverState",
     },
 }
 

@@ -15,7 +15,7 @@ from weibo_ops.requests import client_ip
 
 from .. import handover as services
 from .. import selectors_work as selectors
-from ..models import User
+from ..models import Absence, Handover, User
 from .serializers_handover import (
     AbsenceMarkSerializer,
     AbsenceSerializer,
@@ -41,6 +41,7 @@ class AbsenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     handover of all the person's open work (returned)."""
 
     serializer_class = AbsenceSerializer
+    queryset = Absence.objects.none()  # for the schema; get_queryset narrows to what the person may see
 
     def get_queryset(self):
         return selectors.absence_list(user=self.request.user)
@@ -62,6 +63,7 @@ class HandoverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     still untouched). Managers act; the two people concerned read."""
 
     serializer_class = HandoverSerializer
+    queryset = Handover.objects.none()  # for the schema; get_queryset narrows to what the person may see
 
     def get_queryset(self):
         return selectors.handover_list(user=self.request.user).prefetch_related("items")
