@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from content import services as content_services
 from positioning.models import Account, Brand
+from team.handover import absent_ids
 from team.models import Department, Role, User
 from team.services import audit_record, notice_send
 
@@ -225,24 +226,25 @@ def department_people(name: str) -> tuple[Department | None, list[User]]:
     return department, list(User.objects.filter(_active(), department=department).order_by("id"))
 
 
-def _first_manager() -> User | None:
-    people = managers()
-    return next((p for p in people if p.role == Role.MANAGER), people[0] if people else None)
-
-
 def _owner(spec: str, by: User | None) -> tuple[User | None, Department | None]:
-    """A checklist owner (``playbooks``) as a person and/or a department."""
+    """A checklist owner (``playbooks``) as a person and/or a department; never someone absent today
+    (team.handover): their steps would wait for them."""
+    away = absent_ids()
+
+    def present(people: list[User]) -> User | None:
+        return next((p for p in people if p.pk not in away), None)
+
     if spec.startswith("dept:"):
         department, people = department_people(spec.removeprefix("dept:"))
         if department is not None:
-            return (people[0] if people else None), department
+            return present(people), department
         spec = playbooks.OWNER_PR  # no such department here: PR carries it
+    manager = present([p for p in managers() if p.role == Role.MANAGER]) or present(managers())
     if spec == playbooks.OWNER_MANAGER:
-        return _first_manager(), None
-    if by is not None and by.role == Role.PR:
+        return manager, None
+    if by is not None and by.role == Role.PR and by.pk not in away:
         return by, None
-    people = pr_people()
-    return (people[0] if people else _first_manager()), None
+    return (present(pr_people()) or manager), None
 
 
 def _steps_add(incident: Incident, steps: list[playbooks.Step], by: User | None) -> list[IncidentTask]:

@@ -249,3 +249,13 @@ def test_leaving_the_company_is_open_ended(demo, work):
     handover = absence_mark(person=demo.people["operator"], kind=AbsenceKind.LEFT, starts_on=timezone.localdate(),
                             ends_on=timezone.localdate() + timedelta(days=3), by=demo.people["manager"])
     assert handover.absence.ends_on is None
+
+
+def test_incident_steps_skip_an_absent_pr_person(demo):
+    from sentiment.incidents import incident_open
+
+    today = timezone.localdate()
+    Absence.objects.create(person=demo.people["pr"], kind=AbsenceKind.SICK, starts_on=today, ends_on=today)
+    incident = incident_open(brand=demo.brand, by=None, title="配送延误")
+    [step] = incident.tasks.all()
+    assert step.owner == demo.people["manager"]  # the only PR person is away: the manager carries it
