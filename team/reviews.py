@@ -150,6 +150,10 @@ class ScoreLine:
     comment: str
     by: str  # the scorer's name, or "" where the viewer may not know it
 
+    @property
+    def role_label(self) -> str:
+        return str(ScoreRole(self.role).label)
+
 
 @dataclass(frozen=True)
 class ReviewSummary:

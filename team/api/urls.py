@@ -7,3 +7,11 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = router.urls
+
+# Reviews (issue 17, tp)
+from .views_reviews import ReviewCycleViewSet, ReviewViewSet, ScoreViewSet  # noqa: E402
+
+router.register("review-cycles", ReviewCycleViewSet, basename="review-cycle")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("scores", ScoreViewSet, basename="review-score")
+urlpatterns = router.urls
