@@ -97,3 +97,19 @@ def test_peers_api(demo, api, figures):
     for path in ("/api/v1/positioning/peers/", "/api/v1/positioning/peers/import/",
                  "/api/v1/team/review-cycles/", "/api/v1/team/reviews/", "/api/v1/team/scores/"):
         assert path in text
+
+
+def test_seed_demo_peers_gives_the_page_four_weeks_and_a_review_cycle_in_progress(demo, login):
+    from django.core.management import call_command
+
+    from team.models import ReviewCycle, ReviewScore
+
+    call_command("seed_demo_peers")
+    call_command("seed_demo_peers")  # safe to run again: nothing doubles
+    assert PeerAccount.objects.count() == 2
+    assert BenchmarkSnapshot.objects.filter(peer__isnull=False).count() == 2 * 28
+    assert BenchmarkSnapshot.objects.filter(account__isnull=False).count() == 4 * 28
+    assert ReviewCycle.objects.get().state == "open" and ReviewScore.objects.count() == 3
+    body = login(demo.people["manager"]).get("/reports/benchmarks/").content.decode()
+    assert "澜山乳业" in body and "禾露牧场" in body and body.count("best peer</strong>") >= 4
+    assert login(demo.people["operator"]).get("/reports/reviews/").status_code == 200
