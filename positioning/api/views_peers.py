@@ -31,7 +31,7 @@ class PeerSerializer(serializers.ModelSerializer):
         validators = []  # the service says which field is wrong, in words
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class PeerSnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = BenchmarkSnapshot
         fields = ["day", "followers", "statuses_count", "posts", "interactions_per_post", "measured", "measured_at"]
@@ -71,13 +71,13 @@ class PeerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer.instance = benchmarks.peer_create(by=self.request.user, ip=client_ip(self.request),
                                                      **serializer.validated_data)
 
-    @extend_schema(responses=SnapshotSerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=SnapshotSerializer)
+    @extend_schema(responses=PeerSnapshotSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=PeerSnapshotSerializer)
     def snapshots(self, request, pk=None):
         """The peer's daily figures, oldest first."""
         peer = get_object_or_404(PeerAccount, pk=pk)
         page = self.paginate_queryset(peer.snapshots.order_by("day"))
-        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+        return self.get_paginated_response(PeerSnapshotSerializer(page, many=True).data)
 
     @extend_schema(request=CsvImportSerializer, responses=CsvImportResultSerializer)
     @action(detail=False, methods=["post"], url_path="import", serializer_class=CsvImportSerializer)

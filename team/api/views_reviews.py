@@ -103,6 +103,8 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     filterset_fields = ["cycle", "person", "leader"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no person
+            return Review.objects.none()
         return reviews.reviews_visible(user=self.request.user).prefetch_related("scores__by").order_by("pk")
 
     def check_permissions(self, request):
@@ -121,6 +123,8 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
     serializer_class = ScoreSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReviewScore.objects.none()
         return ReviewScore.objects.filter(by=self.request.user).order_by("pk")
 
     def create(self, request, *args, **kwargs):
