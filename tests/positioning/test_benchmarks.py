@@ -205,3 +205,12 @@ def test_period_figures_are_hand_computed_and_the_best_peer_is_marked(demo, peer
                                                                              "interactions_per_post"}
     assert own.best == set()  # the best peer is a peer
     assert table["鲜牧客服"].days == 0 and table["鲜牧客服"].followers is None
+
+
+def test_the_hourly_beat_task_reads_yesterday_once(connected, peer, weibo, settings):
+    from positioning import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["positioning-benchmarks"]["task"] == tasks.BENCHMARKS_TASK
+    assert tasks.benchmarks_snapshot() == 2  # the connected own account and the peer
+    assert tasks.benchmarks_snapshot() == 0
+    assert set(BenchmarkSnapshot.objects.values_list("day", flat=True)) == {benchmarks.yesterday()}
