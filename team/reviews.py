@@ -172,7 +172,9 @@ def review_summary(*, review: Review, viewer: User) -> ReviewSummary:
     """The review's scores as ``viewer`` may see them, the mean per role and the weighted total:
     total = self weight × self score + peer weight × mean peer score + leader weight × leader score (weights in %)."""
     cycle = review.cycle
-    scores = list(review.scores.select_related("by").order_by("role", "pk"))
+    # .all(): a list page prefetches ``scores__by``, so a page of reviews costs no query per review.
+    order = {role: n for n, role in enumerate(ScoreRole.values)}
+    scores = sorted(review.scores.all(), key=lambda s: (order[s.role], s.pk))
     hide_peers = not (viewer.is_org_wide or viewer.pk == review.leader_id)
     lines = [ScoreLine(s.role, s.score, s.comment,
                        "" if hide_peers and s.role == ScoreRole.PEER else str(s.by)) for s in scores]

@@ -174,3 +174,16 @@ def test_page_score_form_refuses_outside_the_scale(demo, review, login):
     assert not ReviewScore.objects.exists()
     done = client.post(f"/reports/reviews/{review.pk}/", {"role": "leader", "score": "5", "comment": "好"})
     assert done.status_code == 302 and ReviewScore.objects.get().score == 5
+
+
+def test_the_review_list_costs_the_same_queries_for_one_review_or_many(demo, cycle, api,
+                                                                       django_assert_max_num_queries):
+    p = demo.people
+    for name in ("operator", "agent", "pr", "reviewer", "logistics"):
+        review = reviews.review_create(cycle=cycle, person=p[name], leader=p["manager"], by=p["admin"])
+        reviews.review_score(review=review, by=p[name], role=ScoreRole.SELF, score=3)
+        reviews.review_score(review=review, by=p["admin"], role=ScoreRole.PEER, score=4)
+    client = api(p["manager"])
+    with django_assert_max_num_queries(8):  # session, user, count, page, scores with their authors
+        listed = client.get("/api/v1/team/reviews/").json()["results"]
+    assert len(listed) == 5 and all(len(r["scores"]) == 2 for r in listed)
