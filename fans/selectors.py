@@ -602,8 +602,9 @@ def kpi_inbox_figures(*, account_ids, since: datetime, until: datetime, person_i
     if connection.vendor == "postgresql":
         figures |= {"response": Median(response), "resolution": Median(resolution)}
         rows = [items.aggregate(**figures)] if key is None else list(items.values(key).annotate(**figures))
-        return {row.pop(key, None): {**row, "response_minutes": _median_minutes([row.pop("response")]),
-                                     "resolution_minutes": _median_minutes([row.pop("resolution")])} for row in rows}
+        return {row.get(key): {"total": row["total"], "answered": row["answered"], "resolved": row["resolved"],
+                               "response_minutes": _median_minutes([row["response"]]),
+                               "resolution_minutes": _median_minutes([row["resolution"]])} for row in rows}
     result: dict[int | None, dict] = {}
     for row in items.annotate(response=response, resolution=resolution).values(
             *([key] if key else []), "first_response_at", "closed_at", "response", "resolution"):

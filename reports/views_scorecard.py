@@ -49,7 +49,9 @@ def _target_save(request, *, scope: dict) -> None:
 @require_http_methods(["GET", "POST"])
 def scorecard_page(request):
     form = ScorecardForm(request.GET or None, user=request.user)
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not form.is_valid():  # a choice not offered to this person, or a bad period
+        return render(request, "reports/scorecard/page.html", {"form": form, "figures": None})
+    if form.is_bound:
         data = form.cleaned_data
     else:
         start, end = month_bounds(timezone.localdate())

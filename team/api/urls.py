@@ -7,3 +7,10 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = router.urls
+
+# --- KPIs and targets (issue 17) ---
+from .views_kpis import KpiTargetViewSet, KpiViewSet  # noqa: E402  (a section of its own: several helpers add here)
+
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("kpi-targets", KpiTargetViewSet, basename="kpi-target")
+urlpatterns = router.urls

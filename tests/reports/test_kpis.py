@@ -7,16 +7,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Campaign, Entry
 from content.models import Pillar, Post, PostTarget
+from fans import selectors as fans_selectors
 from fans.models import Fan, Interaction
-from positioning.models import PlaybookVersion, TargetCircle
-from reports.kpis import scorecard
+from positioning.models import Account, PlaybookVersion, TargetCircle
+from reports.kpis import period_bounds, scorecard
 from sentiment.models import Cascade, Incident, IncidentTask, Repost
 from team.models import KpiTarget
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: the medians differ on SQLite
 LANGUAGE = "en"
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -134,6 +137,21 @@ def test_every_formula_of_an_account_against_the_hand_computed_values(demo, rows
     }
 
 
+def test_the_inbox_figures_group_by_account_and_by_person_in_one_query(demo, rows, django_assert_num_queries):
+    since, until = period_bounds(NOV_START, NOV_END)
+    ids = [rows.pk, demo.accounts["鲜牧酸奶"].pk]
+    with django_assert_num_queries(1):  # PostgreSQL: percentile_cont; SQLite: the durations, medians in Python
+        by_account = fans_selectors.kpi_inbox_figures(account_ids=ids, since=since, until=until, group="account")
+    assert by_account == {
+        rows.pk: {"total": 3, "answered": 2, "resolved": 1, "response_minutes": 60.0, "resolution_minutes": 120.0},
+        ids[1]: {"total": 1, "answered": 1, "resolved": 0, "response_minutes": 1000.0, "resolution_minutes": None},
+    }
+    by_person = fans_selectors.kpi_inbox_figures(account_ids=ids, since=since, until=until, group="person")
+    assert by_person[demo.people["operator"].pk] == {"total": 1, "answered": 1, "resolved": 1,
+                                                     "response_minutes": 30.0, "resolution_minutes": 120.0}
+    assert by_person[None]["total"] == 3  # i2, i3 (鲜牧华东) and i6 (鲜牧酸奶) are assigned to nobody
+
+
 def test_a_person_counts_their_own_posts_items_and_incident_steps(demo, rows):
     figures = _values(scorecard(brand=demo.brand, person=demo.people["operator"], start=NOV_START, end=NOV_END,
                                 now=NOW))
@@ -167,3 +185,100 @@ def test_targets_give_attainment_both_ways(demo, rows):
     assert by_code["originality_rate"].attainment == 133.4  # 66.7 % shown ÷ 50 % = 133.4 %
     assert by_code["response_time"].attainment == 75.0  # lower is better: 45 / 60 = 75 %
     assert by_code["response_rate"].target is None and by_code["response_rate"].attainment is None
+
+
+# --- the page and the API ------------------------------------------------------------------------------------
+
+def test_the_page_shows_the_figures_linked_to_their_rows(demo, rows, login):
+    page = login(demo.people["manager"]).get(reverse("reports:scorecard"), {
+        "account": rows.pk, "start": "2026-11-01", "end": "2026-11-30"})
+    assert page.status_code == 200
+    by_code = {f.code: f for f in page.context["figures"]}
+    assert by_code["response_rate"].url == f"/fans/?state=all&account={rows.pk}"
+    assert by_code["plan_attainment"].url == f"/content/?view=month&start=2026-11-01&account={rows.pk}"
+    html = page.content.decode()
+    assert f'href="/fans/?state=all&amp;account={rows.pk}"' in html
+    assert "66.7 %" in html and "2 / 3" in html
+
+
+def test_the_page_speaks_chinese_by_default(demo, login):
+    page = login(demo.people["manager"], language="zh-hans").get(reverse("reports:scorecard"))
+    assert page.status_code == 200
+    assert '<html lang="zh-hans"' in page.content.decode()
+
+
+def test_people_see_their_own_and_their_accounts_scorecards_only(demo, login):
+    operator = demo.people["operator"]
+    client = login(operator)
+    assert client.get(reverse("reports:scorecard")).context["account"] == demo.accounts["鲜牧乳业"]
+    assert client.get(reverse("reports:scorecard"), {"account": demo.accounts["鲜牧酸奶"].pk}).status_code == 200
+    assert client.get(reverse("reports:scorecard"), {"person": operator.pk}).status_code == 200
+    # 鲜牧华东 and the manager are not among the operator's choices: refused on the form, no figures shown.
+    for choice in ({"account": demo.accounts["鲜牧华东"].pk}, {"person": demo.people["manager"].pk}):
+        page = client.get(reverse("reports:scorecard"), choice)
+        assert page.context["figures"] is None
+        assert list(page.context["form"].errors) == list(choice)
+        assert "Correct the choices above to see a scorecard." in page.content.decode()
+    # The brand is offered (its accounts are theirs), but the whole brand's card is the managers'.
+    assert client.get(reverse("reports:scorecard"), {"brand": demo.brand.pk}).status_code == 403
+
+
+def test_targets_are_set_inline_by_those_allowed(demo, login):
+    today = timezone.localdate()
+    start, end = today.replace(day=1), today.replace(day=1) + timedelta(days=27)
+    query = f"?account={demo.accounts['鲜牧酸奶'].pk}&start={start}&end={end}"
+    operator = login(demo.people["operator"])
+    assert operator.post(reverse("reports:scorecard") + query, {"kpi": "originality_rate", "value": "80"}).status_code \
+        == 302
+    target = KpiTarget.objects.get()
+    assert (target.account, target.start, target.end, target.value) == (demo.accounts["鲜牧酸奶"], start, end,
+                                                                        Decimal("80"))
+    page = operator.get(reverse("reports:scorecard") + query)
+    assert {f.code: f.target for f in page.context["figures"]}["originality_rate"] == Decimal("80")
+    refused = operator.post(reverse("reports:scorecard") + query, {"kpi": "originality_rate", "value": "180"},
+                            follow=True)
+    assert "Give a value from 0 to 100 (%)." in [str(m) for m in refused.context["messages"]]
+    assert KpiTarget.objects.get().value == Decimal("80")
+    reviewer = login(demo.people["reviewer"])  # sees 鲜牧酸奶, may not manage it
+    page = reviewer.get(reverse("reports:scorecard") + query)
+    assert page.status_code == 200 and not page.context["can_set"]
+    reviewer.post(reverse("reports:scorecard") + query, {"kpi": "originality_rate", "value": "10"})
+    assert KpiTarget.objects.get().value == Decimal("80")
+
+
+def _accounts(demo, n: int) -> None:
+    fan, _ = Fan.objects.get_or_create(uid="many", screen_name="many")
+    for i in range(n):
+        account = Account.objects.create(brand=demo.brand, name=f"网点{i:02d}", purpose="region", region=f"城{i}")
+        PlaybookVersion.objects.create(account=account, number=1, content_mix=[{"pillar": "产品", "per_day": 2}])
+        TargetCircle.objects.create(account=account, name=f"圈{i}")
+        _post(demo, account, text=f"城{i}", published=timezone.now(), counts=(1, 2, 3), mid=f"x{i}")
+        _item(account, fan, 1000 + i, created=timezone.now(), answered_after=5)
+
+
+def test_the_scorecard_makes_as_many_queries_for_40_accounts_as_for_4(demo, login, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(demo.people["manager"])
+    _accounts(demo, 0)
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(reverse("reports:scorecard")).status_code == 200
+    assert len(demo.accounts) == 4
+    _accounts(demo, 36)
+    with django_assert_num_queries(len(four.captured_queries)):
+        page = client.get(reverse("reports:scorecard"))
+    assert {f.code: f.value for f in page.context["figures"]}["interactions_per_post"] == 6.0  # (1+2+3) each
+
+
+def test_the_api_scorecard_is_the_page_figures(demo, rows, api, login):
+    query = {"account": rows.pk, "start": "2026-11-01", "end": "2026-11-30"}
+    body = api(demo.people["manager"]).get("/api/v1/reports/scorecard/", query).json()
+    page = login(demo.people["manager"]).get(reverse("reports:scorecard"), query)
+    assert [(f["code"], f["value"]) for f in body["figures"]] == [(f.code, f.value) for f in page.context["figures"]]
+    assert body["figures"][0]["url"] == f"http://testserver/content/?view=month&start=2026-11-01&account={rows.pk}"
+    hidden = api(demo.people["agent"]).get("/api/v1/reports/scorecard/", query)  # 鲜牧华东 is not the agent's
+    assert hidden.status_code == 400 and list(hidden.json()) == ["account"]
+    assert api(demo.people["agent"]).get("/api/v1/reports/scorecard/", {"brand": demo.brand.pk}).status_code == 403
+    bad = api(demo.people["manager"]).get("/api/v1/reports/scorecard/", dict(query, end="2026-10-01"))
+    assert bad.status_code == 400 and list(bad.json()) == ["end"]
