@@ -166,7 +166,7 @@ class Bench:
         insert_series(Interaction, items, {
             "account_id": f"{first} + g %% {accounts}", "kind": "'comment'", "source": "'comments_to_me'",
             "object_type": "'comment'", "platform_id": f"({serial + 3} * 10^12 + g)::bigint::text",
-            "fan_id": f"{low_fan} + (g * 7919) %% {fans}", "created_at": created, "thread_key": "'t' || g",
+            "fan_id": f"{low_fan} + (g::bigint * 7919) %% {fans}", "created_at": created, "thread_key": "'t' || g",
             "needs_answer": "true", "state": "CASE WHEN g %% 3 = 0 THEN 'closed' ELSE 'open' END",
             "first_response_at": f"CASE WHEN g %% 4 <> 0 THEN {created} + make_interval(mins => g %% 120) END",
             "closed_at": f"CASE WHEN g %% 3 = 0 THEN {created} + make_interval(mins => 200 + g %% 300) END"})

@@ -74,14 +74,15 @@ def _check(target: KpiTarget, *, today: date) -> None:
         raise ValidationError(errors)
 
 
-def _require(by: User, target: KpiTarget) -> None:
-    if not kpi_target_set_allowed(by, account=target.account if target.account_id else None,
+def _require(by: User | None, target: KpiTarget) -> None:
+    """``by`` None is the system: a set-up command such as ``seed_demo_kpis``."""
+    if by is not None and not kpi_target_set_allowed(by, account=target.account if target.account_id else None,
                                   person=target.person if target.person_id else None):
         raise PermissionDenied(_("Only a manager, or someone who may manage the account, sets its KPI targets."))
 
 
 @transaction.atomic
-def kpi_target_create(*, by: User, ip: str | None = None, **fields: Any) -> KpiTarget:
+def kpi_target_create(*, by: User | None, ip: str | None = None, **fields: Any) -> KpiTarget:
     target = KpiTarget(created_by=by, **{k: v for k, v in fields.items() if k in TARGET_FIELDS})
     _require(by, target)
     _check(target, today=timezone.localdate())

@@ -282,3 +282,16 @@ def test_the_api_scorecard_is_the_page_figures(demo, rows, api, login):
     assert api(demo.people["agent"]).get("/api/v1/reports/scorecard/", {"brand": demo.brand.pk}).status_code == 403
     bad = api(demo.people["manager"]).get("/api/v1/reports/scorecard/", dict(query, end="2026-10-01"))
     assert bad.status_code == 400 and list(bad.json()) == ["end"]
+
+
+def test_the_demo_sets_this_months_targets_once(demo, login):
+    from django.core.management import call_command
+
+    call_command("seed_demo_kpis")
+    call_command("seed_demo_kpis")  # again: nothing more
+    # The brand: 13 KPIs with a demo target (not interactions per thousand fans); each of the 4 accounts: the
+    # same but incidents (12); each of the 4 people with a grant (agent, operator, pr, reviewer): the 9 per-person
+    # KPIs with a target. 13 + 4 × 12 + 4 × 9 = 97.
+    assert KpiTarget.objects.count() == 97
+    page = login(demo.people["manager"]).get(reverse("reports:scorecard"))
+    assert {f.code: f.target for f in page.context["figures"]}["response_rate"] == Decimal("95")
