@@ -18,3 +18,8 @@ urlpatterns += [
     path("reports/reviews/", views_reviews.reviews_page, name="reviews"),
     path("reports/reviews/<int:pk>/", views_reviews.review_page, name="review"),
 ]
+
+# --- scorecards (issue 17) ---
+from . import views_scorecard  # noqa: E402  (a section of its own: several helpers add pages here)
+
+urlpatterns += [path("reports/scorecard/", views_scorecard.scorecard_page, name="scorecard")]

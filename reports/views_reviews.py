@@ -15,6 +15,7 @@ from team.models import CycleState, Review, ReviewCycle, ScoreRole
 from weibo_ops.requests import client_ip
 
 from .forms_reviews import CycleForm, PeerScoreForm, ReviewForm, ScoreForm
+from .kpis import scorecard
 
 
 def _peer_reviewable(user):
@@ -24,19 +25,10 @@ def _peer_reviewable(user):
             .order_by("cycle_id", "person__username"))
 
 
-def kpi_attainment(review: Review):
-    """KPI attainment of the person over the cycle's period, beside the scores.
-
-    INTEGRATION POINT (tk): ``reports.kpis.scorecard(brand=..., person=..., start=..., end=...)`` is written on
-    branch ``tk``. Until it is merged this returns None and the page says that attainment is not available; it
-    never shows a figure of its own.
-    """
-    try:
-        from reports import kpis  # tk's module; absent before the merge
-    except ImportError:
-        return None
+def kpi_attainment(review: Review) -> list:
+    """The person's KPI figures over the cycle's period, beside the scores: tk's scorecard, one definition."""
     cycle = review.cycle
-    return kpis.scorecard(brand=cycle.brand, person=review.person, start=cycle.start, end=cycle.end)
+    return scorecard(brand=cycle.brand, person=review.person, start=cycle.start, end=cycle.end)
 
 
 @login_required

@@ -159,6 +159,9 @@ AUDIT_ACTIONS = {
     "review_cycle.close": _("closed a review cycle"),
     "review.create": _("added a review"),
     "review.score": _("scored a review"),
+    "kpi_target.create": _("set a KPI target"),
+    "kpi_target.update": _("changed a KPI target"),
+    "kpi_target.delete": _("removed a KPI target"),
 }
 
 
@@ -381,3 +384,43 @@ class ReviewScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review} {self.role} {self.score}"
+
+# --- KPI targets (issue 17: KPIs, targets, scorecards) ---------------------------------------------------
+
+class KpiTarget(models.Model):
+    """What a KPI (``team.kpis``) should reach over a period, for the brand, one account or one person. The
+    scope is the person when one is named, else the account, else the brand."""
+
+    kpi = models.CharField(_("KPI"), max_length=40)
+    brand = models.ForeignKey("positioning.Brand", verbose_name=_("brand"), on_delete=models.CASCADE,
+                              related_name="kpi_targets")
+    account = models.ForeignKey("positioning.Account", verbose_name=_("account"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="kpi_targets")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="kpi_targets")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    value = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["brand_id", "kpi", "start", "id"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="kpi_target_period"),
+            models.CheckConstraint(condition=models.Q(account__isnull=True) | models.Q(person__isnull=True),
+                                   name="kpi_target_one_scope"),
+        ]
+        indexes = [models.Index(fields=["brand", "start", "end"], name="kpi_target_period_idx")]
+
+    def __str__(self) -> str:
+        scope = self.person or self.account or self.brand
+        return f"{self.kpi} {scope} {self.start}–{self.end}"
+
+    @property
+    def scope(self) -> str:
+        return "person" if self.person_id else "account" if self.account_id else "brand"

@@ -14,4 +14,10 @@ from .views_reviews import ReviewCycleViewSet, ReviewViewSet, ScoreViewSet  # no
 router.register("review-cycles", ReviewCycleViewSet, basename="review-cycle")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("scores", ScoreViewSet, basename="review-score")
+
+# --- KPIs and targets (issue 17) ---
+from .views_kpis import KpiTargetViewSet, KpiViewSet  # noqa: E402  (a section of its own: several helpers add here)
+
+router.register("kpis", KpiViewSet, basename="kpi")
+router.register("kpi-targets", KpiTargetViewSet, basename="kpi-target")
 urlpatterns = router.urls

@@ -187,3 +187,12 @@ def test_the_review_list_costs_the_same_queries_for_one_review_or_many(demo, cyc
     with django_assert_max_num_queries(8):  # session, user, count, page, scores with their authors
         listed = client.get("/api/v1/team/reviews/").json()["results"]
     assert len(listed) == 5 and all(len(r["scores"]) == 2 for r in listed)
+
+
+def test_kpi_attainment_sits_beside_the_scores_from_the_scorecard(demo, review, login):
+    from reports.kpis import scorecard
+
+    figures = scorecard(brand=demo.brand, person=review.person, start=review.cycle.start, end=review.cycle.end)
+    body = login(demo.people["reviewer"]).get(f"/reports/reviews/{review.pk}/").content.decode()
+    assert figures and all(f'id="kpi-{f.code}"' in body for f in figures)
+    assert "KPI attainment in the period" in body
