@@ -188,3 +188,15 @@ def campaign_posts(campaign: Campaign, *, limit: int = 10) -> list:
 
 def open_intake_count(user: User) -> int:
     return activity_list(user=user, state=ActivityState.NEW).count() if is_weibo_team(user) else 0
+
+
+# --- KPI figures (issue 17) ---------------------------------------------------------------------------------
+
+def kpi_second_level(*, status_ids) -> dict[str, int]:
+    """{post's Weibo id: its reposts of reposts (depth 2 and more) in the campaign's repost tree}, one query;
+    ``status_ids`` may be a subquery of Weibo ids."""
+    from .models import Entry, EntryKind
+
+    rows = (Entry.objects.filter(kind=EntryKind.REPOST, depth__gte=2, status_id__in=status_ids)
+            .values("status_id").annotate(n=Count("platform_id", distinct=True)).order_by())
+    return {row["status_id"]: row["n"] for row in rows}

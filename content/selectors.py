@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from positioning.access import Action, accounts_for
@@ -360,3 +362,50 @@ def content_today(*, user: User) -> ContentToday:
         not_published=counts["not_published"], done=counts["done"],
         planned=sum(int(item.get("per_day", 0)) for mix in latest.values() for item in mix),
     )
+
+
+# --- KPI figures (issue 17): grouped counts that reports.kpis turns into scorecards --------------------------
+
+KPI_GROUPS = {"account": "account_id", "person": "post__created_by_id"}
+KPI_PLACE_SPLIT = re.compile(r"[、,，/;；\s]+")  # between the places a region names
+
+
+def kpi_published(*, account_ids, since: datetime, until: datetime,
+                  person_id: int | None = None) -> QuerySet[PostTarget]:
+    """Posts published on ``account_ids`` in [since, until): what every content KPI counts; for a person, the
+    posts they wrote. Precondition: the caller has checked who may see these accounts."""
+    targets = PostTarget.objects.filter(account_id__in=account_ids, state=TargetState.PUBLISHED,
+                                        published_at__gte=since, published_at__lt=until)
+    return targets.filter(post__created_by_id=person_id) if person_id is not None else targets
+
+
+def kpi_post_figures(*, account_ids, since: datetime, until: datetime, person_id: int | None = None,
+                     group: str | None = None) -> dict[int | None, dict[str, int]]:
+    """{account id, author id or None (``group``): posts, original, interactions, regional, local} in one query.
+    A post is original as the post says (``Post.is_original``); interactions are the latest reposts + comments
+    + likes read from Weibo; ``regional`` are posts on accounts with a region, ``local`` those of them whose
+    text (the account's variant, else the post's) names one of the region's places (two queries)."""
+    targets = kpi_published(account_ids=account_ids, since=since, until=until, person_id=person_id)
+    regional = ~Q(account__region="")
+    # A region may name several places (上海、江苏、浙江): a post is local when it names one of its account's.
+    local = Q(pk__in=[])
+    for account_id, region in Account.objects.filter(pk__in=account_ids).exclude(region="").values_list("pk",
+                                                                                                      "region"):
+        for place in filter(None, KPI_PLACE_SPLIT.split(region)):
+            local |= Q(account_id=account_id) & (Q(variant__icontains=place)
+                                                  | Q(variant="", post__text__icontains=place))
+    figures = {"posts": Count("pk"), "original": Count("pk", filter=Q(post__is_original=True)),
+                   "interactions": Coalesce(Sum(F("reposts") + F("comments") + F("attitudes")), 0),
+                   "regional": Count("pk", filter=regional), "local": Count("pk", filter=local)}
+    if group is None:
+        return {None: targets.aggregate(**figures)}
+    key = KPI_GROUPS[group]
+    return {row.pop(key): row for row in targets.values(key).annotate(**figures).order_by(key)}
+
+
+def kpi_posts_planned(*, account_ids) -> dict[int, int]:
+    """{account id: posts a day in its latest playbook} in one query (accounts without a playbook are absent)."""
+    latest = PlaybookVersion.objects.filter(account_id=OuterRef("account_id")).order_by("-number").values("number")[:1]
+    rows = (PlaybookVersion.objects.filter(account_id__in=account_ids, number=Subquery(latest))
+            .values_list("account_id", "content_mix"))
+    return {account_id: sum(int(item.get("per_day", 0)) for item in mix) for account_id, mix in rows}

@@ -557,3 +557,89 @@ def score_reason_words(reasons) -> list[str]:
 
 
 __all__ = ["HUNTER_THRESHOLD", "ZOMBIE_THRESHOLD"]  # read by other apps with the selectors
+
+
+# --- KPI figures (issue 17): grouped counts that reports.kpis turns into scorecards --------------------------
+
+KPI_GROUPS = {"account": "account_id", "person": "assignee_id"}
+
+
+def _median_minutes(durations) -> float | None:
+    values = sorted(d.total_seconds() / 60 for d in durations if d is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def kpi_inbox_items(*, account_ids, since: datetime, until: datetime, person_id: int | None = None) -> QuerySet:
+    """Inbox items that needed an answer, received in [since, until): the rows the response and resolution
+    KPIs count, as ``rates`` counts them; for a person, those assigned to them."""
+    items = Interaction.objects.filter(account_id__in=account_ids, needs_answer=True, kind__in=ANSWERABLE,
+                                       created_at__gte=since, created_at__lt=until)
+    return items.filter(assignee_id=person_id) if person_id is not None else items
+
+
+def kpi_inbox_figures(*, account_ids, since: datetime, until: datetime, person_id: int | None = None,
+                      group: str | None = None) -> dict[int | None, dict]:
+    """{account id, assignee id or None (``group``): total, answered, resolved, response_minutes,
+    resolution_minutes (medians, None without answered or closed items)}. One query on PostgreSQL (its
+    ``percentile_cont``); elsewhere the medians are taken from the items' two durations (SQLite, small data)."""
+    from django.db import connection
+    from django.db.models import Aggregate, DurationField, ExpressionWrapper
+
+    class Median(Aggregate):
+        function = "PERCENTILE_CONT"
+        template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+        output_field = DurationField()
+
+    items = kpi_inbox_items(account_ids=account_ids, since=since, until=until, person_id=person_id)
+    response = ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField())
+    resolution = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    figures = {"total": Count("pk"), "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
+                   "resolved": Count("pk", filter=Q(closed_at__isnull=False))}
+    key = KPI_GROUPS[group] if group else None
+    if connection.vendor == "postgresql":
+        figures |= {"response": Median(response), "resolution": Median(resolution)}
+        rows = [items.aggregate(**figures)] if key is None else list(items.values(key).annotate(**figures))
+        return {row.get(key): {"total": row["total"], "answered": row["answered"], "resolved": row["resolved"],
+                               "response_minutes": _median_minutes([row["response"]]),
+                               "resolution_minutes": _median_minutes([row["resolution"]])} for row in rows}
+    result: dict[int | None, dict] = {}
+    for row in items.annotate(response=response, resolution=resolution).values(
+            *([key] if key else []), "first_response_at", "closed_at", "response", "resolution"):
+        entry = result.setdefault(row.get(key), {"total": 0, "answered": 0, "resolved": 0, "r": [], "c": []})
+        entry["total"] += 1
+        entry["answered"] += row["first_response_at"] is not None
+        entry["resolved"] += row["closed_at"] is not None
+        entry["r"].append(row["response"])
+        entry["c"].append(row["resolution"])
+    if key is None and not result:
+        result[None] = {"total": 0, "answered": 0, "resolved": 0, "r": [], "c": []}
+    return {k: {"total": v["total"], "answered": v["answered"], "resolved": v["resolved"],
+                "response_minutes": _median_minutes(v["r"]), "resolution_minutes": _median_minutes(v["c"])}
+            for k, v in result.items()}
+
+
+def kpi_fan_figures(*, account_ids, since: datetime, until: datetime) -> dict[str, int]:
+    """Distinct fans of the accounts' interactions, in one query: ``active`` interacted in [since, until),
+    ``known`` at any time before ``until``, ``node_gained`` are the active ones at or above the node-fan
+    influence of the fan CRM (``NODE_FAN_INFLUENCE``) first seen in the period."""
+    period = Q(created_at__gte=since)
+    return Interaction.objects.filter(account_id__in=account_ids, created_at__lt=until).aggregate(
+        known=Count("fan_id", distinct=True),
+        active=Count("fan_id", distinct=True, filter=period),
+        node_gained=Count("fan_id", distinct=True, filter=period & Q(
+            fan__influence__gte=NODE_FAN_INFLUENCE, fan__first_seen_at__gte=since, fan__first_seen_at__lt=until)),
+    )
+
+
+def kpi_circle_figures(*, account_ids, since: datetime, until: datetime) -> dict[str, int]:
+    """The accounts' target circles, and how many of them were reached: a fan who interacted with the
+    circle's account in [since, until) names the circle in their Weibo profile (one query)."""
+    from positioning.models import TargetCircle
+
+    seen = Interaction.objects.filter(account_id=OuterRef("account_id"), created_at__gte=since,
+                                      created_at__lt=until, fan__description__icontains=OuterRef("name"))
+    return TargetCircle.objects.filter(account_id__in=account_ids).aggregate(
+        total=Count("pk"), reached=Count("pk", filter=Exists(seen)))

@@ -236,3 +236,80 @@ class WeiboConnection(models.Model):
     def expiry_near(self) -> bool:
         days = self.days_left
         return days is not None and days < settings.WEIBO_TOKEN_EXPIRY_WARN_DAYS
+
+
+# --- Peer benchmarks (issue 17, point 4) -------------------------------------------------------------------------
+class PeerSource(models.TextChoices):
+    GATEWAY = "gateway", _("Read from Weibo")
+    CSV = "csv", _("Imported from CSV")
+
+
+class PeerAccount(models.Model):
+    """A Weibo account of another brand in the industry that the brand measures itself against (标杆)."""
+
+    brand = models.ForeignKey(Brand, verbose_name=_("brand"), on_delete=models.CASCADE, related_name="peers")
+    weibo_uid = models.CharField(_("Weibo uid"), max_length=20)
+    name = models.CharField(_("name"), max_length=60)
+    industry_note = models.CharField(_("industry note"), max_length=200, blank=True,
+                                     help_text=_("Why this account is a peer: same products, same region, ..."))
+    source = models.CharField(_("figures from"), max_length=10, choices=PeerSource.choices,
+                              default=PeerSource.GATEWAY)
+    # The business search needs keywords (q): the peer's posts are found by these and the ``ids`` filter.
+    search_keyword = models.CharField(
+        _("search keyword"), max_length=60, blank=True,
+        help_text=_("A word every post of the peer carries (usually its brand name); empty: its name."))
+    is_active = models.BooleanField(_("active"), default=True)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    retry_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand_id", "name"]
+        verbose_name = _("peer account")
+        verbose_name_plural = _("peer accounts")
+        constraints = [models.UniqueConstraint(fields=["brand", "weibo_uid"], name="peer_uid_unique_per_brand")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword(self) -> str:
+        return self.search_keyword or self.name
+
+
+class Measured(models.TextChoices):
+    SEARCH = "search", _("users/show and the business search")
+    TIMELINE = "timeline", _("users/show and the account's own timeline")
+    PROFILE = "profile", _("users/show only: posts from the change in its post count")
+    CSV = "csv", _("CSV import")
+
+
+class BenchmarkSnapshot(models.Model):
+    """One day's public figures of a peer or of one of the brand's own accounts (exactly one of the two), so that
+    both are measured the same way and sit side by side."""
+
+    peer = models.ForeignKey(PeerAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="snapshots")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="benchmark_snapshots")
+    day = models.DateField(_("day"))  # Asia/Shanghai calendar day
+    followers = models.PositiveIntegerField(_("followers"))
+    statuses_count = models.PositiveIntegerField(_("posts in all"), null=True, blank=True)  # users/show
+    posts = models.PositiveIntegerField(_("posts that day"), null=True, blank=True)  # None: not measurable
+    # Reposts + comments + likes of the day's posts per post; None when it could not be measured.
+    interactions_per_post = models.FloatField(_("interactions per post"), null=True, blank=True)
+    measured = models.CharField(_("measured by"), max_length=10, choices=Measured.choices)
+    measured_at = models.DateTimeField(_("measured at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["day", "pk"]
+        verbose_name = _("benchmark snapshot")
+        verbose_name_plural = _("benchmark snapshots")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(peer__isnull=True) ^ models.Q(account__isnull=True),
+                                   name="snapshot_of_peer_xor_account"),
+            models.UniqueConstraint(fields=["peer", "day"], name="snapshot_once_per_peer_day"),
+            models.UniqueConstraint(fields=["account", "day"], name="snapshot_once_per_account_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer or self.account} {self.day}"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,17 @@ from team.selectors import audit_list
 from weibo_ops.weibo.budget import BudgetStatus, account_scope, default_budget
 
 from .access import ACTION_LABELS, Action, accounts_for, actions_on
-from .models import Account, AccountMember, Brand, ConnectionState, PlaybookVersion, TargetCircle, WeiboConnection
+from .models import (
+    Account,
+    AccountMember,
+    BenchmarkSnapshot,
+    Brand,
+    ConnectionState,
+    PeerAccount,
+    PlaybookVersion,
+    TargetCircle,
+    WeiboConnection,
+)
 
 RECENT_CHANGES = 10  # audit rows shown on an account page
 
@@ -191,4 +203,72 @@ def my_accounts(*, user: User) -> list[MyAccount]:
             if not account.circles_count:
                 attention.append(AttentionItem(account, _("No target circle."), "positioning:account"))
         rows.append(MyAccount(account=account, actions=actions, playbook=playbook, attention=attention))
+    return rows
+
+
+# --- Peer benchmarks ---------------------------------------------------------------------------------------------
+@dataclass
+class BenchmarkRow:
+    """One account's or peer's figures over a period (``benchmark_table``)."""
+
+    name: str
+    is_peer: bool
+    subject_id: int
+    followers: int | None = None  # at the last day of the period with a snapshot
+    followers_gained: int | None = None
+    posts_per_day: float | None = None
+    interactions_per_post: float | None = None
+    days: int = 0  # days of the period with a snapshot
+    best: set = dataclass_field(default_factory=set)  # figures on which this peer is the best peer
+
+
+BENCHMARK_FIGURES = ("followers", "followers_gained", "posts_per_day", "interactions_per_post")
+
+
+def _figures(row: BenchmarkRow, before, snapshots: list) -> BenchmarkRow:
+    """Formulas, as the page explains them:
+    followers = at the last snapshot of the period; followers gained = that − followers on the day before the period
+    (or at its first snapshot when that day has none); posts per day = posts ÷ days with a post count;
+    interactions per post = Σ(posts × interactions per post) ÷ Σ posts over the days where both are known."""
+    if not snapshots:
+        return row
+    row.days = len(snapshots)
+    row.followers = snapshots[-1].followers
+    base = before.followers if before is not None else snapshots[0].followers
+    row.followers_gained = row.followers - base
+    counted = [s.posts for s in snapshots if s.posts is not None]
+    row.posts_per_day = sum(counted) / len(counted) if counted else None
+    weighed = [(s.posts, s.interactions_per_post) for s in snapshots
+               if s.posts is not None and s.interactions_per_post is not None]
+    posts = sum(p for p, _ in weighed)
+    row.interactions_per_post = sum(p * ipp for p, ipp in weighed) / posts if posts else None
+    return row
+
+
+def benchmark_table(*, brand: Brand, start: date, end: date) -> list[BenchmarkRow]:
+    """The brand's active accounts, then its active peers, with their figures from ``start`` to ``end``
+    (inclusive); the best peer per figure is marked in ``best`` (3 queries)."""
+    accounts = list(Account.objects.filter(brand=brand, is_active=True).order_by("name"))
+    peers = list(PeerAccount.objects.filter(brand=brand, is_active=True).order_by("name"))
+    snapshots = (BenchmarkSnapshot.objects
+                 .filter(Q(account__brand=brand) | Q(peer__brand=brand), day__gte=start - timedelta(days=1),
+                         day__lte=end).order_by("day"))
+    by_subject: dict[tuple[str, int], list] = {}
+    for snap in snapshots:
+        key = ("peer", snap.peer_id) if snap.peer_id else ("account", snap.account_id)
+        by_subject.setdefault(key, []).append(snap)
+    rows = []
+    for kind, subjects in (("account", accounts), ("peer", peers)):
+        for subject in subjects:
+            found = by_subject.get((kind, subject.pk), [])
+            before = next((s for s in found if s.day < start), None)
+            rows.append(_figures(BenchmarkRow(subject.name, kind == "peer", subject.pk), before,
+                                 [s for s in found if s.day >= start]))
+    for figure in BENCHMARK_FIGURES:
+        valued = [r for r in rows if r.is_peer and getattr(r, figure) is not None]
+        if valued:
+            best = max(getattr(r, figure) for r in valued)
+            for r in valued:
+                if getattr(r, figure) == best:
+                    r.best.add(figure)
     return rows

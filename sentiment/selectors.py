@@ -303,3 +303,32 @@ def repost_parent_name(text: str) -> str | None:
     from .propagation import first_chain_name
 
     return first_chain_name(text)
+
+
+# --- KPI figures (issue 17) ---------------------------------------------------------------------------------
+
+def kpi_second_level(*, status_ids) -> dict[str, int]:
+    """{watched post's Weibo id: reposts in its cascade that repost another repost (a parent other than the
+    root)}, one query; ``status_ids`` may be a subquery of Weibo ids."""
+    from .models import Repost
+
+    rows = (Repost.objects.filter(cascade__root_id__in=status_ids).exclude(parent_id="")
+            .values("cascade__root_id").annotate(n=Count("pk")).order_by())
+    return {row["cascade__root_id"]: row["n"] for row in rows}
+
+
+def kpi_incident_figures(*, brand_id: int, since: datetime, until: datetime, person_id: int | None = None,
+                         now: datetime | None = None) -> dict[str, int]:
+    """Incidents of the brand opened in [since, until) (for a person: with a step they own): ``total`` and
+    ``on_time``, those with no step done after its deadline nor still open past it (one query)."""
+    from django.db.models import Exists, F, OuterRef, Q
+
+    from .models import IncidentTask
+
+    now = now or timezone.now()
+    late = IncidentTask.objects.filter(incident=OuterRef("pk")).filter(
+        Q(done_at__gt=F("due_at")) | Q(done_at__isnull=True, due_at__lt=now))
+    incidents = Incident.objects.filter(brand_id=brand_id, opened_at__gte=since, opened_at__lt=until)
+    if person_id is not None:
+        incidents = incidents.filter(Exists(IncidentTask.objects.filter(incident=OuterRef("pk"), owner_id=person_id)))
+    return incidents.aggregate(total=Count("pk"), on_time=Count("pk", filter=~Exists(late)))

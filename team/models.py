@@ -158,6 +158,15 @@ AUDIT_ACTIONS = {
     "handover.apply": _("handed work over to a stand-in"),
     "handover.undo": _("undid a handover"),
     "work.rebalance": _("moved open work to another person"),
+    "peer.create": _("added a peer account"),
+    "peer.import": _("imported peer figures from CSV"),
+    "review_cycle.create": _("opened a review cycle"),
+    "review_cycle.close": _("closed a review cycle"),
+    "review.create": _("added a review"),
+    "review.score": _("scored a review"),
+    "kpi_target.create": _("set a KPI target"),
+    "kpi_target.update": _("changed a KPI target"),
+    "kpi_target.delete": _("removed a KPI target"),
 }
 
 
@@ -384,3 +393,133 @@ class HandoverItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+# --- Reviews (issue 17, point 5) ---------------------------------------------------------------------------------
+class ReviewScale(models.TextChoices):
+    FIVE = "1-5", _("1 to 5")
+    HUNDRED = "0-100", _("0 to 100")
+
+
+SCALE_BOUNDS = {ReviewScale.FIVE: (1, 5), ReviewScale.HUNDRED: (0, 100)}  # lowest and highest score allowed
+
+
+class CycleState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ReviewCycle(models.Model):
+    """A brand-wide round of reviews for one period: self, peer and leader scores weighted into one total."""
+
+    brand = models.ForeignKey("positioning.Brand", verbose_name=_("brand"), on_delete=models.CASCADE,
+                              related_name="review_cycles")
+    name = models.CharField(_("name"), max_length=100)
+    start = models.DateField(_("period start"))
+    end = models.DateField(_("period end"))
+    scale = models.CharField(_("scale"), max_length=10, choices=ReviewScale.choices, default=ReviewScale.FIVE)
+    self_weight = models.PositiveSmallIntegerField(_("self weight (%)"), default=20)
+    peer_weight = models.PositiveSmallIntegerField(_("peer weight (%)"), default=30)
+    leader_weight = models.PositiveSmallIntegerField(_("leader weight (%)"), default=50)
+    state = models.CharField(_("state"), max_length=10, choices=CycleState.choices, default=CycleState.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "pk"]
+        verbose_name = _("review cycle")
+        verbose_name_plural = _("review cycles")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(self_weight__lte=100, peer_weight__lte=100,
+                                                      leader_weight__lte=100), name="review_weights_at_most_100"),
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="review_cycle_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return SCALE_BOUNDS[ReviewScale(self.scale)]
+
+
+class Review(models.Model):
+    """One person's review in a cycle, and the leader who gives the leader score."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="reviews")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person reviewed"), on_delete=models.CASCADE,
+                               related_name="reviews")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT,
+                               related_name="reviews_led")
+
+    class Meta:
+        ordering = ["cycle_id", "person__username"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [models.UniqueConstraint(fields=["cycle", "person"], name="one_review_per_person_and_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.cycle}"
+
+
+class ScoreRole(models.TextChoices):
+    SELF = "self", _("Self")
+    PEER = "peer", _("Peer")
+    LEADER = "leader", _("Leader")
+
+
+class ReviewScore(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_scores_given")
+    role = models.CharField(_("as"), max_length=10, choices=ScoreRole.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review_id", "role", "pk"]
+        verbose_name = _("review score")
+        verbose_name_plural = _("review scores")
+        # One score per person and role on a review: a second self score, or a peer scoring twice, is refused.
+        constraints = [models.UniqueConstraint(fields=["review", "by", "role"], name="one_score_per_role_and_person")]
+
+    def __str__(self) -> str:
+        return f"{self.review} {self.role} {self.score}"
+
+# --- KPI targets (issue 17: KPIs, targets, scorecards) ---------------------------------------------------
+
+class KpiTarget(models.Model):
+    """What a KPI (``team.kpis``) should reach over a period, for the brand, one account or one person. The
+    scope is the person when one is named, else the account, else the brand."""
+
+    kpi = models.CharField(_("KPI"), max_length=40)
+    brand = models.ForeignKey("positioning.Brand", verbose_name=_("brand"), on_delete=models.CASCADE,
+                              related_name="kpi_targets")
+    account = models.ForeignKey("positioning.Account", verbose_name=_("account"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="kpi_targets")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="kpi_targets")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    value = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["brand_id", "kpi", "start", "id"]
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="kpi_target_period"),
+            models.CheckConstraint(condition=models.Q(account__isnull=True) | models.Q(person__isnull=True),
+                                   name="kpi_target_one_scope"),
+        ]
+        indexes = [models.Index(fields=["brand", "start", "end"], name="kpi_target_period_idx")]
+
+    def __str__(self) -> str:
+        scope = self.person or self.account or self.brand
+        return f"{self.kpi} {scope} {self.start}–{self.end}"
+
+    @property
+    def scope(self) -> str:
+        return "person" if self.person_id else "account" if self.account_id else "brand"

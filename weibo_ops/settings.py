@@ -669,3 +669,13 @@ LOGGING = {
     # httpx logs every request at INFO: the Weibo client's calls would drown the worker's log.
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# Peer benchmarks (positioning/benchmarks.py): read hourly until every subject has yesterday's row.
+BENCHMARK_RESERVE_CALLS = env_int("BENCHMARK_RESERVE_CALLS", 40, minimum=0)  # of an account's hour: never spent
+# The brand's app has the paid business API (c.api.weibo.com): peers' posts are read through its search.
+BENCHMARK_BUSINESS_SEARCH = env_bool("BENCHMARK_BUSINESS_SEARCH", True)
+CELERY_BEAT_SCHEDULE["positioning-benchmarks"] = {
+    "task": "positioning.benchmarks_snapshot",  # positioning.tasks.BENCHMARKS_TASK
+    "schedule": timedelta(hours=1),
+    "options": {"expires": 3000},  # seconds: a missed run is replaced by the next one
+}

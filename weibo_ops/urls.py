@@ -13,6 +13,7 @@ api_v1 = [
     path("fans/", include("fans.api.urls")),
     path("sentiment/", include("sentiment.api.urls")),
     path("campaigns/", include("campaigns.api.urls")),
+    path("reports/", include("reports.api.urls")),
     # The schema maps every endpoint: only signed-in people (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]) see
     # it; the docs page sends anonymous visitors to the login page instead of a bare 401.
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1127,6 +1127,36 @@ def seed_world(platform: Platform) -> None:
         for fan in rng.sample(fans, rng.randint(*SEED_MESSAGES)):
             at = anchor - rng.uniform(1, 40) * 3600
             platform.send_message(fan, own, corpus.text("private_message", rng), at=at)
+    seed_peers(platform, anchor)
+
+
+# Peer brands (标杆): other dairy brands' official accounts, public, posting daily; the brand benchmarks itself
+# against them. Seeded with their own random stream, so the rest of the seeded world is as it was without them.
+PEER_PROFILES = {  # uid: name, description, location, followers, posts a day (low, high)
+    5600000001: ("澜山乳业", "澜山乳业官方微博。高原好牧场，一杯好牛奶。", "内蒙古 呼和浩特", 152_340, (2, 4)),
+    5600000002: ("禾露牧场", "禾露牧场官方微博，低温鲜奶，24小时从牧场到餐桌。", "浙江 杭州", 64_870, (1, 2)),
+}
+PEER_POSTS = ["新品{product}今天上市，欢迎尝鲜", "早餐配一杯{product}，元气满满", "牧场直播今晚八点见",
+              "留言说说你最爱的喝法", "周末去牧场看小牛吧", "感谢每一位老朋友的支持", "检测报告已更新，欢迎查阅",
+              "门店活动本周六开始", "夏天来一杯冰{product}", "科普：巴氏杀菌和常温奶有什么不同"]
+PEER_PRODUCTS = ["鲜牛奶", "酸奶", "奶酪棒", "低脂奶", "有机奶"]
+
+
+def seed_peers(platform: Platform, anchor: float) -> None:
+    rng = random.Random(f"{platform.config.seed}:peers")
+    day = 86400.0
+    for uid, (name, description, location, followers, per_day) in PEER_PROFILES.items():
+        peer = platform.add_user(User(
+            id=uid, screen_name=name, created_at=anchor - rng.uniform(2500, 3500) * day, description=description,
+            location=location, gender="n", followers_count=followers, friends_count=rng.randint(100, 300),
+            statuses_count=rng.randint(3000, 9000), verified=True, verified_type=ENTERPRISE_VERIFIED,
+            verified_reason=f"{name}官方微博", kind="brand"))
+        for back in range(SEED_HISTORY_DAYS, 0, -1):  # up to yesterday: nothing seeded lies in the future
+            start = anchor - back * day
+            for at in sorted(start + rng.uniform(8, 21) * 3600 for _ in range(rng.randint(*per_day))):
+                line = rng.choice(PEER_POSTS).format(product=rng.choice(PEER_PRODUCTS))
+                post = platform.add_status(peer, f"#{name}# {line}", at=at, attitudes=rng.randint(20, 400))
+                post.reposts_count, post.comments_count = rng.randint(0, 60), rng.randint(0, 120)
 
 
 def _seed_post(platform: Platform, rng: random.Random, own: User, fans: list[User], at: float) -> None:
