@@ -393,7 +393,10 @@ class HandoverItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
 # --- Reviews (issue 17, point 5) ---------------------------------------------------------------------------------
+
 class ReviewScale(models.TextChoices):
     FIVE = "1-5", _("1 to 5")
     HUNDRED = "0-100", _("0 to 100")
