@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from positioning.access import Action, accounts_for
-from team.models import Department, User
+from team.models import AuditEvent, Department, User
 from weibo_ops.keyset import keyset_decode, keyset_decode_nullable, keyset_encode, keyset_encode_nullable
 
 from .models import (
@@ -557,3 +557,12 @@ def score_reason_words(reasons) -> list[str]:
 
 
 __all__ = ["HUNTER_THRESHOLD", "ZOMBIE_THRESHOLD"]  # read by other apps with the selectors
+
+
+# --- duty routing (issue 17) ------------------------------------------------------------------------------------
+
+def duty_routing_of(*, item: Interaction) -> AuditEvent | None:
+    """How the "person on inbox duty" routing went for the item (``fans.routing``), when a rule asked for it."""
+    return (AuditEvent.objects.filter(object_type=item._meta.label_lower, object_id=str(item.pk),
+                                      action__in=["inbox.route_duty", "inbox.route_duty_none"])
+            .order_by("-id").first())

@@ -161,6 +161,7 @@ AUDIT_ACTIONS = {
     "swap.refuse": _("refused a shift swap"),
     "swap.cancel": _("cancelled a shift swap request"),
     "inbox.route_duty": _("routed an inbox item to the person on duty"),
+    "inbox.route_duty_none": _("found nobody on inbox duty: the item stays unassigned"),
 }
 
 

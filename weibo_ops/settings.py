@@ -666,3 +666,10 @@ LOGGING = {
     # httpx logs every request at INFO: the Weibo client's calls would drown the worker's log.
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Duty roster (issue 17) -----------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE["fans-sla-uncovered"] = {
+    "task": "fans.sla_uncovered",  # fans.tasks.UNCOVERED_TASK: a reply about to be late with nobody on inbox duty
+    "schedule": timedelta(minutes=1),
+    "options": {"expires": 60},  # seconds: a missed run is replaced by the next one
+}
