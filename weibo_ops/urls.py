@@ -8,6 +8,7 @@ from . import health
 
 api_v1 = [
     path("team/", include("team.api.urls")),
+    path("team/", include("positioning.api.urls_roster")),  # the duty roster: its checks need the grants
     path("positioning/", include("positioning.api.urls")),
     path("content/", include("content.api.urls")),
     path("fans/", include("fans.api.urls")),
