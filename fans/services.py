@@ -278,8 +278,8 @@ def _rule_check(rule: RoutingRule, accounts: list[Account], tags: list[Tag]) -> 
     rule.keywords = [w.strip() for w in rule.keywords if isinstance(w, str) and w.strip()]
     if not isinstance(rule.kinds, list) or any(kind not in Kind.values for kind in rule.kinds):
         errors["kinds"] = _("Choose types from the list: @ mentions, comments, private messages, follows.")
-    if not (rule.assign_to_id or rule.assign_department_id or rule.assign_on_duty or tags or rule.set_priority is not None
-            or rule.mark_complaint):
+    if not (rule.assign_to_id or rule.assign_department_id or rule.assign_on_duty or tags
+            or rule.set_priority is not None or rule.mark_complaint):
         errors["assign_to"] = _("A rule must do something: assign, tag, set a priority or mark a complaint.")
     if errors:
         raise ValidationError(errors)

@@ -134,7 +134,7 @@ def shift_update(*, shift: Shift, by: User, ip: str | None = None, **fields) -> 
     shift.full_clean()
     changes = changes_between(before, snapshot(shift, SHIFT_FIELDS))
     if changes:
-        shift.save(update_fields=[key for key in changes])
+        shift.save(update_fields=list(changes))
         audit_record(actor=by, action="shift.update", target=shift, account_id=shift.account_id, ip=ip,
                      changes=changes)
     return shift
