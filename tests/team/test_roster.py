@@ -167,3 +167,24 @@ def test_my_upcoming_shifts(demo):
     put(demo, "agent", "鲜牧客服", start=at(0, 9), end=at(0, 17))
     put(demo, "agent", "鲜牧客服", start=at(30, 9), end=at(30, 17))
     assert [s.starts_at for s in shifts_upcoming(person=demo.people["agent"], now=at(0, 12))] == [at(0, 9)]
+
+
+def test_the_demo_roster_always_has_someone_on_and_is_safe_to_run_again(demo):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from team.roster import on_duty_map
+
+    call_command("seed_demo_roster", quiet=True)
+    count = Shift.objects.count()
+    call_command("seed_demo_roster", quiet=True)
+    assert Shift.objects.count() == count > 0
+    start = datetime.combine(timezone.localdate() - timedelta(days=timezone.localdate().weekday()),
+                             datetime.min.time(), tzinfo=SHANGHAI)
+    ids = [a.pk for a in demo.accounts.values()]
+    for hour in range(14 * 24):  # every hour of the two weeks: someone monitors the brand's main account
+        found = on_duty_map(account_ids=ids, at=start + timedelta(hours=hour, minutes=30))
+        assert found.get((demo.accounts["鲜牧乳业"].pk, Duty.MONITORING)), hour
+    weekday_morning = start + timedelta(hours=10)
+    assert [p.username for p in on_duty(account_id=demo.accounts["鲜牧客服"].pk, duty=Duty.INBOX,
+                                        at=weekday_morning)] == ["agent"]
