@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from team.models import Duty, Shift, ShiftSwap
-from team.roster import on_duty_map, roster_week, shifts_upcoming, swaps_open, week_start
+from team.models import Shift, ShiftSwap
+from team.roster import on_duty_rows, roster_week, shifts_upcoming, swaps_open, week_start
 from weibo_ops.forms import add_service_errors
 from weibo_ops.requests import client_ip
 
@@ -137,9 +137,7 @@ def swap_decide(request, swap_id: int, decision: str):
 @login_required
 def now(request):
     accounts = list(accounts_for(request.user).order_by("brand__name", "name"))
-    found = on_duty_map(account_ids=[a.pk for a in accounts])
-    rows = [(a, found.get((a.pk, Duty.INBOX), []), found.get((a.pk, Duty.MONITORING), [])) for a in accounts]
-    return render(request, "roster/now.html", {"rows": rows, "at": timezone.now()})
+    return render(request, "roster/now.html", {"rows": on_duty_rows(accounts=accounts), "at": timezone.now()})
 
 
 @login_required

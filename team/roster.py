@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Shift, ShiftSwap, SwapState, User
+from .models import Duty, Shift, ShiftSwap, SwapState, User
 
 UPCOMING_DAYS = 14  # "my shifts" shows this far ahead: the roster is planned two weeks out
 
@@ -98,3 +98,18 @@ def swaps_open(*, account_ids: list[int] | None = None) -> QuerySet[ShiftSwap]:
     if account_ids is not None:
         swaps = swaps.filter(shift__account_id__in=account_ids)
     return swaps.order_by("shift__starts_at", "pk")
+
+
+@dataclass
+class OnDutyRow:
+    account: object  # a positioning.Account (team does not import positioning)
+    inbox: list[User]
+    monitoring: list[User]
+
+
+def on_duty_rows(*, accounts: list, at: datetime | None = None) -> list[OnDutyRow]:
+    """Who is on each duty for each of ``accounts`` now: the "who is on now" page and the dashboard's card both
+    read this (one definition, one query)."""
+    found = on_duty_map(account_ids=[a.pk for a in accounts], at=at)
+    return [OnDutyRow(account=a, inbox=found.get((a.pk, Duty.INBOX), []),
+                      monitoring=found.get((a.pk, Duty.MONITORING), [])) for a in accounts]

@@ -115,3 +115,21 @@ def test_the_roster_page_costs_the_same_queries_whatever_the_shifts(demo, login,
     with django_assert_max_num_queries(len(one)) as many:
         page = client.get(reverse("roster:week"), WEEK).content.decode()
     assert len(many) == len(one) and page.count('class="roster-shift"') == 1 + 7 * 3 + 7 + 6  # nights: two days
+
+
+def test_the_dashboard_card_and_the_now_page_name_the_same_people(demo, login):
+    import re
+
+    from django.core.management import call_command
+
+    call_command("seed_demo_roster", quiet=True)
+    client = login(demo.people["manager"])
+    card = re.search(r'<ul class="on-duty">(.*?)</ul>', client.get(reverse("reports:dashboard")).content.decode(),
+                     re.S).group(1)
+    board = client.get(reverse("roster:now")).content.decode()
+    on_now = {p.username: str(p) for shift in Shift.objects.filter(starts_at__lte=timezone.now(),
+                                                                   ends_at__gt=timezone.now())
+              for p in [shift.person]}
+    assert on_now  # the demo roster leaves no hour empty
+    for name in on_now.values():
+        assert name in card and name in board
