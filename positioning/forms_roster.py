@@ -26,8 +26,8 @@ class ShiftForm(forms.Form):
     person = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
     duty = forms.ChoiceField(label=_("Duty"), choices=Duty.choices)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}),
+    start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}),
                           help_text=_("At or before the start: the shift ends the next day."))
     repeat_weeks = forms.IntegerField(label=_("Weeks"), min_value=1, max_value=MAX_REPEAT_WEEKS, initial=1,
                                       help_text=_("1: this week only; more: the same hours every week."))

@@ -373,3 +373,7 @@ class ShiftSwap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift} → {self.to_person}"
+
+
+# Change keys of the roster's audit events that are not fields of the audited row, in words.
+CHANGE_LABELS.update({"person": _("person"), "to_person": _("to"), "reason": _("reason")})
