@@ -55,3 +55,28 @@ def test_pr_on_duty_only_counts_while_the_shift_runs(demo):
                         starts_at=real_now - timedelta(hours=1), ends_at=real_now + timedelta(hours=1),
                         by=demo.people["manager"])
     assert alerts.pr_on_duty(demo.brand) == []
+
+
+def test_an_incident_escalated_to_pr_tells_the_pr_person_on_duty_first(demo, now):
+    from django.utils import translation
+
+    from positioning.models import AccountMember
+    from sentiment import incidents
+    from team.models import Role, User
+
+    # A second PR person, on monitoring duty for 鲜牧华东 now; the demo's PR person (created first) is not.
+    second = User.objects.create(username="pr2", display_name="钱多（公关专员）", role=Role.PR)
+    AccountMember.objects.create(account=demo.accounts["鲜牧华东"], user=second)
+    real_now = timezone.now()
+    roster.shift_create(account=demo.accounts["鲜牧华东"], person=second, duty=Duty.MONITORING,
+                        starts_at=real_now - timedelta(hours=1), ends_at=real_now + timedelta(hours=1),
+                        by=demo.people["manager"])
+    [mention] = store(demo.brand, 1, now - timedelta(minutes=3), followers=800)
+    with translation.override("en"):
+        incident = incidents.incident_open(brand=demo.brand, by=demo.people["pr"], title="鲜牧牛奶喝出异味",
+                                           mention=mention)
+        incident.mentions.add(*store(demo.brand, 19, now, followers=100))
+        incidents.incident_regrade(incident=incident)
+    told = list(Notice.objects.filter(dedupe_key__contains=":grade:").order_by("id")
+                .values_list("recipient__username", flat=True))
+    assert told == ["pr2", "pr"]
