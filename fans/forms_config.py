@@ -68,6 +68,10 @@ class RuleForm(BrandChoiceMixin, forms.Form):
     assign_department = forms.ModelChoiceField(label=_("Or to a department (round-robin among its people)"),
                                                required=False, queryset=Department.objects.all(),
                                                empty_label=_("no department"))
+    assign_on_duty = forms.BooleanField(
+        label=_("Or to the account's person on inbox duty"), required=False,
+        help_text=_("Whoever the duty roster has on the item's account when it arrives; nobody on duty: the item "
+                    "stays unassigned and its page says so."))
     add_tags = forms.ModelMultipleChoiceField(label=_("Add tags"), required=False, queryset=Tag.objects.none(),
                                               widget=forms.CheckboxSelectMultiple)
     set_priority = forms.TypedChoiceField(label=_("Set priority"), required=False, coerce=int, empty_value=None,
@@ -105,6 +109,7 @@ def rule_initial(rule: RoutingRule) -> dict:
             "kinds": rule.kinds or [], "accounts": list(rule.accounts.all()), "min_influence": rule.min_influence,
             "min_loyalty": rule.min_loyalty, "zombie": rule.zombie, "is_question": rule.is_question,
             "min_length": rule.min_length, "assign_to": rule.assign_to, "assign_department": rule.assign_department,
+            "assign_on_duty": rule.assign_on_duty,
             "add_tags": list(rule.add_tags.all()), "set_priority": rule.set_priority,
             "mark_complaint": rule.mark_complaint}
 

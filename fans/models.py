@@ -298,6 +298,8 @@ class RoutingRule(models.Model):
     assign_department = models.ForeignKey(
         Department, verbose_name=_("or to a department (round-robin)"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+")
+    # The person on inbox duty for the item's account when it arrives (team.roster); nobody on duty: unassigned.
+    assign_on_duty = models.BooleanField(_("or to the account's person on inbox duty"), default=False)
     add_tags = models.ManyToManyField(Tag, verbose_name=_("add tags"), blank=True, related_name="+")
     set_priority = models.PositiveSmallIntegerField(_("set priority"), choices=Priority.choices, null=True, blank=True)
     mark_complaint = models.BooleanField(_("mark as complaint"), default=False)

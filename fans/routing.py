@@ -6,7 +6,9 @@ read from its text when it arrives (``fans.text.is_complaint``), whatever rule r
 mark more items as complaints, never fewer. A person to assign to must be
 able to reply on the item's account; a department is served round-robin among its active members
 who may reply there (the rule row is locked while the next one is picked, so two workers routing at
-once do not give two items to the same person out of turn).
+once do not give two items to the same person out of turn). "The account's person on inbox duty" is read from the
+duty roster (``team.roster.on_duty``) at arrival; whether someone was found or not is written to the audit log
+against the item, which its page shows.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.utils import timezone
 
 from positioning.access import Action, account_allows, people_who_may
 from team.handover import absent_ids
-from team.models import User
+from team.models import SYSTEM_ACTOR, AuditEvent, Duty, User
+from team.roster import on_duty
 
 from .models import ANSWERABLE, Interaction, RoutingRule
 from .scoring import ZOMBIE_THRESHOLD
@@ -49,11 +52,13 @@ def rule_matches(rule: RoutingRule, item: Interaction, account_ids: set[int]) ->
 
 
 class _RoundRobin:
-    """The next member of a rule's department, per account, read once per routing call."""
+    """The next member of a rule's department, and the people on duty, per account, read once per routing call."""
 
     def __init__(self):
         self.eligible: dict[tuple[int, int], list[User]] = {}
         self._away: set[int] | None = None
+        self.duty: dict[int, list[User]] = {}  # account id → people on inbox duty now, read once per account
+        self.duty_events: list[AuditEvent] = []
 
     @property
     def away(self) -> set[int]:
@@ -61,6 +66,20 @@ class _RoundRobin:
         if self._away is None:
             self._away = absent_ids()
         return self._away
+
+    def on_duty(self, item: Interaction, now) -> User | None:
+        """The first person on inbox duty for the item's account now who may still reply there (grants can change
+        after the roster was made); the outcome, either way, goes on the item's record (``duty_events``)."""
+        if item.account_id not in self.duty:
+            self.duty[item.account_id] = on_duty(account_id=item.account_id, duty=Duty.INBOX, at=now)
+        person = next((p for p in self.duty[item.account_id]
+                       if p.pk not in self.away and account_allows(p, item.account, Action.REPLY)), None)
+        self.duty_events.append(AuditEvent(
+            actor=None, actor_name=SYSTEM_ACTOR, object_type=item._meta.label_lower, object_id=str(item.pk),
+            object_repr=str(item)[:200], account_id=item.account_id,
+            action="inbox.route_duty" if person is not None else "inbox.route_duty_none",
+            changes={"assignee": [None, str(person)]} if person is not None else {}))
+        return person
 
     def pick(self, rule: RoutingRule, item: Interaction) -> User | None:
         key = (rule.pk, item.account_id)
@@ -82,6 +101,10 @@ def _apply(rule: RoutingRule, item: Interaction, robin: _RoundRobin, now) -> Non
     if (rule.assign_to_id and rule.assign_to.is_active and rule.assign_to_id not in robin.away
             and account_allows(rule.assign_to, item.account, Action.REPLY)):
         item.assignee, item.assigned_at = rule.assign_to, now
+    elif rule.assign_on_duty:
+        person = robin.on_duty(item, now)
+        if person is not None:
+            item.assignee, item.assigned_at = person, now
     elif rule.assign_department_id:
         person = robin.pick(rule, item)
         if person is not None:
@@ -105,6 +128,7 @@ def items_route(*, items: list[Interaction]) -> None:
     now = timezone.now()
     tag_links = []
     matched: dict[int, int] = defaultdict(int)
+    duty_events: list[AuditEvent] = []
     for brand_id, brand_items in by_brand.items():
         rules = list(RoutingRule.objects.select_for_update(of=("self",)).filter(brand_id=brand_id, is_active=True)
                      .select_related("assign_to").prefetch_related("accounts", "add_tags")
@@ -121,6 +145,7 @@ def items_route(*, items: list[Interaction]) -> None:
             matched[rule.pk] += 1
             _apply(rule, item, robin, now)
             tag_links += [Interaction.tags.through(interaction_id=item.pk, tag_id=t.pk) for t in rule.add_tags.all()]
+        duty_events += robin.duty_events
         for rule in rules:
             if matched.get(rule.pk):
                 RoutingRule.objects.filter(pk=rule.pk).update(matched_count=F("matched_count") + matched[rule.pk],
@@ -136,3 +161,5 @@ def items_route(*, items: list[Interaction]) -> None:
                                                         "priority", "is_complaint"], batch_size=500)
     if tag_links:
         Interaction.tags.through.objects.bulk_create(tag_links, ignore_conflicts=True)
+    if duty_events:
+        AuditEvent.objects.bulk_create(duty_events)

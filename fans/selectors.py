@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from positioning.access import Action, accounts_for
-from team.models import Department, User
+from team.models import AuditEvent, Department, User
 from weibo_ops.keyset import keyset_decode, keyset_decode_nullable, keyset_encode, keyset_encode_nullable
 
 from .models import (
@@ -643,3 +643,10 @@ def kpi_circle_figures(*, account_ids, since: datetime, until: datetime) -> dict
                                       created_at__lt=until, fan__description__icontains=OuterRef("name"))
     return TargetCircle.objects.filter(account_id__in=account_ids).aggregate(
         total=Count("pk"), reached=Count("pk", filter=Exists(seen)))
+# --- duty routing (issue 17) ------------------------------------------------------------------------------------
+
+def duty_routing_of(*, item: Interaction) -> AuditEvent | None:
+    """How the "person on inbox duty" routing went for the item (``fans.routing``), when a rule asked for it."""
+    return (AuditEvent.objects.filter(object_type=item._meta.label_lower, object_id=str(item.pk),
+                                      action__in=["inbox.route_duty", "inbox.route_duty_none"])
+            .order_by("-id").first())

@@ -263,13 +263,16 @@ def tag_update(*, tag: Tag, by: User, **fields: Any) -> Tag:
 
 
 RULE_FIELDS = ["name", "position", "is_active", "keywords", "kinds", "min_influence", "min_loyalty", "zombie",
-               "is_question", "min_length", "assign_to", "assign_department", "set_priority", "mark_complaint"]
+               "is_question", "min_length", "assign_to", "assign_department", "set_priority", "mark_complaint",
+               "assign_on_duty"]
 
 
 def _rule_check(rule: RoutingRule, accounts: list[Account], tags: list[Tag]) -> None:
     errors = {}
     if rule.assign_to_id and rule.assign_department_id:
         errors["assign_department"] = _("Assign to a person or to a department, not both.")
+    if rule.assign_on_duty and (rule.assign_to_id or rule.assign_department_id):
+        errors["assign_on_duty"] = _("Assign to a person, a department or the person on duty: choose one.")
     if any(a.brand_id != rule.brand_id for a in accounts):
         errors["accounts"] = _("Choose accounts of this brand only.")
     if any(t.brand_id != rule.brand_id for t in tags):
@@ -277,8 +280,8 @@ def _rule_check(rule: RoutingRule, accounts: list[Account], tags: list[Tag]) -> 
     rule.keywords = [w.strip() for w in rule.keywords if isinstance(w, str) and w.strip()]
     if not isinstance(rule.kinds, list) or any(kind not in Kind.values for kind in rule.kinds):
         errors["kinds"] = _("Choose types from the list: @ mentions, comments, private messages, follows.")
-    if not (rule.assign_to_id or rule.assign_department_id or tags or rule.set_priority is not None
-            or rule.mark_complaint):
+    if not (rule.assign_to_id or rule.assign_department_id or rule.assign_on_duty or tags
+            or rule.set_priority is not None or rule.mark_complaint):
         errors["assign_to"] = _("A rule must do something: assign, tag, set a priority or mark a complaint.")
     if errors:
         raise ValidationError(errors)

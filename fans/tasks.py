@@ -6,7 +6,7 @@ import httpx
 from celery import shared_task
 from django.db import transaction
 
-from . import ingest, practices, profiles, replies, tickets
+from . import duty, ingest, practices, profiles, replies, tickets
 
 POLL_TASK = "fans.inbox_poll"
 ACCOUNT_POLL_TASK = "fans.account_poll"
@@ -16,6 +16,7 @@ SWEEP_TASK = "fans.sweep"
 PROFILES_TASK = "fans.profiles_refresh"
 WEBHOOK_TASK = "fans.webhook_send"
 REVISITS_TASK = "fans.revisits_notify"
+UNCOVERED_TASK = "fans.sla_uncovered"
 
 
 @shared_task(name=POLL_TASK, ignore_result=True)
@@ -64,3 +65,10 @@ def revisits_notify() -> int:
              retry_backoff_max=600, max_retries=6)
 def webhook_send(desk_id: int, body: dict) -> int | None:
     return tickets.webhook_deliver(desk_id=desk_id, body=body)
+
+
+@shared_task(name=UNCOVERED_TASK, ignore_result=True)
+def sla_uncovered() -> int:
+    """Beat, every minute: an answer about to be late on an account with nobody on inbox duty is told to its
+    managers (once per item)."""
+    return duty.sla_uncovered_alert()

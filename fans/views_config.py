@@ -81,6 +81,8 @@ def rule_actions(rule: RoutingRule) -> list[str]:
         words.append(_("assign to %(person)s") % {"person": rule.assign_to})
     if rule.assign_department_id:
         words.append(_("assign in turn to the people of %(department)s") % {"department": rule.assign_department})
+    if rule.assign_on_duty:
+        words.append(_("assign to the account's person on inbox duty"))
     tags = list(rule.add_tags.all())
     if tags:
         words.append(_("tag %(tags)s") % {"tags": "、".join(t.name for t in tags)})

@@ -201,6 +201,7 @@ def _item_page(request, item: Interaction, *, status: int = 200, **forms):
         "resendable": RESENDABLE, "now_time": timezone.now(), "reply_method": method,
         "limit": weibo_text.MESSAGE_MAX_LENGTH if is_message else weibo_text.MAX_LENGTH,
         "message_window": replies.message_window(item) if is_message else None,
+        "duty_routing": selectors.duty_routing_of(item=item),
     }, status=status)
 
 

@@ -10,6 +10,7 @@ from sentiment import selectors as sentiment_selectors
 from team import selectors as team_selectors
 from team.models import Role
 from team.permissions import audit_view_allowed
+from team.roster import on_duty_rows
 
 from . import selectors
 
@@ -54,4 +55,6 @@ def dashboard(request):
         "monitoring": sentiment_selectors.monitoring_today(user=user),
         "desk_open": desk_open,
         "show_desk": desk_open is not None and (desk_open > 0 or user.role == Role.DEPT_CONTACT),
+        "on_duty": [row for row in on_duty_rows(accounts=[row.account for row in accounts])
+                    if row.inbox or row.monitoring][:ATTENTION_NAMES],
     })

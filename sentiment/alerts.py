@@ -41,7 +41,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from positioning.models import Brand
-from team.models import Role, User
+from team.models import Duty, Role, User
+from team.roster import shifts_at
 from team.services import notice_send
 from weibo_ops.webhooks import webhook_post
 
@@ -100,6 +101,19 @@ def alert_recipients() -> list[User]:
     """The brand's PR people: everyone with role PR, and the managers (PR and managers see every brand)."""
     return list(User.objects.filter(Q(role__in=[Role.PR, Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True),
                                     is_active=True).order_by("id"))
+
+
+def pr_on_duty(brand: Brand) -> list[User]:
+    """The PR people on monitoring duty now for any of the brand's accounts (the duty roster): a crisis goes to
+    them first, then to the usual recipients."""
+    shifts = (shifts_at(duty=Duty.MONITORING).filter(account__brand=brand, person__role=Role.PR)
+              .select_related("person").order_by("starts_at", "pk"))
+    return list(dict.fromkeys(s.person for s in shifts))
+
+
+def duty_first(brand: Brand, people: list[User]) -> list[User]:
+    """``people`` with the brand's PR people on duty put (or added) in front: their notice is written first."""
+    return list(dict.fromkeys([*pr_on_duty(brand), *people]))
 
 
 # --- the check after new mentions --------------------------------------------------------------------------
@@ -416,7 +430,7 @@ def _route(brand: Brand, config: MonitoringSettings, alerts: list[Alert]) -> Non
             alert_attach(alert=alert, incident_id=incident_id)
             continue
         if recipients is None:
-            recipients = alert_recipients()
+            recipients = duty_first(brand, alert_recipients())
         _tell(alert, config, recipients)
 
 

@@ -43,7 +43,7 @@ from team.services import audit_record, notice_send
 
 from . import playbooks
 from .access import Can, monitoring_allows, monitoring_require
-from .alerts import OPEN_STATES, monitoring_settings, page_url
+from .alerts import OPEN_STATES, duty_first, monitoring_settings, page_url
 from .labels import own_uids
 from .models import (
     GRADE_ORDER,
@@ -486,7 +486,7 @@ def _escalate(incident: Incident, *, legal: bool = False) -> None:
         return
     title = _escalation_title(incident, grade)
     url = page_url("sentiment:incident", incident.pk)
-    told = {"pr": pr_people()}
+    told = {"pr": duty_first(incident.brand, pr_people())}  # the PR person on monitoring duty first
     for group, people in told.items():
         if not people:
             continue

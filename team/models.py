@@ -167,6 +167,15 @@ AUDIT_ACTIONS = {
     "kpi_target.create": _("set a KPI target"),
     "kpi_target.update": _("changed a KPI target"),
     "kpi_target.delete": _("removed a KPI target"),
+    "shift.create": _("put a person on duty"),
+    "shift.update": _("changed a shift"),
+    "shift.delete": _("removed a shift"),
+    "swap.request": _("asked to swap a shift"),
+    "swap.approve": _("approved a shift swap"),
+    "swap.refuse": _("refused a shift swap"),
+    "swap.cancel": _("cancelled a shift swap request"),
+    "inbox.route_duty": _("routed an inbox item to the person on duty"),
+    "inbox.route_duty_none": _("found nobody on inbox duty: the item stays unassigned"),
 }
 
 
@@ -526,3 +535,88 @@ class KpiTarget(models.Model):
     @property
     def scope(self) -> str:
         return "person" if self.person_id else "account" if self.account_id else "brand"
+
+
+# --- Duty roster (issue 17): shifts per account and swaps -------------------------------------------------------
+
+class Duty(models.TextChoices):
+    INBOX = "inbox", _("Inbox")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class Shift(models.Model):
+    """One person on one duty for one account from ``starts_at`` (inclusive) to ``ends_at`` (exclusive).
+
+    Evenings, nights and weekends are ordinary shifts. One person's shifts never overlap, whatever the account;
+    that and the person's grant on the account are checked by the services (``positioning.roster``), which know
+    the grants; the table itself only refuses an empty or backward interval.
+    """
+
+    account = models.ForeignKey("positioning.Account", verbose_name=_("account"), on_delete=models.CASCADE,
+                                related_name="shifts")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT,
+                               related_name="shifts")
+    duty = models.CharField(_("duty"), max_length=12, choices=Duty.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="shift_ends_after_start")]
+        indexes = [
+            # "Who is on now" and the week grid: an account's shifts by time.
+            models.Index(fields=["account", "duty", "starts_at"], name="shift_account_time"),
+            # The overlap check and "my shifts": one person's shifts by time.
+            models.Index(fields=["person", "starts_at"], name="shift_person_time"),
+        ]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+
+    def __str__(self) -> str:
+        from django.utils import timezone as tz
+
+        start, end = tz.localtime(self.starts_at), tz.localtime(self.ends_at)
+        return f"{self.person} {self.get_duty_display()} {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+class SwapState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ShiftSwap(models.Model):
+    """A request to hand a shift to another person; approved by a manager (or someone who manages the account),
+    it moves the shift to ``to_person``."""
+
+    shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="swaps")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.CASCADE, related_name="+")
+    to_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE,
+                                  related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=SwapState.choices, default=SwapState.REQUESTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["shift"], condition=models.Q(state="requested"),
+                                               name="one_open_swap_per_shift")]
+        verbose_name = _("shift swap")
+        verbose_name_plural = _("shift swaps")
+
+    def __str__(self) -> str:
+        return f"{self.shift} → {self.to_person}"
+
+
+# Change keys of the roster's audit events that are not fields of the audited row, in words.
+CHANGE_LABELS.update({"person": _("person"), "to_person": _("to"), "reason": _("reason")})

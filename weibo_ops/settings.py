@@ -679,3 +679,10 @@ CELERY_BEAT_SCHEDULE["positioning-benchmarks"] = {
     "schedule": timedelta(hours=1),
     "options": {"expires": 3000},  # seconds: a missed run is replaced by the next one
 }
+
+# --- Duty roster (issue 17) -----------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE["fans-sla-uncovered"] = {
+    "task": "fans.sla_uncovered",  # fans.tasks.UNCOVERED_TASK: a reply about to be late with nobody on inbox duty
+    "schedule": timedelta(minutes=1),
+    "options": {"expires": 60},  # seconds: a missed run is replaced by the next one
+}

@@ -8,6 +8,7 @@ from . import health
 
 api_v1 = [
     path("team/", include("team.api.urls")),
+    path("team/", include("positioning.api.urls_roster")),  # the duty roster: its checks need the grants
     path("positioning/", include("positioning.api.urls")),
     path("content/", include("content.api.urls")),
     path("fans/", include("fans.api.urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("team/roster/", include("positioning.urls_roster")),  # the duty roster's pages: they need the grants
     path("team/", include("team.urls")),
     path("positioning/", include("positioning.urls")),
     path("content/", include("content.urls")),

@@ -444,8 +444,8 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         model = RoutingRule
         fields = ["id", "brand", "position", "name", "is_active", "keywords", "kinds", "accounts", "min_influence",
                   "min_loyalty", "zombie", "is_question", "min_length", "assign_to", "assign_department",
-                  "assign_department_name", "add_tags", "set_priority", "mark_complaint", "matched_count",
-                  "created_at"]
+                  "assign_department_name", "assign_on_duty", "add_tags", "set_priority", "mark_complaint",
+                  "matched_count", "created_at"]
         read_only_fields = fields
 
 

@@ -150,10 +150,11 @@ def test_the_check_costs_a_handful_of_queries_per_batch(demo, now, django_assert
     big = []
     for g in groups:
         big += store(demo.brand, 150, now - timedelta(minutes=1), groups=[g])
-    # The same 4, then the lock, the recent alerts, the group names, the open incidents and the people (9),
+    # The same 4, then the lock, the recent alerts, the group names, the open incidents, the PR people on
+    # monitoring duty (the roster) and the people (10),
     # the new alert's row (5) and one notice per person told (4 each, 3 people), and the two other groups
     # recorded on it (one write each): the three groups' wave is one happening, one alert.
-    with django_assert_max_num_queries(9 + 17 + 2):
+    with django_assert_max_num_queries(10 + 17 + 2):
         [alert] = check(demo.brand, big, now)
     assert alert.group == groups[0] and sorted(alert.evidence["also"]) == ["组1", "组2"]
     assert Alert.objects.count() == 1
