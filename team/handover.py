@@ -24,6 +24,7 @@ from .models import (
     HandoverState,
     User,
 )
+from .roster import on_duty_map
 from .selectors_work import absence_current, absence_words, absent_ids, open_work
 from .services import audit_record
 from .work import WorkItem, access, work_source
@@ -59,8 +60,8 @@ def _grant_problems(items: list[WorkItem], to: User) -> list[str]:
 
 
 def _stand_in_suggest(items: list[WorkItem], absent: User) -> User | None:
-    """The person who may act on all the items' accounts (most of them, failing that), not away. The duty roster,
-    when it exists, names the person on duty instead (wired at merge)."""
+    """The person who may act on all the items' accounts (most of them, failing that), not away; among those, the
+    one on duty now on most of these accounts (the roster), then the people who work them day to day."""
     away = absent_ids() | {absent.pk}
     needed = {(account_id, item.grant) for item in items for account_id in item.accounts if item.grant}
     if not needed:
@@ -73,9 +74,11 @@ def _stand_in_suggest(items: list[WorkItem], absent: User) -> User | None:
     if not votes:
         return None
     candidates = {p.pk: p for p in User.objects.filter(pk__in=list(votes), is_active=True)}
-    # Most of the items' accounts first; then the people who work them day to day before managers; then the
-    # earliest-made person, so the suggestion is stable.
-    ranked = sorted(candidates.values(), key=lambda p: (-votes[p.pk], p.is_org_wide, p.pk))
+    # Most of the items' accounts first; then on duty now; then the people who work them day to day before
+    # managers; then the earliest-made person, so the suggestion is stable.
+    duty = on_duty_map(account_ids=sorted({account_id for account_id, _grant in needed}))
+    on_now = Counter(person.pk for people in duty.values() for person in people)
+    ranked = sorted(candidates.values(), key=lambda p: (-votes[p.pk], -on_now[p.pk], p.is_org_wide, p.pk))
     return ranked[0] if ranked else None
 
 

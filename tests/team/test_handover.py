@@ -121,6 +121,27 @@ def test_absence_proposes_all_open_work_with_a_stand_in_who_may_act(demo, work):
     assert AuditEvent.objects.filter(action="absence.mark", object_id=str(demo.people["operator"].pk)).count() == 1
 
 
+def test_the_person_on_duty_now_is_the_stand_in_suggested(demo, work):
+    """Two people could stand in for everything; the one on inbox duty now on the items' account is suggested."""
+    from positioning.roster import shift_create
+    from team.models import Duty
+
+    give_pr_replies(demo)
+    agent = demo.people["agent"]
+    AccountMember.objects.update_or_create(account=demo.accounts["鲜牧乳业"], user=agent,
+                                           defaults={"can_draft": True})
+    AccountMember.objects.update_or_create(account=demo.accounts["鲜牧客服"], user=agent,
+                                           defaults={"can_reply": True})
+    first = mark_away(demo).to_person  # nobody on duty: the one who works the accounts day to day, made first
+    assert first in (agent, demo.people["pr"])
+    other = demo.people["pr"] if first == agent else agent
+    Absence.objects.all().delete()
+    now = timezone.now()
+    shift_create(account=demo.accounts["鲜牧客服"], person=other, duty=Duty.INBOX, starts_at=now - timedelta(hours=1),
+                 ends_at=now + timedelta(hours=3), by=demo.people["manager"])
+    assert mark_away(demo).to_person == other
+
+
 def test_apply_moves_every_source_and_undo_brings_every_item_back(demo, work):
     give_pr_replies(demo)
     operator, pr = demo.people["operator"], demo.people["pr"]

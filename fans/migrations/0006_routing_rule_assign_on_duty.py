@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fans', '0004_inbox_deadline_index'),
+        ('fans', '0005_ticket_owner'),
     ]
 
     operations = [
