@@ -213,6 +213,7 @@ class Bench:
         times: dict[str, list[float]] = {name: [] for name in pages}
         queries: dict[str, int] = {}
         figures: dict[str, dict] = {}
+        slowest: list[dict] = []
         for _round in range(self.args.repeat):
             for name, query in pages.items():
                 with CaptureQueriesContext(connection) as captured:
@@ -222,8 +223,13 @@ class Bench:
                 assert response.status_code == 200, response.status_code
                 queries[name] = len(captured.captured_queries)
                 figures[name] = {f.code: f.value for f in response.context["figures"]}
+                if name == "large_brand":
+                    slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]
         ms = {name: round(statistics.median(values) * 1000, 1) for name, values in times.items()}
-        result = {"ms": ms, "queries": queries, "figures": figures}
+        # Where the large brand's page spends its time (the last round): what an index or a roll-up would help.
+        result = {"ms": ms, "queries": queries, "figures": figures,
+                  "large_brand_slowest": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]}
+                                          for q in slowest]}
         for scope in ("brand", "account"):
             ratio = ms[f"large_{scope}"] / ms[f"small_{scope}"]
             result[f"{scope}_ratio"] = round(ratio, 2)

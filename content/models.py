@@ -133,7 +133,10 @@ class PostTarget(models.Model):
     class Meta:
         ordering = ["scheduled_at", "id"]
         constraints = [models.UniqueConstraint(fields=["post", "account"], name="one_target_per_account")]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="target_due")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="target_due"),
+                   # The KPIs (reports.kpis) read an account's posts published in a period.
+                   models.Index(fields=["account", "published_at"], name="target_published",
+                                condition=models.Q(state="published"))]
         verbose_name = _("post target")
         verbose_name_plural = _("post targets")
 

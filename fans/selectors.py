@@ -636,13 +636,16 @@ def kpi_fan_figures(*, account_ids, since: datetime, until: datetime) -> dict[st
 
 def kpi_circle_figures(*, account_ids, since: datetime, until: datetime) -> dict[str, int]:
     """The accounts' target circles, and how many of them were reached: a fan who interacted with the
-    circle's account in [since, until) names the circle in their Weibo profile (one query)."""
+    circle's account in [since, until) names the circle in their Weibo profile (two queries: one join from
+    the circles through the period's interactions to the fans, rather than one look-up per circle)."""
     from positioning.models import TargetCircle
 
-    seen = Interaction.objects.filter(account_id=OuterRef("account_id"), created_at__gte=since,
-                                      created_at__lt=until, fan__description__icontains=OuterRef("name"))
-    return TargetCircle.objects.filter(account_id__in=account_ids).aggregate(
-        total=Count("pk"), reached=Count("pk", filter=Exists(seen)))
+    circles = TargetCircle.objects.filter(account_id__in=account_ids)
+    reached = circles.filter(account__interactions__created_at__gte=since, account__interactions__created_at__lt=until,
+                             account__interactions__fan__description__icontains=F("name"))
+    return {"total": circles.count(), "reached": reached.aggregate(n=Count("pk", distinct=True))["n"]}
+
+
 # --- duty routing (issue 17) ------------------------------------------------------------------------------------
 
 def duty_routing_of(*, item: Interaction) -> AuditEvent | None:

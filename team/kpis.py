@@ -89,8 +89,8 @@ KPIS: tuple[Kpi, ...] = (
         _("The accounts' target circles (positioning) and the profiles of the fans who interacted in the period."),
         scopes=(BRAND, ACCOUNT)),
     Kpi("localisation_share", _("Localisation share"), PERCENT, HIGHER,
-        _("Posts published on regional accounts whose text names the account's region ÷ those accounts' posts "
-          "× 100."),
+        _("Posts published on regional accounts whose text names the account's region (one of its places) ÷ "
+          "those accounts' posts × 100."),
         _("Posts published in the period on accounts with a region (positioning's “region” field).")),
     Kpi("plan_attainment", _("Posting-plan attainment"), PERCENT, HIGHER,
         _("Posts published ÷ posts planned (the playbook's posts a day × the days of the period up to today) × 100."),
