@@ -16,6 +16,10 @@ run: install
 	@$(PY) manage.py seed_demo_fans
 	@$(PY) manage.py seed_demo_monitoring
 	@$(PY) manage.py seed_demo_campaigns --due-in $$(( $(DEMO_DUE_SECONDS) + 30 ))
+	@$(PY) manage.py seed_demo_roster
+	@$(PY) manage.py seed_demo_handover
+	@$(PY) manage.py seed_demo_kpis
+	@$(PY) manage.py seed_demo_peers
 	@echo ""
 	@echo "  weibo-ops is starting: open http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
 	@echo "  health: http://127.0.0.1:$(PORT)/healthz   API docs: http://127.0.0.1:$(PORT)/api/v1/docs/"

@@ -23,8 +23,16 @@ def make_item(account, n: int, due_in: timedelta) -> Interaction:
         first_response_due=timezone.now() + due_in)
 
 
+def keeps_a_roster(demo, account) -> None:
+    """A shift of this morning, over by now: the account keeps a roster, with nobody on duty now."""
+    now = timezone.now()
+    roster.shift_create(account=account, person=demo.people["manager"], duty=Duty.INBOX,
+                        starts_at=now - timedelta(hours=6), ends_at=now - timedelta(hours=1), by=demo.people["manager"])
+
+
 def test_an_answer_about_to_be_late_with_nobody_on_duty_tells_the_managers_once(demo):
     cs = demo.accounts["鲜牧客服"]
+    keeps_a_roster(demo, cs)
     soon = make_item(cs, 1, timedelta(minutes=20))
     make_item(cs, 2, timedelta(hours=2))  # not about to be late
     assert tasks.sla_uncovered() == 1
@@ -50,3 +58,11 @@ def test_someone_on_inbox_duty_means_no_alert(demo):
     assert duty.sla_uncovered_alert() == 1
     assert set(Notice.objects.filter(kind=duty.NOTICE_KIND).values_list("dedupe_key", flat=True)) == {
         f"uncovered:{main.pk}"}
+
+
+def test_an_account_that_keeps_no_roster_is_not_watched(demo):
+    """Nobody plans shifts for 鲜牧华东: its items are answered as they always were, and nobody is told."""
+    make_item(demo.accounts["鲜牧华东"], 5, timedelta(minutes=10))
+    assert duty.sla_uncovered_alert() == 0
+    keeps_a_roster(demo, demo.accounts["鲜牧华东"])
+    assert duty.sla_uncovered_alert() == 1
