@@ -36,7 +36,7 @@ class PeerForm(forms.ModelForm):
 
 class CsvForm(forms.Form):
     file = forms.FileField(label=_("CSV file"),
-                           help_text=_("Columns: uid, day, followers, posts, interactions_per_post (UTF-8)."))
+                           help_text=_("Columns: <code>uid, day, followers, posts, interactions_per_post</code> (UTF-8)."))
 
     def clean_file(self):
         file = self.cleaned_data["file"]
