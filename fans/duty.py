@@ -2,7 +2,8 @@
 
 Routing to the person on duty lives with the other routing actions (``fans.routing``). This module is the alert:
 an item whose first answer is due within ``UNCOVERED_WARNING`` on an account that keeps a roster (``ROSTER_SPAN``)
-with nobody on inbox duty now is told to the account's managers, once per item. The claim is the notice's dedupe key (``uncovered:<item id>``):
+with nobody on inbox duty now is told to the account's managers, once per item. The claim is the notice's dedupe
+key (``uncovered:<item id>``):
 an item already told about is skipped before anything is sent, and the unique constraint on notices keeps two
 runs at once from telling the same person twice.
 """

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from team.models import User
-from team.services import audit_record
-from team.work import WorkItem
+from team.work import HeldRows, WorkItem
 
 from .models import TICKET_DONE, Interaction, State, Ticket
 
@@ -18,9 +15,10 @@ def _iso(value) -> str:
     return value.isoformat() if value else ""
 
 
-class InboxWork:
+class InboxWork(HeldRows):
     kind = "fans.inbox"
     label = _("assigned inbox items")
+    model, holder, audit_action = Interaction, "assignee", "inbox.assign"
 
     def _items(self, items: Q) -> list[WorkItem]:
         # The marker changes with a reassignment, an answer, a reply written (even one waiting for approval), a close.
@@ -34,26 +32,17 @@ class InboxWork:
                          marker=f"{_iso(i.assigned_at)}|{i.state}|{_iso(i.first_response_at)}|{i.last_reply or ''}")
                 for i in rows]
 
-    def open_items(self, *, people_ids: list[int] | None) -> list[WorkItem]:
-        return self._items(Q() if people_ids is None else Q(assignee_id__in=people_ids))
+    def _account_id(self, row) -> int | None:
+        return row.account_id
 
-    def current(self, *, object_ids: list[int]) -> dict[int, WorkItem]:
-        return {i.object_id: i for i in self._items(Q(pk__in=object_ids))}
-
-    def reassign(self, *, object_ids: list[int], to: User, by: User | None) -> dict[int, str]:
-        now = timezone.now()
-        items = list(Interaction.objects.select_for_update(of=("self",)).filter(pk__in=object_ids)
-                     .select_related("assignee"))
-        for item in items:
-            audit_record(actor=by, action="inbox.assign", target=item, account_id=item.account_id,
-                         changes={"assignee": [str(item.assignee or ""), str(to)]})
-        Interaction.objects.filter(pk__in=object_ids).update(assignee=to, assigned_at=now)
-        return {i.object_id: i.marker for i in self._items(Q(pk__in=object_ids))}
+    def _touch(self, now) -> dict:
+        return {"assigned_at": now}
 
 
-class TicketWork:
+class TicketWork(HeldRows):
     kind = "fans.ticket"
     label = _("tickets to follow up")
+    model, holder, audit_action, related = Ticket, "owner", "ticket.update", ("interaction",)
 
     def _items(self, tickets: Q) -> list[WorkItem]:
         rows = (Ticket.objects.filter(tickets, owner__isnull=False).exclude(state__in=TICKET_DONE)
@@ -63,18 +52,5 @@ class TicketWork:
                          accounts=(t.interaction.account_id,), grant="reply", opened_at=t.created_at,
                          marker=t.updated_at.isoformat()) for t in rows]
 
-    def open_items(self, *, people_ids: list[int] | None) -> list[WorkItem]:
-        return self._items(Q() if people_ids is None else Q(owner_id__in=people_ids))
-
-    def current(self, *, object_ids: list[int]) -> dict[int, WorkItem]:
-        return {i.object_id: i for i in self._items(Q(pk__in=object_ids))}
-
-    def reassign(self, *, object_ids: list[int], to: User, by: User | None) -> dict[int, str]:
-        now = timezone.now()
-        tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=object_ids)
-                       .select_related("owner", "interaction"))
-        for ticket in tickets:
-            audit_record(actor=by, action="ticket.update", target=ticket, account_id=ticket.interaction.account_id,
-                         changes={"owner": [str(ticket.owner or ""), str(to)]})
-        Ticket.objects.filter(pk__in=object_ids).update(owner=to, updated_at=now)
-        return dict.fromkeys((t.pk for t in tickets), now.isoformat())
+    def _account_id(self, row) -> int | None:
+        return row.interaction.account_id

@@ -35,8 +35,9 @@ class PeerForm(forms.ModelForm):
 
 
 class CsvForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"),
-                           help_text=_("Columns: <code>uid, day, followers, posts, interactions_per_post</code> (UTF-8)."))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: <code>uid, day, followers, posts, interactions_per_post</code> (UTF-8)."))
 
     def clean_file(self):
         file = self.cleaned_data["file"]

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from django.db.models import Q
+from django.utils import timezone
+
 if TYPE_CHECKING:
     from .models import User
 
@@ -97,3 +100,46 @@ access = Access()
 def access_register(**functions: Callable) -> None:
     for name, function in functions.items():
         setattr(access, name, function)
+
+
+class HeldRows:
+    """A source whose items are rows of one model, each held through one foreign key (``holder``: "owner",
+    "assignee"). Subclasses say which rows are open and how they read (``_items``); reading by holder or by id
+    and reassigning are the same for all: the rows locked, each move in the audit log (``audit_action``), the
+    holder set and the row touched (``_touch``), the new markers read back."""
+
+    kind: str
+    label: str
+    model: type
+    holder: str
+    audit_action: str
+    related: tuple[str, ...] = ()  # select_related for ``_account_id``
+
+    def _items(self, rows: Q) -> list[WorkItem]:
+        raise NotImplementedError
+
+    def _account_id(self, row) -> int | None:
+        return None
+
+    def _touch(self, now: datetime) -> dict:
+        return {"updated_at": now}
+
+    def _record(self, rows: list, to: User, by: User | None) -> None:
+        from .services import audit_record
+
+        for row in rows:
+            audit_record(actor=by, action=self.audit_action, target=row, account_id=self._account_id(row),
+                         changes={self.holder: [str(getattr(row, self.holder) or ""), str(to)]})
+
+    def open_items(self, *, people_ids: list[int] | None) -> list[WorkItem]:
+        return self._items(Q() if people_ids is None else Q(**{f"{self.holder}_id__in": people_ids}))
+
+    def current(self, *, object_ids: list[int]) -> dict[int, WorkItem]:
+        return {i.object_id: i for i in self._items(Q(pk__in=object_ids))}
+
+    def reassign(self, *, object_ids: list[int], to: User, by: User | None) -> dict[int, str]:
+        rows = list(self.model.objects.select_for_update(of=("self",)).filter(pk__in=object_ids)
+                    .select_related(self.holder, *self.related))
+        self._record(rows, to, by)
+        self.model.objects.filter(pk__in=object_ids).update(**{self.holder: to}, **self._touch(timezone.now()))
+        return {i.object_id: i.marker for i in self._items(Q(pk__in=object_ids))}

@@ -127,6 +127,7 @@ def test_a_rate_limit_is_the_peers_retry_time_never_a_crash(connected, peer, wei
     assert benchmarks_snapshot(day=day).taken == 0
 
 
+@pytest.mark.usefixtures("english")
 def test_csv_import_refuses_every_bad_row_and_stores_nothing(demo, peer):
     other = peer_create(brand=demo.brand, weibo_uid=OTHER_PEER_UID, name="禾露牧场", source=PeerSource.CSV,
                         by=demo.people["manager"])
@@ -163,6 +164,7 @@ def test_csv_import_refuses_every_bad_row_and_stores_nothing(demo, peer):
     assert (snap.followers, snap.posts, snap.interactions_per_post, snap.measured) == (64100, 3, 20.0, Measured.CSV)
 
 
+@pytest.mark.usefixtures("english")
 def test_peer_create_refuses_a_bad_uid_and_an_own_account(demo):
     with pytest.raises(ValidationError) as bad:
         peer_create(brand=demo.brand, weibo_uid="lanshan", name="澜山", by=None)

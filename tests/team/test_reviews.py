@@ -29,6 +29,7 @@ def review(demo, cycle):
                                  by=demo.people["manager"])
 
 
+@pytest.mark.usefixtures("english")
 def test_the_weighted_total_is_hand_computed_and_shown_with_its_formula(demo, review):
     p = demo.people
     reviews.review_score(review=review, by=p["operator"], role=ScoreRole.SELF, score=4, comment="做得不错")
@@ -57,6 +58,7 @@ def test_a_hundred_point_cycle_with_other_weights(demo):
     assert reviews.review_summary(review=review, viewer=demo.people["agent"]).total == Decimal("79.00")
 
 
+@pytest.mark.usefixtures("english")
 def test_refusals_say_why_and_store_nothing(demo, cycle, review):
     p = demo.people
     with pytest.raises(ValidationError) as outside:
