@@ -228,6 +228,11 @@ def _run(demo, weibo, browser, live_server, sign_in, log, editor2):  # one story
     stand_in.goto(f"/team/handovers/{handover.pk}/")
     for text in (*(d[:12] for d in DRAFTS), f"#{ticket.pk}"):
         expect(stand_in.locator("main")).to_contain_text(text)
+    stand_in.get_by_role("link", name=DRAFTS[0][:12]).click()  # a draft of his now: his to edit and submit
+    stand_in.wait_for_url(f"**/content/posts/{drafts[0].pk}/")
+    expect(stand_in.get_by_role("link", name="Edit", exact=True)).to_be_visible()
+    expect(stand_in.get_by_role("button", name="Submit for review")).to_be_visible()
+    stand_in.go_back()
     stand_in.get_by_role("link", name=f"#{ticket.pk}", exact=False).first.click()
     stand_in.wait_for_url(f"**/fans/tickets/{ticket.pk}/")
     expect(stand_in.locator("main")).to_contain_text(SUMMARY)
@@ -364,6 +369,12 @@ def _run(demo, weibo, browser, live_server, sign_in, log, editor2):  # one story
     expect(manager.locator("main")).to_contain_text(f"Weighted total: {total:.2f}")
     expect(manager.locator("main code")).to_contain_text(f"= {total:.2f}")
     expect(manager.locator("section[aria-labelledby=h-scores] tbody tr")).to_have_count(4)
+    # KPI attainment beside the scores: the editor's own posts of the cycle's period, from the raw rows.
+    his = PostTarget.objects.filter(state=TargetState.PUBLISHED, post__created_by=operator_person,
+                                    published_at__gte=since, published_at__lt=until)
+    his_original = _share(his.filter(post__is_original=True).count(), his.count())
+    expect(manager.locator("section[aria-labelledby=h-kpi] #kpi-originality_rate td").first).to_have_text(
+        f"{his_original} %")
     reviewed.reload()  # the person sees the peers' scores, not their names
     expect(reviewed.locator("main")).to_contain_text(f"Weighted total: {total:.2f}")
     expect(reviewed.locator("section[aria-labelledby=h-scores]")).not_to_contain_text(str(editor2))
