@@ -49,7 +49,7 @@ def department_contacts(department: Department) -> list[User]:
 
 def may_work_ticket(user: User, ticket: Ticket) -> bool:
     """Department members work their department's tickets (and managers any); those who reply on the
-    account may follow a ticket, add notes, and cancel one they opened, but not resolve it for the
+    account may follow a ticket, add notes, and cancel one they opened or hold, but not resolve it for the
     department: see ``may_move_ticket``."""
     if not user.is_authenticated or not user.is_active:
         return False
@@ -61,7 +61,8 @@ def may_work_ticket(user: User, ticket: Ticket) -> bool:
 def may_move_ticket(user: User, ticket: Ticket, state: str) -> bool:
     if user.is_org_wide or user.department_id == ticket.department_id:
         return True
-    return state == TicketState.CANCELLED and ticket.created_by_id == user.pk
+    # Its holder as well as its opener: a handover gives the ticket, and so this right, to the stand-in.
+    return state == TicketState.CANCELLED and user.pk in (ticket.created_by_id, ticket.owner_id)
 
 
 def _payload(ticket: Ticket, event: str) -> dict:

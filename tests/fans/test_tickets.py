@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from fans import services, tickets
 from fans.models import Fan, Interaction, Kind, Source, Ticket, TicketState, TicketUpdate
-from team.models import Department, Notice
+from team.handover import absence_mark, handover_apply
+from team.models import HANDOVER_CHECKLIST, AbsenceKind, Department, Notice
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: ticket locks and queued webhooks
 
@@ -115,6 +116,22 @@ def test_the_ticket_moves_through_its_states_and_resolving_needs_words(demo, ite
     with pytest.raises(ValidationError):
         tickets.ticket_update(ticket=cancelled, by=demo.people["manager"], state="open")
     assert [u.state for u in ticket.updates.all()] == ["open", "in_progress", "resolved", "in_progress", "cancelled"]
+
+
+def test_the_stand_in_who_holds_a_ticket_after_a_handover_may_cancel_it_as_its_opener_could(demo, item,
+                                                                                           logistics_dept):
+    operator, agent, manager = demo.people["operator"], demo.people["agent"], demo.people["manager"]
+    ticket = tickets.ticket_create(item=item, department=logistics_dept, summary="补送", by=operator)
+    handover = absence_mark(person=operator, kind=AbsenceKind.LEAVE, starts_on=timezone.localdate(), ends_on=None,
+                            by=manager, to=agent)
+    handover_apply(handover=handover, by=manager, checklist=list(HANDOVER_CHECKLIST))
+    ticket.refresh_from_db()
+    assert (ticket.owner, ticket.created_by) == (agent, operator)
+    cancelled = tickets.ticket_update(ticket=ticket, by=agent, state="cancelled", note="顾客已自行取消订单")
+    assert cancelled.state == TicketState.CANCELLED and cancelled.updates.last().by == agent
+    other = tickets.ticket_create(item=item, department=logistics_dept, summary="再补送", by=manager)
+    with pytest.raises(PermissionDenied):  # neither opened nor held by the agent
+        tickets.ticket_update(ticket=other, by=agent, state="cancelled")
 
 
 def test_an_outside_system_sets_its_ticket_id_and_an_unknown_state_is_refused(demo, item, logistics_dept):
