@@ -94,6 +94,10 @@ class Fan(models.Model):
             models.Index(fields=["-influence"], name="fan_influence"),
             models.Index(fields=["-loyalty"], name="fan_loyalty"),
             models.Index(fields=["-zombie"], name="fan_zombie"),
+            # The scorecard's node fans gained (selectors.kpi_fan_figures): those first seen in a period, a range.
+            models.Index(fields=["first_seen_at"], name="fan_first_seen"),
+            # Circles reached (selectors.kpi_circle_figures): only the few fans with a profile can name a circle.
+            models.Index(fields=["id"], name="fan_with_profile", condition=Q(description__gt="")),
         ]
 
     def __str__(self) -> str:
