@@ -4,8 +4,8 @@
 - **load**: two brands besides the demo one, their accounts (a third regional), playbooks, target circles,
   published posts (3 per account a day, a fifth of them reposts), their repost trees (campaign entries for a
   tenth of the posts), fans (a tenth of them naming a circle in their profile), inbox items (10 per account a
-  day: three quarters answered, a third closed) and crisis incidents (2 a day, each with one step), all with
-  INSERT ... SELECT generate_series.
+  day: three quarters answered, a third closed) with each (account, fan)'s first interaction as the ingest
+  keeps it, and crisis incidents (2 a day, each with one step), all with INSERT ... SELECT generate_series.
 - **pages**: the scorecard page (``/reports/scorecard/``, the real view through Django's test client as the
   manager) of the last 30 days, brand-wide and for one account, of the large brand and of the small one, in
   interleaved rounds; the goal is large ÷ small ≤ 1.5 and the same number of queries at both sizes.
@@ -113,9 +113,11 @@ class Bench:
 
     def brand(self, name: str, accounts: int, days: int, serial: int) -> dict:
         """A brand and its accounts' activity of ``days`` days up to now; ``serial`` keeps Weibo ids apart."""
+        from django.db import connection
+
         from campaigns.models import Campaign, Entry
         from content.models import Pillar, Post, PostTarget
-        from fans.models import Fan, Interaction
+        from fans.models import AccountFan, Fan, Interaction
         from positioning.models import Account, Brand, PlaybookVersion, TargetCircle
         from sentiment.models import Incident, IncidentTask
 
@@ -170,6 +172,12 @@ class Bench:
             "needs_answer": "true", "state": "CASE WHEN g %% 3 = 0 THEN 'closed' ELSE 'open' END",
             "first_response_at": f"CASE WHEN g %% 4 <> 0 THEN {created} + make_interval(mins => g %% 120) END",
             "closed_at": f"CASE WHEN g %% 3 = 0 THEN {created} + make_interval(mins => 200 + g %% 300) END"})
+        # What the ingest keeps beside the items it stores (fans.ingest.fan_accounts_record): each pair's first.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO "{AccountFan._meta.db_table}" (account_id, fan_id, first_interaction_at) '  # noqa: S608
+                "SELECT account_id, fan_id, min(created_at) FROM fans_interaction WHERE account_id BETWEEN %s AND %s "
+                "GROUP BY account_id, fan_id", [first, first + accounts - 1])
         incidents = days * INCIDENTS_A_DAY
         insert_series(Incident, incidents, {
             "brand_id": str(brand.pk), "title": "'事件' || g",

@@ -39,7 +39,7 @@ from weibo_ops.weibo.types import Comment, Status
 from weibo_ops.weibo.types import User as WeiboUser
 
 from . import text as features
-from .models import ANSWERABLE, Fan, IngestCursor, Interaction, Kind, Source, State
+from .models import ANSWERABLE, AccountFan, Fan, IngestCursor, Interaction, Kind, Source, State
 from .routing import items_route
 from .scoring import fans_locked, fans_rescore, profile_score
 
@@ -200,6 +200,31 @@ def clocks_for(accounts: list[Account]) -> dict[int, Clocks]:
     }
 
 
+def fan_accounts_record(*, items: list[Interaction]) -> None:
+    """Keep each (account, fan)'s first interaction (``AccountFan``) for ``items`` just stored. Call in the
+    transaction that stored them; safe to run twice."""
+    firsts: dict[tuple[int, int], datetime] = {}
+    for item in items:
+        key = (item.account_id, item.fan_id)
+        if key not in firsts or item.created_at < firsts[key]:
+            firsts[key] = item.created_at
+    if not firsts:
+        return
+    AccountFan.objects.bulk_create([AccountFan(account_id=account_id, fan_id=fan_id, first_interaction_at=at)
+                                    for (account_id, fan_id), at in firsts.items()],
+                                   ignore_conflicts=True, batch_size=500)
+    # A backlog read after newer items can be older than the first kept: move it back, conditionally, so that
+    # two sources of one account stored at once cannot move it forward again.
+    kept = AccountFan.objects.filter(account_id__in={a for a, _f in firsts},
+                                     fan_id__in={f for _a, f in firsts}).values_list("account_id", "fan_id",
+                                                                                    "first_interaction_at")
+    for account_id, fan_id, first in kept:
+        at = firsts.get((account_id, fan_id))
+        if at is not None and at < first:
+            AccountFan.objects.filter(account_id=account_id, fan_id=fan_id,
+                                      first_interaction_at__gt=at).update(first_interaction_at=at)
+
+
 def items_store(*, account: Account, incoming: list[Incoming], history_before: datetime | None = None,
                 clocks: Clocks | None = None) -> list[Interaction]:
     """Store what is not stored yet and route it; returns the new items. Call inside a transaction.
@@ -249,6 +274,7 @@ def items_store(*, account: Account, incoming: list[Incoming], history_before: d
     new = list(Interaction.objects.filter(keys, account=account, routed_at__isnull=True)
                .select_related("fan", "account"))
     if new:
+        fan_accounts_record(items=new)
         items_route(items=new)
         fans_rescore(fan_ids=list({item.fan_id for item in new}))
         items_monitor(account=account, items=new)

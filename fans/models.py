@@ -94,6 +94,10 @@ class Fan(models.Model):
             models.Index(fields=["-influence"], name="fan_influence"),
             models.Index(fields=["-loyalty"], name="fan_loyalty"),
             models.Index(fields=["-zombie"], name="fan_zombie"),
+            # The scorecard's node fans gained (selectors.kpi_fan_figures): those first seen in a period, a range.
+            models.Index(fields=["first_seen_at"], name="fan_first_seen"),
+            # Circles reached (selectors.kpi_circle_figures): only the few fans with a profile can name a circle.
+            models.Index(fields=["id"], name="fan_with_profile", condition=Q(description__gt="")),
         ]
 
     def __str__(self) -> str:
@@ -242,6 +246,28 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.fan}: {self.text[:30]}"
+
+
+class AccountFan(models.Model):
+    """When a fan first interacted with one account: the inbox's history in one row per (account, fan).
+
+    "Fans who ever interacted with these accounts up to a day" (the active-fan share's denominator,
+    ``selectors.kpi_fan_figures``) is then an index range over these rows rather than a scan of every
+    interaction ever stored. ``ingest.fan_accounts_record`` keeps it wherever interactions are stored; they are
+    never deleted but with their account, which takes these rows with it.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    fan = models.ForeignKey(Fan, on_delete=models.CASCADE, related_name="+")
+    first_interaction_at = models.DateTimeField()  # the earliest ``Interaction.created_at`` of the pair
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "fan"], name="account_fan_once")]
+        # The distinct fans of some accounts known before a time, read from the index alone.
+        indexes = [models.Index(fields=["account", "first_interaction_at", "fan"], name="account_fan_first")]
+
+    def __str__(self) -> str:
+        return f"{self.fan_id} → {self.account_id} since {self.first_interaction_at:%Y-%m-%d}"
 
 
 class IngestCursor(models.Model):

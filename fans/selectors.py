@@ -18,6 +18,7 @@ from weibo_ops.keyset import keyset_decode, keyset_decode_nullable, keyset_encod
 from .models import (
     ANSWERABLE,
     TICKET_DONE,
+    AccountFan,
     DepartmentDesk,
     Fan,
     FanGift,
@@ -622,26 +623,33 @@ def kpi_inbox_figures(*, account_ids, since: datetime, until: datetime, person_i
 
 
 def kpi_fan_figures(*, account_ids, since: datetime, until: datetime) -> dict[str, int]:
-    """Distinct fans of the accounts' interactions, in one query: ``active`` interacted in [since, until),
-    ``known`` at any time before ``until``, ``node_gained`` are the active ones at or above the node-fan
-    influence of the fan CRM (``NODE_FAN_INFLUENCE``) first seen in the period."""
-    period = Q(created_at__gte=since)
-    return Interaction.objects.filter(account_id__in=account_ids, created_at__lt=until).aggregate(
-        known=Count("fan_id", distinct=True),
-        active=Count("fan_id", distinct=True, filter=period),
-        node_gained=Count("fan_id", distinct=True, filter=period & Q(
-            fan__influence__gte=NODE_FAN_INFLUENCE, fan__first_seen_at__gte=since, fan__first_seen_at__lt=until)),
+    """Distinct fans of the accounts' interactions, in two queries: ``active`` interacted in [since, until),
+    ``known`` at any time before ``until`` (read from each pair's first interaction, ``AccountFan``, rather than
+    from every interaction ever stored), ``node_gained`` are the active ones at or above the node-fan influence
+    of the fan CRM (``NODE_FAN_INFLUENCE``) first seen in the period."""
+    figures = Interaction.objects.filter(account_id__in=account_ids, created_at__gte=since,
+                                         created_at__lt=until).aggregate(
+        active=Count("fan_id", distinct=True),
+        # The few node fans first seen in the period as a set to look in, rather than a join to every fan.
+        node_gained=Count("fan_id", distinct=True, filter=Q(fan_id__in=Fan.objects.filter(
+            influence__gte=NODE_FAN_INFLUENCE, first_seen_at__gte=since, first_seen_at__lt=until).values("pk"))),
     )
+    known = AccountFan.objects.filter(account_id__in=account_ids, first_interaction_at__lt=until).aggregate(
+        n=Count("fan_id", distinct=True))["n"]
+    return {"known": known, **figures}
 
 
 def kpi_circle_figures(*, account_ids, since: datetime, until: datetime) -> dict[str, int]:
     """The accounts' target circles, and how many of them were reached: a fan who interacted with the
     circle's account in [since, until) names the circle in their Weibo profile (two queries: one join from
-    the circles through the period's interactions to the fans, rather than one look-up per circle)."""
+    the circles through the period's interactions to the fans, rather than one look-up per circle). A circle
+    has a name (positioning requires one), so only fans with a profile can name it: saying so lets the join
+    start from those few fans."""
     from positioning.models import TargetCircle
 
     circles = TargetCircle.objects.filter(account_id__in=account_ids)
     reached = circles.filter(account__interactions__created_at__gte=since, account__interactions__created_at__lt=until,
+                             account__interactions__fan__description__gt="",
                              account__interactions__fan__description__icontains=F("name"))
     return {"total": circles.count(), "reached": reached.aggregate(n=Count("pk", distinct=True))["n"]}
 

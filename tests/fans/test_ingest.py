@@ -158,3 +158,45 @@ def test_an_app_level_refusal_pauses_polling_instead_of_failing_each_poll(cs, we
     assert cursor.paused_until > timezone.now() + timedelta(minutes=59)
     assert ingest.source_poll(account=cs, source=Source.MENTIONS).skipped == "paused"
     assert Notice.objects.filter(kind="weibo_app").count() == 2
+
+
+# --- each fan's first interaction with an account (the active-fan share's denominator, issue 17) -------------
+
+def _first_interactions(account) -> dict[int, object]:
+    from django.db.models import Min
+
+    return dict(Interaction.objects.filter(account=account).values("fan_id").annotate(first=Min("created_at"))
+                .values_list("fan_id", "first"))
+
+
+def test_polling_keeps_each_fans_first_interaction_with_the_account(cs, weibo):
+    from fans.models import AccountFan
+
+    ingest.account_poll(account_id=cs.pk)
+    kept = dict(AccountFan.objects.filter(account=cs).values_list("fan_id", "first_interaction_at"))
+    assert kept and kept == _first_interactions(cs)
+    ingest.account_poll(account_id=cs.pk)  # nothing new: nothing moves, nothing twice
+    assert dict(AccountFan.objects.filter(account=cs).values_list("fan_id", "first_interaction_at")) == kept
+
+
+def test_an_older_item_read_later_moves_the_fans_first_interaction_back(demo):
+    from fans.models import AccountFan
+
+    account = demo.accounts["鲜牧客服"]
+    now = timezone.now().replace(microsecond=0)
+
+    def comment(n, at):
+        return ingest.Incoming(kind=Kind.COMMENT, source=Source.COMMENTS_TO_ME, object_type="comment",
+                               platform_id=f"af{n}", user=None, uid="7700000001", text="好喝", created_at=at,
+                               thread_key=f"t{n}")
+
+    ingest.items_store(account=account, incoming=[comment(1, now - timedelta(days=2))])
+    fan = Fan.objects.get(uid="7700000001")
+    assert AccountFan.objects.get(account=account, fan=fan).first_interaction_at == now - timedelta(days=2)
+    ingest.items_store(account=account, incoming=[comment(2, now - timedelta(days=1))])  # newer: stays
+    assert AccountFan.objects.get(account=account, fan=fan).first_interaction_at == now - timedelta(days=2)
+    # A backlog read after the newer items: two older ones at once, the earliest wins.
+    ingest.items_store(account=account, incoming=[comment(3, now - timedelta(days=5)),
+                                                  comment(4, now - timedelta(days=9))])
+    assert AccountFan.objects.get(account=account, fan=fan).first_interaction_at == now - timedelta(days=9)
+    assert AccountFan.objects.filter(fan=fan).count() == 1

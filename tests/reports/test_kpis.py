@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Entry
 from content.models import Pillar, Post, PostTarget
 from fans import selectors as fans_selectors
+from fans.ingest import fan_accounts_record
 from fans.models import Fan, Interaction
 from positioning.models import Account, PlaybookVersion, TargetCircle
 from reports.kpis import period_bounds, scorecard
@@ -49,12 +51,15 @@ def _fan(uid, *, influence=0, first_seen=None, description=""):
 
 
 def _item(account, fan, n, *, created, kind="comment", answered_after=None, closed_after=None, assignee=None):
-    return Interaction.objects.create(
+    """An inbox item stored as the ingest stores it: with its fan's first interaction with the account kept."""
+    item = Interaction.objects.create(
         account=account, kind=kind, source="comments_to_me", object_type="comment", platform_id=f"c{n}", fan=fan,
         created_at=created, thread_key=f"t{n}", needs_answer=kind != "follow", assignee=assignee,
         first_response_at=created + timedelta(minutes=answered_after) if answered_after is not None else None,
         closed_at=created + timedelta(minutes=closed_after) if closed_after is not None else None,
         state="closed" if closed_after is not None else "open")
+    fan_accounts_record(items=[item])
+    return item
 
 
 @pytest.fixture
@@ -174,6 +179,54 @@ def test_the_brand_counts_every_account_once(demo, rows):
     assert figures["response_time"] == 90.0  # median of 30, 90, 1000
     assert figures["active_fan_share"] == 100.0  # f1, f2, f3 (i6 on 鲜牧酸奶 in November) of the same 3
     assert figures["incidents_on_time"] == 33.3  # 1 of the 3 November incidents
+
+
+def test_the_active_fan_share_knows_the_fans_up_to_the_periods_end_only(demo, rows):
+    # f4 first interacts with 鲜牧华东 in December: not known in November; f3 (October only) is.
+    _item(rows, _fan("f4"), 7, created=at(12, 2))
+    since, until = period_bounds(NOV_START, NOV_END)
+    assert fans_selectors.kpi_fan_figures(account_ids=[rows.pk], since=since, until=until) == {
+        "known": 3, "active": 2, "node_gained": 1}
+    since, until = period_bounds(NOV_START, date(2026, 12, 5))
+    assert fans_selectors.kpi_fan_figures(account_ids=[rows.pk], since=since, until=until)["known"] == 4
+
+
+def _interaction_scans(sql: str) -> list[dict]:
+    """The plan nodes that read the inbox's items for ``sql``, with sequential scans ruled out (as on a large
+    table), so that the conditions each scan applies can be seen on a small one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    found, todo = [], [(json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.get("Plans", []))
+        if node.get("Relation Name") == "fans_interaction":
+            found.append(node)
+    return found
+
+
+def test_the_fan_and_circle_figures_read_only_the_periods_interactions(demo, rows):
+    """bench/team.py: the brand-wide card counted every fan of a year of items; only the period's are read now."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    since, until = period_bounds(NOV_START, NOV_END)
+    ids = [rows.pk, demo.accounts["鲜牧酸奶"].pk]
+    with CaptureQueriesContext(connection) as captured:
+        fans_selectors.kpi_fan_figures(account_ids=ids, since=since, until=until)
+        fans_selectors.kpi_circle_figures(account_ids=ids, since=since, until=until)
+    scans = [node for query in captured.captured_queries for node in _interaction_scans(query["sql"])]
+    assert scans
+    for node in scans:  # bounded by the period's start as well as its end, whichever index the planner picks
+        bounds = " ".join(node.get(key, "") for key in ("Index Cond", "Recheck Cond", "Filter"))
+        assert "created_at >=" in bounds and "created_at <" in bounds, node
 
 
 def test_targets_give_attainment_both_ways(demo, rows):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fans import practices, services
 from fans import text as features
+from fans.ingest import fan_accounts_record
 from fans.models import (
     DepartmentDesk,
     Fan,
@@ -141,6 +142,7 @@ class Command(BaseCommand):
                 object_type="message" if kind == Kind.MESSAGE else "comment", platform_id=f"demo-practice-{n}",
                 fan=fan, text=text, created_at=at, thread_key=f"demo-practice:{uid}", state=State.CLOSED,
                 needs_answer=False, closed_at=at))
+        fan_accounts_record(items=items)  # as the ingest does for what it stores
         manager, operator, agent = people["manager"], people["operator"], people["agent"]
         first = practices.suggestion_record(item=items[0], by=operator, area="包装规格")
         practices.suggestion_decide(suggestion=first, state=SuggestionState.UNDER_REVIEW, by=manager,
