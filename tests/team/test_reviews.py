@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from team import reviews
 from team.models import Review, ReviewScale, ReviewScore, ScoreRole
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db]  # embedded: reviews write in transactions
 LANGUAGE = "en"
 
 
