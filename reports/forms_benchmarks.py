@@ -13,8 +13,8 @@ CSV_MAX_BYTES = 2 * 1024 * 1024  # a year of daily rows for dozens of peers is f
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     @staticmethod
     def initial_period() -> dict:

@@ -51,7 +51,7 @@ class HandoverApplyForm(forms.Form):
 class RebalanceForm(forms.Form):
     from_person = forms.ModelChoiceField(label=_("from"), queryset=User.objects.none())
     kind = forms.ChoiceField(label=_("work"), choices=())
-    to_person = forms.ModelChoiceField(label=_("to"), queryset=User.objects.none())
+    to_person = forms.ModelChoiceField(label=_("handed to"), queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -598,7 +598,7 @@ class ShiftSwap(models.Model):
     shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="swaps")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.CASCADE, related_name="+")
-    to_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.CASCADE,
+    to_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handed to"), on_delete=models.CASCADE,
                                   related_name="+")
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=SwapState.choices, default=SwapState.REQUESTED)
@@ -619,4 +619,4 @@ class ShiftSwap(models.Model):
 
 
 # Change keys of the roster's audit events that are not fields of the audited row, in words.
-CHANGE_LABELS.update({"person": _("person"), "to_person": _("to"), "reason": _("reason")})
+CHANGE_LABELS.update({"person": _("person"), "to_person": _("handed to"), "reason": _("reason")})
