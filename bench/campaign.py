@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -39,10 +38,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import publish  # bench/publish.py: its private PostgreSQL, children in their own sessions
-from publish import ROOT, SANDBOX_APP, say
+from publish import ROOT, say
 
 GOAL_RATIO = 1.5
-NOWHERE = "http://127.0.0.1:9"  # the discard port
 PAGE = 200  # reposts per page of repost_timeline: what one storing step receives
 
 
@@ -79,18 +77,11 @@ class Bench:
         self.wall: dict[str, float] = {}
 
     def environment(self) -> None:
-        from cryptography.fernet import Fernet
-
         self.database_url = self.servers.postgres()
-        # No worker runs; the draw still sends its "tell the winners" task to the broker on commit.
-        os.environ.update(
-            DATABASE_URL=self.database_url, REDIS_URL=self.servers.redis(),
-            WEIBO_OPS_VAR_DIR=str(self.run_dir / "var"), DEBUG="0", SECURE_SSL_REDIRECT="0",
-            SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,testserver",
-            WEIBO_TOKEN_KEYS=Fernet.generate_key().decode(), LOG_LEVEL="WARNING",
-            DJANGO_SETTINGS_MODULE="weibo_ops.settings", **SANDBOX_APP,
-            # Nothing here calls Weibo (the followers are given to the draw): an address that answers nothing.
-            WEIBO_API_URL=NOWHERE, WEIBO_BIZ_API_URL=f"{NOWHERE}/c.api.weibo.com")
+        # No worker runs; the draw still sends its "tell the winners" task to the broker on commit. Nothing here
+        # calls Weibo (the followers are given to the draw).
+        os.environ.update(publish.offline_environment(database_url=self.database_url, redis_url=self.servers.redis(),
+                                                      run_dir=self.run_dir))
 
     def seed(self) -> None:
         from django.core.management import call_command

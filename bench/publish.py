@@ -70,6 +70,22 @@ CLOSERS = ["欢迎来店里尝尝", "评论区说说你的口味", "转给爱喝
 STARTED = time.monotonic()
 
 
+NOWHERE = "http://127.0.0.1:9"  # the discard port: for benches in which nothing calls Weibo
+
+
+def offline_environment(*, database_url: str, redis_url: str, run_dir: Path) -> dict[str, str]:
+    """The app's settings for a bench that measures pages and services without calling Weibo: the private
+    PostgreSQL and Redis, production-like settings, fresh secrets, and a Weibo address that answers nothing."""
+    from cryptography.fernet import Fernet
+
+    return dict(
+        DATABASE_URL=database_url, REDIS_URL=redis_url, WEIBO_OPS_VAR_DIR=str(run_dir / "var"), DEBUG="0",
+        SECURE_SSL_REDIRECT="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,testserver",
+        WEIBO_TOKEN_KEYS=Fernet.generate_key().decode(), LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="weibo_ops.settings", **SANDBOX_APP,
+        WEIBO_API_URL=NOWHERE, WEIBO_BIZ_API_URL=f"{NOWHERE}/c.api.weibo.com")
+
+
 def say(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import secrets
 import statistics
 import sys
 import time
@@ -31,10 +30,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import publish  # bench/publish.py: its private PostgreSQL, children in their own sessions
-from publish import SANDBOX_APP, say
+from publish import say
 
 GOAL_RATIO = 1.5
-NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing here calls Weibo
 POSTS_A_DAY = 3  # per account
 ITEMS_A_DAY = 10  # inbox items per account
 INCIDENTS_A_DAY = 2  # per brand
@@ -89,15 +87,8 @@ class Bench:
         self.wall: dict[str, float] = {}
 
     def environment(self) -> None:
-        from cryptography.fernet import Fernet
-
-        os.environ.update(
-            DATABASE_URL=self.servers.postgres(), REDIS_URL=self.servers.redis(),
-            WEIBO_OPS_VAR_DIR=str(self.run_dir / "var"), DEBUG="0", SECURE_SSL_REDIRECT="0",
-            SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,testserver",
-            WEIBO_TOKEN_KEYS=Fernet.generate_key().decode(), LOG_LEVEL="WARNING",
-            DJANGO_SETTINGS_MODULE="weibo_ops.settings", **SANDBOX_APP,
-            WEIBO_API_URL=NOWHERE, WEIBO_BIZ_API_URL=f"{NOWHERE}/c.api.weibo.com")
+        os.environ.update(publish.offline_environment(database_url=self.servers.postgres(),
+                                                      redis_url=self.servers.redis(), run_dir=self.run_dir))
 
     def seed(self) -> None:
         from django.core.management import call_command

@@ -8,6 +8,7 @@ and move work only through this module.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,7 +103,7 @@ def access_register(**functions: Callable) -> None:
         setattr(access, name, function)
 
 
-class HeldRows:
+class HeldRows(ABC):
     """A source whose items are rows of one model, each held through one foreign key (``holder``: "owner",
     "assignee"). Subclasses say which rows are open and how they read (``_items``); reading by holder or by id
     and reassigning are the same for all: the rows locked, each move in the audit log (``audit_action``), the
@@ -115,8 +116,9 @@ class HeldRows:
     audit_action: str
     related: tuple[str, ...] = ()  # select_related for ``_account_id``
 
+    @abstractmethod
     def _items(self, rows: Q) -> list[WorkItem]:
-        raise NotImplementedError
+        """The open items among ``rows``, as the source reads them (title, link, grant, marker)."""
 
     def _account_id(self, row) -> int | None:
         return None
